@@ -1,0 +1,40 @@
+/**
+ * What a backend hands the conformance suite.
+ */
+import type { BaseStoreOptions, MessageStore, StoreCapabilities, StreamRef } from '@roomlog/core';
+
+/**
+ * Options the suite passes to `create()`. A backend must honour every field: the retention
+ * tests rely on `maxCount`/`maxAgeMs`, the payload tests on `maxPayloadBytes`, and the
+ * time-based tests on `now`, an injectable clock (ms since epoch) that must drive
+ * `createdAt`, retention and TTL.
+ */
+export interface ConformanceStoreOptions extends BaseStoreOptions {}
+
+/** Direct, backend-specific reads of what is physically stored, to check beyond the API. */
+export interface ConformanceInspector {
+  /** Number of entries physically stored for the stream (including ones retention has yet to remove). */
+  storedCount(stream: StreamRef): Promise<number>;
+}
+
+/** Options of `runConformanceSuite` and of each exported test group. */
+export interface ConformanceOptions {
+  /** Name shown in the report, e.g. `'redis'`. */
+  name: string;
+  /**
+   * Creates a new store instance. Every instance created during one test run must share the
+   * same database (the suite uses several instances as several nodes). Tests use random
+   * namespaces and rooms, so no wipe is needed between tests. The suite closes each store it
+   * created after the test.
+   */
+  create(options: ConformanceStoreOptions): MessageStore | Promise<MessageStore>;
+  /** Runs once after all tests (drop the test schema, disconnect clients). */
+  cleanup?: () => void | Promise<void>;
+  /** Optional direct reads of the database. */
+  inspect?: ConformanceInspector | undefined;
+  /**
+   * Overrides the capabilities the store declares, e.g. to skip a group while developing.
+   * By default the store's own `capabilities` decide which optional groups run.
+   */
+  capabilities?: Partial<StoreCapabilities> | undefined;
+}

@@ -1,0 +1,137 @@
+/**
+ * Every failure in Roomlog is a {@link RoomlogError}: one class, a small closed set of
+ * codes, a message prefixed with `[roomlog] [backend]`, and the underlying `cause`.
+ */
+
+/**
+ * What went wrong, as a stable machine-readable code.
+ *
+ * - `INVALID_ARGUMENT`: the caller passed something the contract does not allow
+ *   (bad room name, limit out of range, data that cannot be stored). Nothing was written.
+ * - `PAYLOAD_TOO_LARGE`: a message's data is larger than `maxPayloadBytes`. Nothing was written.
+ * - `NOT_FOUND`: the message addressed by `(stream, seq)` does not exist or is no longer retained.
+ * - `UNSUPPORTED`: the store lacks the capability the call needs.
+ * - `UNAVAILABLE`: the backend could not be reached or refused the work for now
+ *   (connection lost, failover, timeout, queue full). Safe to retry with the same `clientMessageId`s.
+ * - `CLOSED`: the store (or integration) was closed.
+ * - `INTERNAL`: anything else; a bug or an unexpected backend answer.
+ */
+export type RoomlogErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED'
+  | 'UNAVAILABLE'
+  | 'CLOSED'
+  | 'INTERNAL';
+
+/** All error codes, for validation and exhaustive checks. */
+export const ROOMLOG_ERROR_CODES: readonly RoomlogErrorCode[] = [
+  'INVALID_ARGUMENT',
+  'PAYLOAD_TOO_LARGE',
+  'NOT_FOUND',
+  'UNSUPPORTED',
+  'UNAVAILABLE',
+  'CLOSED',
+  'INTERNAL',
+];
+
+/** Options of the {@link RoomlogError} constructor. */
+export interface RoomlogErrorOptions {
+  /** Name of the backend or component that failed, e.g. `'redis'`, `'socket'`. @default 'core' */
+  backend?: string;
+  /** The underlying error or value that caused this one. */
+  cause?: unknown;
+}
+
+/**
+ * The one error type Roomlog throws. Detect it with {@link isRoomlogError} (by shape, so it
+ * works across duplicated package copies), and branch on {@link RoomlogError.code}.
+ */
+export class RoomlogError extends Error {
+  override readonly name = 'RoomlogError';
+  /** Stable machine-readable code; see {@link RoomlogErrorCode}. */
+  readonly code: RoomlogErrorCode;
+  /** The backend or component that raised it, e.g. `'postgres'`. */
+  readonly backend: string;
+
+  /**
+   * @param code - what went wrong.
+   * @param message - human-readable detail; the `[roomlog] [backend]` prefix is added here.
+   * @param options - the backend name and the cause.
+   */
+  constructor(code: RoomlogErrorCode, message: string, options: RoomlogErrorOptions = {}) {
+    const backend = options.backend ?? 'core';
+    super(`[roomlog] [${backend}] ${message}`, { cause: options.cause });
+    this.code = code;
+    this.backend = backend;
+  }
+
+  /** A plain `{ code, message }` object, safe to send to a client (no cause, no stack). */
+  toJSON(): { code: RoomlogErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/**
+ * True when `value` is a Roomlog error. Checks the shape rather than `instanceof`,
+ * so an error thrown by another copy of `@roomlog/core` is recognised too.
+ */
+export function isRoomlogError(value: unknown): value is RoomlogError {
+  if (!(value instanceof Error) || value.name !== 'RoomlogError') return false;
+  const code: unknown = (value as { code?: unknown }).code;
+  return typeof code === 'string' && (ROOMLOG_ERROR_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * Turns whatever a backend call threw into a {@link RoomlogError}. A Roomlog error passes
+ * through unchanged; anything else is wrapped with the code `classify` picks (default
+ * `INTERNAL`) and kept as `cause`.
+ *
+ * @param error - what was thrown.
+ * @param backend - the backend name for the message prefix.
+ * @param classify - maps a driver error to a code, e.g. connection errors to `UNAVAILABLE`.
+ */
+export function toRoomlogError(
+  error: unknown,
+  backend: string,
+  classify: (error: unknown) => RoomlogErrorCode = () => 'INTERNAL',
+): RoomlogError {
+  if (isRoomlogError(error)) return error;
+  const code = classify(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  return new RoomlogError(code, detail, { backend, cause: error });
+}
+
+/**
+ * A Roomlog error for a bad argument. The cause is a `TypeError` naming the offending field,
+ * so logs show which input was refused.
+ */
+export function invalidArgument(backend: string, field: string, problem: string): RoomlogError {
+  return new RoomlogError('INVALID_ARGUMENT', `${field} ${problem}`, {
+    backend,
+    cause: new TypeError(`${field} ${problem}`),
+  });
+}
+
+/** Node.js network error codes that mean "could not reach the server", shared by all backends. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
+
+/**
+ * True for errors from Node's network layer (`ECONNREFUSED`, `ECONNRESET`, ...), which every
+ * backend maps to `UNAVAILABLE`.
+ */
+export function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
+}

@@ -1,0 +1,51 @@
+/**
+ * `@roomlog/core`: the store contract, errors, codec, validation helpers for backends,
+ * and `MemoryStore`, the reference backend.
+ */
+export type {
+  AppendOptions,
+  AppendResult,
+  BaseStoreOptions,
+  MessageKind,
+  MessageStore,
+  NewMessage,
+  ReadQuery,
+  ReadResult,
+  RetentionOptions,
+  StoreCapabilities,
+  StoredMessage,
+  StreamHead,
+  StreamRef,
+} from './store';
+export {
+  RoomlogError,
+  ROOMLOG_ERROR_CODES,
+  isRoomlogError,
+  toRoomlogError,
+  invalidArgument,
+  isNetworkError,
+  type RoomlogErrorCode,
+  type RoomlogErrorOptions,
+} from './errors';
+export { encodeData, decodeData, DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, type EncodedData } from './codec';
+export {
+  validateText,
+  validateOptionalText,
+  validateStream,
+  validateInteger,
+  validateSeq,
+  validateUserId,
+  normalizeReadQuery,
+  MAX_NAME_BYTES,
+  MAX_ID_BYTES,
+  DEFAULT_READ_LIMIT,
+  MAX_READ_LIMIT,
+  type NormalizedReadQuery,
+} from './validation';
+export { resolveStoreOptions, hasRetention, type ResolvedStoreOptions } from './options';
+export { prepareBatch, completeResults, type PreparedBatch, type PreparedMessage, type PreparedStream } from './prepare';
+export { ageCutoff, countFloor, firstSeqOf, isLive, isTruncated } from './retention';
+export { StoreGuard, type ErrorClassifier } from './lifecycle';
+export { newMessageId, newEpoch, streamKey } from './ids';
+export { MemoryStore, createMemoryStore, type MemoryStoreOptions } from './memory/store';
+export { MemoryDatabase } from './memory/database';

@@ -1,0 +1,159 @@
+/**
+ * Turns an `append` batch into validated, encoded rows grouped by stream, so a backend
+ * only has to allocate seqs and write. Everything here runs before any I/O: an invalid
+ * message rejects the whole batch and nothing is written (rule 1).
+ */
+import { encodeData } from './codec';
+import { RoomlogError, invalidArgument } from './errors';
+import { streamKey } from './ids';
+import type { ResolvedStoreOptions } from './options';
+import type { AppendResult, NewMessage } from './store';
+import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateText } from './validation';
+
+/** One validated message of a batch. */
+export interface PreparedMessage {
+  /** Position in the caller's batch. */
+  index: number;
+  namespace: string;
+  room: string;
+  /** {@link streamKey} of `(namespace, room)`. */
+  stream: string;
+  event: string;
+  /** `data` encoded by the codec. */
+  payload: string;
+  /** Size of `data` as the payload limit counts it. */
+  payloadBytes: number;
+  senderId: string | null;
+  clientMessageId: string | null;
+  /** Absolute expiry (ms since epoch) from `ttlMs`, or `null`. */
+  expiresAt: number | null;
+  /**
+   * Index of an earlier message in this batch with the same stream and `clientMessageId`;
+   * such a message is not written and resolves to that one's result with `duplicate: true`.
+   */
+  duplicateOf: number | null;
+}
+
+/** The messages of one stream in a batch, in input order, in-batch duplicates removed. */
+export interface PreparedStream {
+  namespace: string;
+  room: string;
+  stream: string;
+  messages: PreparedMessage[];
+}
+
+/** A validated batch. */
+export interface PreparedBatch {
+  /** Every message, in input order. */
+  messages: PreparedMessage[];
+  /** The messages to write, grouped by stream, streams in order of first appearance. */
+  streams: PreparedStream[];
+  /** The batch's timestamp (ms since epoch), the `createdAt` of every message in it. */
+  createdAt: number;
+}
+
+/**
+ * Validates and encodes a batch.
+ *
+ * @param backend - backend name for error messages.
+ * @param batch - the caller's messages.
+ * @param options - resolved store options (payload limit, clock).
+ * @param supportsTtl - whether the store implements `ttlMs`; if not, a message with one is refused.
+ * @throws RoomlogError `INVALID_ARGUMENT`, `PAYLOAD_TOO_LARGE` or `UNSUPPORTED`; nothing is written.
+ */
+export function prepareBatch(
+  backend: string,
+  batch: readonly NewMessage[],
+  options: ResolvedStoreOptions,
+  supportsTtl: boolean,
+): PreparedBatch {
+  if (!Array.isArray(batch)) throw invalidArgument(backend, 'batch', `must be an array, got ${describe(batch)}`);
+  const createdAt = options.now();
+  const messages: PreparedMessage[] = [];
+  const streams = new Map<string, PreparedStream>();
+  const firstByClientId = new Map<string, number>();
+  for (let index = 0; index < batch.length; index++) {
+    const message = prepareMessage(backend, batch[index], index, options, supportsTtl, createdAt);
+    messages.push(message);
+    if (message.clientMessageId !== null) {
+      const dedupeKey = `${message.stream}\u0000${message.clientMessageId}`;
+      const first = firstByClientId.get(dedupeKey);
+      if (first !== undefined) {
+        message.duplicateOf = first;
+        continue;
+      }
+      firstByClientId.set(dedupeKey, index);
+    }
+    let group = streams.get(message.stream);
+    if (!group) {
+      group = { namespace: message.namespace, room: message.room, stream: message.stream, messages: [] };
+      streams.set(message.stream, group);
+    }
+    group.messages.push(message);
+  }
+  return { messages, streams: [...streams.values()], createdAt };
+}
+
+function prepareMessage(
+  backend: string,
+  input: unknown,
+  index: number,
+  options: ResolvedStoreOptions,
+  supportsTtl: boolean,
+  createdAt: number,
+): PreparedMessage {
+  if (input === null || typeof input !== 'object') {
+    throw invalidArgument(backend, `batch[${index}]`, `must be a message object, got ${describe(input)}`);
+  }
+  const m = input as Record<string, unknown>;
+  const namespace = validateText(backend, 'namespace', m.namespace, MAX_NAME_BYTES);
+  const room = validateText(backend, 'room', m.room, MAX_NAME_BYTES);
+  const event = validateText(backend, 'event', m.event, MAX_NAME_BYTES);
+  const senderId = validateOptionalText(backend, 'senderId', m.senderId, MAX_ID_BYTES);
+  const clientMessageId = validateOptionalText(backend, 'clientMessageId', m.clientMessageId, MAX_ID_BYTES);
+  let expiresAt: number | null = null;
+  if (m.ttlMs !== undefined && m.ttlMs !== null) {
+    const ttlMs = validateInteger(backend, 'ttlMs', m.ttlMs, 1);
+    if (!supportsTtl) {
+      throw new RoomlogError('UNSUPPORTED', 'this store does not support ttlMs', {
+        backend,
+        cause: new Error('retention capability missing'),
+      });
+    }
+    expiresAt = createdAt + ttlMs;
+  }
+  const { text, bytes } = encodeData(m.data, options.maxPayloadBytes, backend);
+  return {
+    index,
+    namespace,
+    room,
+    stream: streamKey(namespace, room),
+    event,
+    payload: text,
+    payloadBytes: bytes,
+    senderId,
+    clientMessageId,
+    expiresAt,
+    duplicateOf: null,
+  };
+}
+
+/**
+ * Completes a batch's results: fills each in-batch duplicate from the message it repeats.
+ *
+ * @param batch - the prepared batch.
+ * @param written - results by input index for every message that is not an in-batch duplicate.
+ * @returns results in input order.
+ */
+export function completeResults(batch: PreparedBatch, written: ReadonlyMap<number, AppendResult>): AppendResult[] {
+  return batch.messages.map((message) => {
+    if (message.duplicateOf !== null) {
+      const original = written.get(message.duplicateOf);
+      if (!original) throw new Error(`no result for batch[${message.duplicateOf}]`);
+      return { message: original.message, duplicate: true };
+    }
+    const result = written.get(message.index);
+    if (!result) throw new Error(`no result for batch[${message.index}]`);
+    return result;
+  });
+}

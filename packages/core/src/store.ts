@@ -1,0 +1,228 @@
+/**
+ * The persistence contract every Roomlog backend implements. The numbered rules in
+ * `docs/guarantees.md` are what these types promise; `@roomlog/conformance` tests each one.
+ */
+
+/** Identifies one message stream: a room inside a Socket.IO namespace. */
+export interface StreamRef {
+  /** Socket.IO namespace name, e.g. `'/'` or `'/chat'`. Same validation as `room`. */
+  namespace: string;
+  /**
+   * Room name: non-empty, at most 512 UTF-8 bytes, no NUL, well-formed Unicode. Any other
+   * character is data, never syntax, in every backend.
+   */
+  room: string;
+}
+
+/** A message to append. */
+export interface NewMessage extends StreamRef {
+  /** Socket.IO event name the message is delivered under. Non-empty, at most 512 UTF-8 bytes, no NUL. */
+  event: string;
+  /**
+   * The payload: anything Socket.IO can carry. JSON values, with binary
+   * (`Buffer`, `Uint8Array`, `ArrayBuffer`, other typed arrays) anywhere inside. It is stored as
+   * Socket.IO would deliver it (JSON semantics: `undefined` properties dropped, `Date`
+   * as ISO string, non-finite numbers as `null`) and reads back as `Buffer` for binary.
+   * `undefined` at the top level is stored as `null`.
+   */
+  data: unknown;
+  /** Who sent it (your user id). Used by `unreadCount` and `eraseSender`. At most 256 UTF-8 bytes. */
+  senderId?: string | undefined;
+  /**
+   * Idempotency key chosen by the sender (at most 256 UTF-8 bytes). A second message with the
+   * same key in the same stream, while the first is retained, is not stored again: `append`
+   * returns the stored original with `duplicate: true`.
+   */
+  clientMessageId?: string | undefined;
+  /**
+   * Time to live in milliseconds, relative to the message's `createdAt`. After it the message
+   * is never returned. Needs the `retention` capability. Positive integer.
+   */
+  ttlMs?: number | undefined;
+}
+
+/**
+ * What an entry in the stream is.
+ * - `message`: a message as sent.
+ * - `edit`: log entry saying message `target` was edited; `data` is the new data.
+ * - `delete`: log entry saying message `target` was deleted; `data` is `null`.
+ */
+export type MessageKind = 'message' | 'edit' | 'delete';
+
+/** A message as stored and returned by every read. All timestamps are milliseconds since the Unix epoch. */
+export interface StoredMessage extends StreamRef {
+  /** Position in the stream: 1 for the first entry, then previous + 1. Never reused. */
+  seq: number;
+  /** Unique id of this entry (opaque string, unique across streams). */
+  id: string;
+  /** The stream's epoch when this entry was written; see {@link StreamHead.epoch}. */
+  epoch: string;
+  /** Socket.IO event name. */
+  event: string;
+  /** The payload (`null` once deleted or erased). */
+  data: unknown;
+  /** Sender's id, or `null` when none was given. */
+  senderId: string | null;
+  /** The sender's idempotency key, or `null` when none was given. */
+  clientMessageId: string | null;
+  /** When it was appended, by the appending node's clock (ms since epoch). */
+  createdAt: number;
+  /** Entry kind; see {@link MessageKind}. */
+  kind: MessageKind;
+  /** For `edit`/`delete` log entries: the seq of the message they change. Otherwise `null`. */
+  target: number | null;
+  /** 1 when appended; + 1 with every edit or delete of this message. */
+  version: number;
+  /** When it was last edited (ms since epoch), or `null`. */
+  editedAt: number | null;
+  /** When it was deleted or erased (ms since epoch), or `null`. A deleted message is a tombstone with `data: null`. */
+  deletedAt: number | null;
+  /** When it expires by its own `ttlMs` (ms since epoch), or `null`. */
+  expiresAt: number | null;
+}
+
+/** One result of `append`, in the same position as its input. */
+export interface AppendResult {
+  /** The stored message (for a duplicate: the original as stored). */
+  message: StoredMessage;
+  /** True when the `clientMessageId` matched a retained message (or an earlier one in the batch) and nothing new was stored. */
+  duplicate: boolean;
+}
+
+/**
+ * Options for `append`. Backends extend it with their transaction handle
+ * (e.g. `{ client }` for PostgreSQL, `{ manager }` for TypeORM).
+ */
+export interface AppendOptions {}
+
+/** Where a read starts and how much it returns. */
+export interface ReadQuery {
+  /** Return the first `limit` entries with seq greater than this. Non-negative integer. */
+  after?: number | undefined;
+  /** Return the last `limit` entries with seq less than this (or, with `after`, only those below it). Non-negative integer. */
+  before?: number | undefined;
+  /** Page size, 1–1000. @default 50 */
+  limit?: number | undefined;
+}
+
+/** The state of a stream. */
+export interface StreamHead {
+  /** Seq of the newest entry. */
+  seq: number;
+  /**
+   * Fixed at the first append; changes only when the stream's counter state was lost
+   * (database wiped). Clients holding an offset compare it: a different epoch means their
+   * offset is meaningless.
+   */
+  epoch: string;
+  /**
+   * The lowest seq that stream-wide retention has not removed: `seq - maxCount + 1` (at least 1)
+   * and, with `maxAgeMs`, the seq of the oldest live entry at or above that (`seq + 1` when none
+   * is live). Entries at or above it are returned unless expired by their own `ttlMs`.
+   */
+  firstSeq: number;
+}
+
+/** A page of entries. */
+export interface ReadResult {
+  /** Entries in ascending seq, tombstones and log entries included, expired ones never. */
+  messages: StoredMessage[];
+  /** The stream's head, `null` if it was never written. */
+  head: StreamHead | null;
+  /** True when more entries exist beyond this page in the reading direction (newer for `after`, older otherwise). */
+  hasMore: boolean;
+  /** True when `after` points below the oldest retained entry: entries were lost to retention in between. */
+  truncated: boolean;
+}
+
+/** Which optional parts of the contract a store implements. */
+export interface StoreCapabilities {
+  /** `edit` and `delete` with log entries (rule 7). */
+  editDelete: boolean;
+  /** `maxCount`, `maxAgeMs` and per-message `ttlMs` (rule 8). */
+  retention: boolean;
+  /** `setCursor`, `getCursor`, `unreadCount` (rule 9). */
+  cursors: boolean;
+  /** `eraseSender`. */
+  erase: boolean;
+  /** `append` inside the caller's transaction via backend-specific `AppendOptions`. */
+  transactions: boolean;
+}
+
+/** Stream-wide retention settings shared by every backend. */
+export interface RetentionOptions {
+  /** Keep at most this many entries per stream; older ones are removed. Positive integer. @default unlimited */
+  maxCount?: number | undefined;
+  /** Remove entries older than this many milliseconds (by `createdAt`). Positive integer. @default unlimited */
+  maxAgeMs?: number | undefined;
+}
+
+/** Options every backend accepts. */
+export interface BaseStoreOptions extends RetentionOptions {
+  /** Largest accepted `data`, in bytes of its JSON form (binary counted at raw size). @default 1048576 (1 MiB) */
+  maxPayloadBytes?: number | undefined;
+  /** Clock used for `createdAt`, retention and TTL, in ms since epoch. @default Date.now */
+  now?: (() => number) | undefined;
+}
+
+/**
+ * A durable, sequenced message log per `(namespace, room)`. Every method is async and every
+ * failure rejects with a `RoomlogError`. After `close()` every call rejects with `CLOSED`.
+ */
+export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptions> {
+  /** Backend name used in error prefixes, e.g. `'redis'`. */
+  readonly name: string;
+  /** The optional parts this store implements. */
+  readonly capabilities: StoreCapabilities;
+
+  /**
+   * Appends a batch (which may mix streams). Results come back in input order; within a stream
+   * the batch gets consecutive seqs in input order. Resolves once every message is durable.
+   * On rejection some messages may be stored; retrying with the same `clientMessageId`s is safe.
+   * An empty batch resolves to `[]`.
+   */
+  append(batch: readonly NewMessage[], options?: TAppendOptions): Promise<AppendResult[]>;
+
+  /** Reads a page of a stream in ascending seq. See {@link ReadQuery}. */
+  read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult>;
+
+  /** The stream's head, or `null` if it was never written. */
+  head(stream: StreamRef): Promise<StreamHead | null>;
+
+  /** Releases resources. Idempotent. Does not close a client the user passed in unless asked to. */
+  close(): Promise<void>;
+
+  /**
+   * Replaces the data of message `seq` (`version` + 1, `editedAt` set) and appends an `edit` log
+   * entry. Rejects `NOT_FOUND` when the message does not exist, expired, is a log entry, or was deleted.
+   * @param by - who edited it; recorded as the log entry's `senderId`.
+   * @returns the updated message.
+   */
+  edit?(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage>;
+
+  /**
+   * Turns message `seq` into a tombstone (`data: null`, `deletedAt` set, `version` + 1) and appends
+   * a `delete` log entry. Rejects `NOT_FOUND` like `edit`.
+   * @returns the tombstone.
+   */
+  delete?(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage>;
+
+  /**
+   * Moves the user's read marker forward to `seq`. A lower value is ignored.
+   * @returns the marker after the call.
+   */
+  setCursor?(stream: StreamRef, userId: string, seq: number): Promise<number>;
+
+  /** The user's read marker, `0` when unset. */
+  getCursor?(stream: StreamRef, userId: string): Promise<number>;
+
+  /** Live (not deleted, not expired) `message` entries after the user's marker that the user did not send. */
+  unreadCount?(stream: StreamRef, userId: string): Promise<number>;
+
+  /**
+   * Erases every entry sent by `senderId` in every stream of this store: data becomes `null`
+   * and `deletedAt` is set, in place, without log entries (right to erasure).
+   * @returns how many entries were newly erased.
+   */
+  eraseSender?(senderId: string): Promise<number>;
+}
