@@ -10,6 +10,8 @@
  *   (bad room name, limit out of range, data that cannot be stored). Nothing was written.
  * - `PAYLOAD_TOO_LARGE`: a message's data is larger than `maxPayloadBytes`. Nothing was written.
  * - `NOT_FOUND`: the message addressed by `(stream, seq)` does not exist or is no longer retained.
+ * - `FORBIDDEN`: the Socket.IO integration's `authorize` refused the socket this room or message.
+ *   Decided before any store access, so the answer is the same whether the room exists or not.
  * - `UNSUPPORTED`: the store lacks the capability the call needs.
  * - `UNAVAILABLE`: the backend could not be reached or refused the work for now
  *   (connection lost, failover, timeout, queue full). Safe to retry with the same `clientMessageId`s.
@@ -20,6 +22,7 @@ export type RoomlogErrorCode =
   | 'INVALID_ARGUMENT'
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
+  | 'FORBIDDEN'
   | 'UNSUPPORTED'
   | 'UNAVAILABLE'
   | 'CLOSED'
@@ -30,6 +33,7 @@ export const ROOMLOG_ERROR_CODES: readonly RoomlogErrorCode[] = [
   'INVALID_ARGUMENT',
   'PAYLOAD_TOO_LARGE',
   'NOT_FOUND',
+  'FORBIDDEN',
   'UNSUPPORTED',
   'UNAVAILABLE',
   'CLOSED',

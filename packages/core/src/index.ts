@@ -49,3 +49,44 @@ export { StoreGuard, type ErrorClassifier } from './lifecycle';
 export { newMessageId, newEpoch, streamKey } from './ids';
 export { MemoryStore, createMemoryStore, type MemoryStoreOptions } from './memory/store';
 export { MemoryDatabase } from './memory/database';
+export { AppendBatcher, type BatcherOptions } from './batcher';
+export { roomlog, type Roomlog, type PublishInput } from './socket/roomlog';
+export type {
+  AuthorizeAction,
+  AuthorizeRequest,
+  ErrorContext,
+  EventsMap,
+  Recipient,
+  RoomlogHooks,
+  RoomlogOptions,
+  RoomlogSocket,
+} from './socket/options';
+export { ROOMLOG_EVENTS } from './socket/protocol';
+export type {
+  Ack,
+  DeliveredEntry,
+  EditRequest,
+  EntryAck,
+  ErrorPayload,
+  FailedAck,
+  HistoryAck,
+  HistoryPage,
+  HistoryRequest,
+  MarkerAck,
+  MessageEnvelope,
+  OkAck,
+  ReadReceipt,
+  RoomOffset,
+  RoomRequest,
+  RoomlogClientToServerEvents,
+  RoomlogServerToClientEvents,
+  SendAck,
+  SendPayload,
+  SeqRequest,
+  SyncAck,
+  SyncReason,
+  SyncRequest,
+  SyncRoomResult,
+  UnreadAck,
+  WithheldEnvelope,
+} from './socket/protocol';

@@ -1,0 +1,25 @@
+/**
+ * `@roomlog/client`: Roomlog's client for `socket.io-client`. Runs in browsers and Node (no
+ * Node-only imports).
+ */
+export {
+  RoomlogClient,
+  roomlogClient,
+  type MessageHandler,
+  type ResetNotice,
+  type RoomlogClientOptions,
+  type SendOptions,
+} from './client';
+export { RoomlogError } from './errors';
+export { memoryStorage, type RoomPosition, type RoomlogStorage } from './storage';
+export type {
+  DeliveredEntry,
+  ErrorPayload,
+  HistoryPage,
+  MessageEnvelope,
+  ReadReceipt,
+  RoomlogErrorCode,
+  StreamHead,
+  SyncReason,
+  WithheldEnvelope,
+} from './protocol';

@@ -1,0 +1,37 @@
+/**
+ * The wire protocol, shared with the server by a types-only import of `@roomlog/core`: the client
+ * has no runtime dependency on core (which is Node-only), and its published `.d.ts` inlines these
+ * types, so users install core only on the server. The event names are repeated as values, and the
+ * type annotation makes the compiler reject any drift from the server's.
+ */
+import type { ROOMLOG_EVENTS } from '@roomlog/core';
+
+export type {
+  Ack,
+  DeliveredEntry,
+  ErrorPayload,
+  HistoryPage,
+  HistoryRequest,
+  MessageEnvelope,
+  ReadReceipt,
+  RoomlogErrorCode,
+  SendAck,
+  StreamHead,
+  SyncAck,
+  SyncReason,
+  SyncRoomResult,
+  WithheldEnvelope,
+} from '@roomlog/core';
+
+/** Roomlog's event names; identical to the server's `ROOMLOG_EVENTS`. */
+export const EVENTS: typeof ROOMLOG_EVENTS = {
+  message: 'roomlog:message',
+  receipt: 'roomlog:receipt',
+  sync: 'roomlog:sync',
+  history: 'roomlog:history',
+  leave: 'roomlog:leave',
+  edit: 'roomlog:edit',
+  delete: 'roomlog:delete',
+  markRead: 'roomlog:mark-read',
+  unread: 'roomlog:unread',
+};

@@ -1,0 +1,19 @@
+/**
+ * What every handler of one `roomlog()` integration shares: the namespace, the resolved
+ * options, the batcher and the read coalescer.
+ */
+import type { Namespace } from 'socket.io';
+import type { AppendBatcher } from '../batcher';
+import type { ReadCoalescer } from './coalesce';
+import type { ResolvedRoomlogOptions, RoomlogSocket } from './options';
+
+/** Shared state of one integration. */
+export interface RoomlogContext<S extends RoomlogSocket = RoomlogSocket> {
+  /** The namespace, seen without the app's event maps so Roomlog's own events type-check. */
+  nsp: Namespace;
+  /** The namespace's name, the `namespace` of every stream. */
+  namespace: string;
+  options: ResolvedRoomlogOptions<S>;
+  batcher: AppendBatcher;
+  reads: ReadCoalescer;
+}

@@ -1,0 +1,49 @@
+/**
+ * `roomlog:history` and `handle.history()`: a page of a room, with the store's cursor rules,
+ * each entry passed through `beforeDeliver` for the asking socket.
+ */
+import { invalidArgument } from '../errors';
+import type { ReadQuery, StreamRef } from '../store';
+import { describe, normalizeReadQuery } from '../validation';
+import { assertAllowed, clientRoom } from './authorize';
+import type { RoomlogContext } from './context';
+import { presentAll } from './deliver';
+import { toEnvelope } from './envelope';
+import type { Recipient, RoomlogSocket } from './options';
+import type { HistoryPage } from './protocol';
+
+/**
+ * Reads one page and shapes it for `recipient` (or for nobody in particular: server-side
+ * calls get every entry as stored).
+ */
+export async function readPage<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  recipient: Recipient<S['data']> | null,
+  stream: StreamRef,
+  query: ReadQuery,
+): Promise<HistoryPage> {
+  const page = await ctx.reads.read(stream, query);
+  const envelopes = page.messages.map(toEnvelope);
+  return {
+    messages: recipient ? await presentAll(ctx, recipient, envelopes) : envelopes,
+    head: page.head,
+    hasMore: page.hasMore,
+    truncated: page.truncated,
+  };
+}
+
+/** Handles one `roomlog:history` request: `read` must be allowed for the room. */
+export async function history<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<HistoryPage> {
+  if (request === null || typeof request !== 'object') {
+    throw invalidArgument('socket', 'request', `must be { room, before?, after?, limit? }, got ${describe(request)}`);
+  }
+  const { room, before, after, limit } = request as Record<string, unknown>;
+  const name = clientRoom(room);
+  await assertAllowed(ctx, socket, 'read', name);
+  const query = normalizeReadQuery('socket', { before, after, limit });
+  return readPage(ctx, socket, { namespace: ctx.namespace, room: name }, {
+    after: query.after ?? undefined,
+    before: query.before ?? undefined,
+    limit: query.limit,
+  });
+}

@@ -1,0 +1,207 @@
+/**
+ * The wire protocol between the Roomlog server integration and `@roomlog/client`: event names,
+ * payloads and acks. The client imports these as types only, so both sides compile against one
+ * definition and the client carries no runtime dependency on core.
+ */
+import type { RoomlogErrorCode } from '../errors';
+import type { MessageKind, StreamHead } from '../store';
+
+/**
+ * Event names Roomlog uses. Every stored entry reaches clients under the one `roomlog:message`
+ * event rather than under its own event name: a client tells Roomlog traffic from the app's
+ * other emits by name alone, one listener covers every app event (and edit/delete log entries
+ * of them), and an app event that is not persisted can never be mistaken for a stored one.
+ */
+export const ROOMLOG_EVENTS = {
+  /** Server → client: one stored entry ({@link DeliveredEntry}). */
+  message: 'roomlog:message',
+  /** Server → client: a read marker moved ({@link ReadReceipt}). */
+  receipt: 'roomlog:receipt',
+  /** Client → server: catch up after offsets ({@link SyncRequest} → {@link SyncAck}). */
+  sync: 'roomlog:sync',
+  /** Client → server: a page of a room ({@link HistoryRequest} → {@link HistoryAck}). */
+  history: 'roomlog:history',
+  /** Client → server: leave a room ({@link RoomRequest} → {@link OkAck}). */
+  leave: 'roomlog:leave',
+  /** Client → server: edit an own message ({@link EditRequest} → {@link EntryAck}). */
+  edit: 'roomlog:edit',
+  /** Client → server: delete an own message ({@link SeqRequest} → {@link EntryAck}). */
+  delete: 'roomlog:delete',
+  /** Client → server: move the socket user's read marker ({@link SeqRequest} → {@link MarkerAck}). */
+  markRead: 'roomlog:mark-read',
+  /** Client → server: the socket user's unread count ({@link RoomRequest} → {@link UnreadAck}). */
+  unread: 'roomlog:unread',
+} as const;
+
+/** One stored entry as clients receive it (a `StoredMessage` without store-internal fields). */
+export interface MessageEnvelope {
+  room: string;
+  /** Position in the room's stream. */
+  seq: number;
+  /** Unique id of the entry. */
+  id: string;
+  /** The stream's epoch; a change means stored offsets are void. */
+  epoch: string;
+  /** App event name (for edit/delete log entries: the target's event). */
+  event: string;
+  /** The payload; `null` for delete log entries and tombstones. */
+  data: unknown;
+  senderId: string | null;
+  /** ms since epoch. */
+  createdAt: number;
+  kind: MessageKind;
+  /** For edit/delete log entries, the seq they change; else `null`. */
+  target: number | null;
+  version: number;
+  /** ms since epoch, or `null`. */
+  editedAt: number | null;
+  /** ms since epoch, or `null`. */
+  deletedAt: number | null;
+}
+
+/**
+ * An entry `beforeDeliver` withheld from this socket. It still carries its seq so the client
+ * knows nothing is missing there and does not try to fetch it again.
+ */
+export interface WithheldEnvelope {
+  room: string;
+  seq: number;
+  epoch: string;
+  withheld: true;
+}
+
+/** What a client receives for one entry. */
+export type DeliveredEntry = MessageEnvelope | WithheldEnvelope;
+
+/** An error as it travels in an ack. */
+export interface ErrorPayload {
+  code: RoomlogErrorCode;
+  /** Human-readable, prefixed `[roomlog] [...]`. */
+  message: string;
+}
+
+/** A failed ack. */
+export interface FailedAck {
+  ok: false;
+  error: ErrorPayload;
+}
+
+/** Every ack: `{ ok: true, ...T }` or `{ ok: false, error }`. */
+export type Ack<T extends object> = ({ ok: true } & T) | FailedAck;
+
+/** Ack without a body. */
+export type OkAck = Ack<object>;
+
+/** What a client emits under a persisted app event. */
+export interface SendPayload {
+  room: string;
+  data: unknown;
+  /** Idempotency key; a retry with the same key is stored once. */
+  clientMessageId?: string | undefined;
+}
+
+/** Ack of a persisted event: the stored entry, or `null` when `beforePersist` dropped it. */
+export type SendAck = Ack<{ message: DeliveredEntry | null; duplicate: boolean }>;
+
+/** The client's position in one room. */
+export interface RoomOffset {
+  /** Last seq the client has. @default 0 */
+  after?: number | undefined;
+  /** The epoch that seq belongs to, or `null`/absent when the client has none. */
+  epoch?: string | null | undefined;
+}
+
+/** `roomlog:sync` request: offsets per room. */
+export interface SyncRequest {
+  rooms: Record<string, RoomOffset>;
+}
+
+/**
+ * Why a sync could not simply continue from the client's offset.
+ * - `too-far-behind`: more than `replayLimit` entries were missed; the answer holds the latest
+ *   page and the client pages older ones with history.
+ * - `epoch-changed`: the stream was recreated; the offset is void; the answer holds the latest page.
+ * - `truncated`: retention removed entries after the offset; the answer continues from the oldest retained.
+ */
+export type SyncReason = 'too-far-behind' | 'epoch-changed' | 'truncated';
+
+/** The sync answer for one room. */
+export interface SyncRoomResult {
+  /** Entries in ascending seq. */
+  messages: DeliveredEntry[];
+  head: StreamHead | null;
+  /** True when `messages` continue exactly from the offset. */
+  recovered: boolean;
+  reason?: SyncReason | undefined;
+}
+
+/** `roomlog:sync` ack: one answer per requested room (a room may fail on its own, e.g. `FORBIDDEN`). */
+export type SyncAck = Ack<{ rooms: Record<string, Ack<SyncRoomResult>> }>;
+
+/** `roomlog:history` request; same cursor rules as `MessageStore.read`. */
+export interface HistoryRequest {
+  room: string;
+  before?: number | undefined;
+  after?: number | undefined;
+  /** 1–1000. @default 50 */
+  limit?: number | undefined;
+}
+
+/** A page of a room. */
+export interface HistoryPage {
+  messages: DeliveredEntry[];
+  head: StreamHead | null;
+  hasMore: boolean;
+  truncated: boolean;
+}
+
+/** `roomlog:history` ack. */
+export type HistoryAck = Ack<HistoryPage>;
+
+/** A request about one room. */
+export interface RoomRequest {
+  room: string;
+}
+
+/** A request about one entry of a room. */
+export interface SeqRequest extends RoomRequest {
+  seq: number;
+}
+
+/** `roomlog:edit` request. */
+export interface EditRequest extends SeqRequest {
+  data: unknown;
+}
+
+/** Ack of an edit or delete: the changed message (edited, or the tombstone); its log entry is broadcast to the room. */
+export type EntryAck = Ack<{ message: DeliveredEntry }>;
+
+/** Ack of `roomlog:mark-read`: the marker after the call. */
+export type MarkerAck = Ack<{ seq: number }>;
+
+/** Ack of `roomlog:unread`. */
+export type UnreadAck = Ack<{ count: number }>;
+
+/** Broadcast to a room when a member's read marker moves. */
+export interface ReadReceipt {
+  room: string;
+  userId: string;
+  seq: number;
+}
+
+/** Events the server emits to clients (merge into your `ServerToClientEvents`). */
+export interface RoomlogServerToClientEvents {
+  'roomlog:message': (entry: DeliveredEntry) => void;
+  'roomlog:receipt': (receipt: ReadReceipt) => void;
+}
+
+/** Events clients emit to the server (merge into your `ClientToServerEvents`). */
+export interface RoomlogClientToServerEvents {
+  'roomlog:sync': (request: SyncRequest, ack: (answer: SyncAck) => void) => void;
+  'roomlog:history': (request: HistoryRequest, ack: (answer: HistoryAck) => void) => void;
+  'roomlog:leave': (request: RoomRequest, ack: (answer: OkAck) => void) => void;
+  'roomlog:edit': (request: EditRequest, ack: (answer: EntryAck) => void) => void;
+  'roomlog:delete': (request: SeqRequest, ack: (answer: EntryAck) => void) => void;
+  'roomlog:mark-read': (request: SeqRequest, ack: (answer: MarkerAck) => void) => void;
+  'roomlog:unread': (request: RoomRequest, ack: (answer: UnreadAck) => void) => void;
+}

@@ -1,0 +1,180 @@
+/**
+ * `roomlog()`: attaches durable, sequenced room history to a Socket.IO server or namespace
+ * and returns the handle for server-side calls. Only public Socket.IO API is used, so any
+ * adapter (Redis, Redis streams, cluster) carries the broadcasts between nodes.
+ */
+import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
+import { AppendBatcher } from '../batcher';
+import type { MessageStore, ReadQuery } from '../store';
+import { changeMessage, changeOwnMessage, markRead, markReadFromClient, unreadCount, unreadFromClient } from './changes';
+import { ReadCoalescer } from './coalesce';
+import type { RoomlogContext } from './context';
+import { toEnvelope } from './envelope';
+import { history, readPage } from './history';
+import type { EventsMap, RoomlogOptions } from './options';
+import { resolveRoomlogOptions } from './options';
+import { commit, persistClientMessage } from './persist';
+import { type HistoryPage, type MessageEnvelope, ROOMLOG_EVENTS } from './protocol';
+import { respond } from './respond';
+import { sync } from './sync';
+
+/** A message the server publishes itself. */
+export interface PublishInput {
+  room: string;
+  /** Event name clients receive it under. */
+  event: string;
+  data: unknown;
+  senderId?: string | undefined;
+  /** Idempotency key: publishing twice with the same key stores once. */
+  clientMessageId?: string | undefined;
+  /** Time to live in ms (needs the store's `retention` capability). */
+  ttlMs?: number | undefined;
+}
+
+/** What `roomlog()` returns: server-side access to the rooms of one namespace. */
+export interface Roomlog<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = unknown,
+> {
+  /** The namespace this integration serves. */
+  readonly namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The store it writes to. */
+  readonly store: MessageStore;
+  /**
+   * Stores a server-originated message, broadcasts it to the room and runs `afterPersist`.
+   * `beforePersist` and `authorize` do not apply: the server is trusted.
+   * @returns the stored entry once it is durable.
+   */
+  publish(message: PublishInput): Promise<MessageEnvelope>;
+  /** A page of a room, with the store's cursor rules (`beforeDeliver` does not apply). */
+  history(room: string, query?: ReadQuery): Promise<HistoryPage>;
+  /**
+   * Edits message `seq` and broadcasts the `edit` log entry.
+   * @param by - who edited it, recorded as the log entry's `senderId`.
+   * @returns the edited message.
+   */
+  edit(room: string, seq: number, data: unknown, by?: string): Promise<MessageEnvelope>;
+  /** Deletes message `seq` (tombstone) and broadcasts the `delete` log entry. @returns the tombstone. */
+  delete(room: string, seq: number, by?: string): Promise<MessageEnvelope>;
+  /** Moves `userId`'s read marker forward to `seq` and broadcasts a receipt. @returns the marker after the call. */
+  markRead(room: string, userId: string, seq: number): Promise<number>;
+  /** Live messages after `userId`'s marker that the user did not send. */
+  unreadCount(room: string, userId: string): Promise<number>;
+  /**
+   * Detaches from the namespace (its sockets stop being served) and waits for queued appends
+   * to settle. Does not close the store. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+type AnyArgs = unknown[];
+
+/** Socket.IO passes the ack callback last; a client may also send none, or send it without a payload. */
+function splitArgs(args: AnyArgs): { payload: unknown; ack: unknown } {
+  const last = args.at(-1);
+  const ack = typeof last === 'function' ? last : undefined;
+  return { payload: args[0] === ack ? undefined : args[0], ack };
+}
+
+/** Registers Roomlog's handlers on one socket; returns what removes them. */
+function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void {
+  const handlers: Record<string, (payload: unknown) => Promise<object>> = {
+    [ROOMLOG_EVENTS.sync]: (payload) => sync(ctx, socket, payload),
+    [ROOMLOG_EVENTS.history]: (payload) => history(ctx, socket, payload),
+    [ROOMLOG_EVENTS.leave]: async (payload) => {
+      const room = (payload as { room?: unknown } | null)?.room;
+      if (typeof room === 'string') await socket.leave(room);
+      return {};
+    },
+    [ROOMLOG_EVENTS.edit]: (payload) => changeOwnMessage(ctx, socket, 'edit', payload),
+    [ROOMLOG_EVENTS.delete]: (payload) => changeOwnMessage(ctx, socket, 'delete', payload),
+    [ROOMLOG_EVENTS.markRead]: (payload) => markReadFromClient(ctx, socket, payload),
+    [ROOMLOG_EVENTS.unread]: (payload) => unreadFromClient(ctx, socket, payload),
+  };
+  const listeners = Object.entries(handlers).map(([event, work]) => {
+    const listener = (...args: AnyArgs) => {
+      const { payload, ack } = splitArgs(args);
+      respond(ctx, socket, event, ack, () => work(payload));
+    };
+    socket.on(event, listener);
+    return [event, listener] as const;
+  });
+  // One catch-all listener serves both forms of `events` (list or predicate).
+  const persisted = (event: string, ...args: AnyArgs) => {
+    if (!ctx.options.persists(event)) return;
+    const { payload, ack } = splitArgs(args);
+    respond(ctx, socket, event, ack, () => persistClientMessage(ctx, socket, event, payload));
+  };
+  socket.onAny(persisted);
+  return () => {
+    for (const [event, listener] of listeners) socket.off(event, listener);
+    socket.offAny(persisted);
+  };
+}
+
+/**
+ * Attaches Roomlog to a Socket.IO server (its main namespace) or to one namespace. Call it once
+ * per namespace, on every node, with stores that share one database.
+ *
+ * @param target - the `Server` or a `Namespace` (e.g. `io.of('/chat')`).
+ * @param options - the store, which events persist, authorization and hooks.
+ * @throws RoomlogError `INVALID_ARGUMENT` for bad options.
+ */
+export function roomlog<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = unknown,
+>(
+  target:
+    | Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+    | Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  options: RoomlogOptions<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
+): Roomlog<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  type S = Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  const namespace = 'of' in target ? target.of('/') : target;
+  const resolved = resolveRoomlogOptions(options);
+  const ctx: RoomlogContext<S> = {
+    // Roomlog's own events are not in the app's event maps; it emits through an untyped view.
+    nsp: namespace as unknown as Namespace,
+    namespace: namespace.name,
+    options: resolved,
+    batcher: new AppendBatcher(resolved.store, resolved.batch),
+    reads: new ReadCoalescer(resolved.store),
+  };
+  const detachers = new Map<string, () => void>();
+  const onConnection = (socket: S) => {
+    detachers.set(socket.id, attach(ctx, socket));
+    socket.once('disconnect', () => detachers.delete(socket.id));
+  };
+  namespace.on('connection', onConnection);
+  for (const socket of namespace.sockets.values()) onConnection(socket);
+
+  const stream = (room: string) => ({ namespace: ctx.namespace, room });
+  let closing: Promise<void> | null = null;
+  return {
+    namespace,
+    store: resolved.store,
+    async publish(message) {
+      const { room, event, data, senderId, clientMessageId, ttlMs } = message;
+      return (await commit(ctx, null, { namespace: ctx.namespace, room, event, data, senderId, clientMessageId, ttlMs }))
+        .envelope;
+    },
+    history: (room, query = {}) => readPage(ctx, null, stream(room), query),
+    edit: async (room, seq, data, by) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'edit', data }, by)),
+    delete: async (room, seq, by) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'delete' }, by)),
+    markRead: (room, userId, seq) => markRead(ctx, stream(room), userId, seq),
+    unreadCount: (room, userId) => unreadCount(ctx, stream(room), userId),
+    close() {
+      closing ??= (async () => {
+        namespace.off('connection', onConnection);
+        for (const detach of detachers.values()) detach();
+        detachers.clear();
+        await ctx.batcher.close();
+      })();
+      return closing;
+    },
+  };
+}
