@@ -1,0 +1,147 @@
+/**
+ * Every statement the store runs besides the append function (see `schema.sql.ts`). Table
+ * names are validated and quoted identifiers; every value is a `$n` parameter.
+ *
+ * Retention parameters shared by these statements: `now` (ms since epoch), `cutoff`
+ * (`ageCutoff`, or NULL) and `maxCount` (or NULL). An entry is live when its TTL has not
+ * passed, it is younger than the cutoff and its seq is at or above the count floor
+ * (`seq > head - maxCount`), the same rule as core's `isLive` and `countFloor`.
+ */
+import type { TableNames } from './options';
+
+/** The columns of a stored entry, as `rowToMessage` reads them. */
+function entryColumns(alias: string): string {
+  return `${alias}.seq, ${alias}.id, ${alias}.created_at, ${alias}.expires_at, ${alias}.edited_at,
+    ${alias}.deleted_at, ${alias}.target, ${alias}.version, ${alias}.kind, ${alias}.event,
+    ${alias}.sender_id, ${alias}.client_message_id, ${alias}.payload::text AS payload`;
+}
+
+/** SQL true when entry `m` of the stream whose head is `head` is retained (see the file comment). */
+function liveSql(m: string, head: string, now: string, cutoff: string, maxCount: string): string {
+  return `(${m}.expires_at IS NULL OR ${m}.expires_at > ${now})
+    AND (${cutoff}::bigint IS NULL OR ${m}.created_at > ${cutoff})
+    AND (${maxCount}::bigint IS NULL OR ${m}.seq > ${head} - ${maxCount})`;
+}
+
+/**
+ * A page of a stream plus its head, in one statement (one snapshot, so page and head agree).
+ * One row per entry, each carrying the head; a single row with NULL entry columns when the page
+ * is empty; no row when the stream was never written. With limit 0 it is the head query.
+ *
+ * `$1` namespace, `$2` room, `$3` now, `$4` cutoff, `$5` maxCount, `$6` after (exclusive,
+ * NULL for none), `$7` before (exclusive, NULL for none), `$8` row limit.
+ *
+ * @param newest - read backwards from `before`/the head (no `after`): the page is the newest
+ *   `limit` entries, returned in descending seq. Otherwise ascending from `after`.
+ */
+export function readSql(t: TableNames, newest: boolean): string {
+  return `SELECT st.seq AS head_seq, st.epoch, o.seq AS oldest_live, ${entryColumns('m')}
+  FROM ${t.streams} st
+  LEFT JOIN LATERAL (
+    -- Only age retention needs the oldest live entry for firstSeq (see core's firstSeqOf).
+    SELECT o.seq FROM ${t.messages} o
+    WHERE $4::bigint IS NOT NULL AND o.stream_id = st.stream_id
+      AND ${liveSql('o', 'st.seq', '$3', '$4', '$5')}
+    ORDER BY o.seq LIMIT 1
+  ) o ON true
+  LEFT JOIN LATERAL (
+    SELECT * FROM ${t.messages} e
+    WHERE e.stream_id = st.stream_id
+      AND e.seq > coalesce($6::bigint, 0)
+      AND e.seq < coalesce($7::bigint, 9223372036854775807)
+      AND ${liveSql('e', 'st.seq', '$3', '$4', '$5')}
+    ORDER BY e.seq ${newest ? 'DESC' : 'ASC'}
+    LIMIT $8
+  ) m ON true
+  WHERE st.namespace = $1 AND st.room = $2`;
+}
+
+/**
+ * Edit or delete of a live `message` entry, with its log entry, in one statement. The counter
+ * row is locked first, so the log entry's seq is the next one, gapless. Returns the updated
+ * target with the stream's epoch, or no row when the target is not a live, undeleted message.
+ *
+ * `$1` namespace, `$2` room, `$3` target seq, `$4` new payload (NULL to delete), `$5` now,
+ * `$6` cutoff, `$7` maxCount, `$8` log entry id, `$9` kind (`'edit'` | `'delete'`), `$10` by.
+ */
+export function changeSql(t: TableNames): string {
+  return `WITH st AS (
+    SELECT stream_id, seq, epoch FROM ${t.streams}
+    WHERE namespace = $1 AND room = $2
+    FOR UPDATE
+  ), target AS (
+    UPDATE ${t.messages} m SET
+      payload = $4::json,
+      version = m.version + 1,
+      edited_at = CASE WHEN $9::text = 'edit' THEN $5::bigint ELSE m.edited_at END,
+      deleted_at = CASE WHEN $9::text = 'delete' THEN $5::bigint ELSE m.deleted_at END
+    FROM st
+    WHERE m.stream_id = st.stream_id AND m.seq = $3 AND m.kind = 'message' AND m.deleted_at IS NULL
+      AND ${liveSql('m', 'st.seq', '$5', '$6', '$7')}
+    RETURNING m.*
+  ), logged AS (
+    INSERT INTO ${t.messages} (stream_id, seq, id, created_at, kind, target, event, sender_id, payload)
+    SELECT st.stream_id, st.seq + 1, $8, $5, $9, t.seq, t.event, $10, t.payload
+    FROM st JOIN target t ON true
+  ), bumped AS (
+    UPDATE ${t.streams} s SET seq = st.seq + 1
+    FROM st JOIN target ON true
+    WHERE s.stream_id = st.stream_id
+  )
+  SELECT st.epoch, ${entryColumns('t')} FROM st JOIN target t ON true`;
+}
+
+/**
+ * Moves a read marker forward, clamped to the head; a lower value keeps the current one.
+ * No row when the stream was never written. `$1` namespace, `$2` room, `$3` user, `$4` seq.
+ */
+export function setCursorSql(t: TableNames): string {
+  return `INSERT INTO ${t.cursors} AS c (stream_id, user_id, seq)
+  SELECT st.stream_id, $3, least($4::bigint, st.seq) FROM ${t.streams} st
+  WHERE st.namespace = $1 AND st.room = $2
+  ON CONFLICT (stream_id, user_id) DO UPDATE SET seq = greatest(c.seq, EXCLUDED.seq)
+  RETURNING c.seq`;
+}
+
+/** A read marker. `$1` namespace, `$2` room, `$3` user. */
+export function getCursorSql(t: TableNames): string {
+  return `SELECT c.seq FROM ${t.cursors} c
+  JOIN ${t.streams} st ON st.stream_id = c.stream_id
+  WHERE st.namespace = $1 AND st.room = $2 AND c.user_id = $3`;
+}
+
+/**
+ * Live, undeleted `message` entries after the user's marker that the user did not send.
+ * `$1` namespace, `$2` room, `$3` user, `$4` now, `$5` cutoff, `$6` maxCount.
+ */
+export function unreadCountSql(t: TableNames): string {
+  return `SELECT count(*)::int AS unread FROM ${t.streams} st
+  LEFT JOIN ${t.cursors} c ON c.stream_id = st.stream_id AND c.user_id = $3
+  JOIN ${t.messages} m ON m.stream_id = st.stream_id AND m.seq > coalesce(c.seq, 0)
+  WHERE st.namespace = $1 AND st.room = $2
+    AND m.kind = 'message' AND m.deleted_at IS NULL AND m.sender_id IS DISTINCT FROM $3
+    AND ${liveSql('m', 'st.seq', '$4', '$5', '$6')}`;
+}
+
+/**
+ * Erases up to `$3` not yet erased entries of sender `$1` (time `$2`), through the partial
+ * sender index. Run until it erases fewer than `$3`, so no statement touches unbounded rows.
+ */
+export function eraseSenderSql(t: TableNames): string {
+  return `WITH batch AS (
+    SELECT stream_id, seq FROM ${t.messages}
+    WHERE sender_id = $1 AND deleted_at IS NULL
+    LIMIT $3
+  )
+  UPDATE ${t.messages} m SET payload = NULL, deleted_at = $2, version = m.version + 1
+  FROM batch b
+  WHERE m.stream_id = b.stream_id AND m.seq = b.seq AND m.deleted_at IS NULL`;
+}
+
+/** Calls the append function; parameters as its signature in `schema.sql.ts`. */
+export function appendSql(t: TableNames): string {
+  return `SELECT * FROM ${t.append}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+}
+
+/** Takes the migration lock of a schema until the transaction ends. `$1` lock key (`TableNames.lockKey`). */
+export const MIGRATION_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
