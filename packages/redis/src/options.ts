@@ -1,0 +1,77 @@
+/**
+ * Options of `createRedisStore`, validated and defaulted in one place.
+ */
+import type { ReplicaWait } from './script';
+import { type BaseStoreOptions, type ResolvedStoreOptions, invalidArgument, resolveStoreOptions, validateInteger } from '@roomlog/core';
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions extends BaseStoreOptions {
+  /**
+   * Prefix of every key the store writes (`<prefix>:{<tag>}:<kind>`). Must not contain `{` or
+   * `}`, which would change the Redis Cluster hash tag. Use one per application or tenant.
+   * @default 'roomlog'
+   */
+  prefix?: string | undefined;
+  /**
+   * How long, in milliseconds after a message's `createdAt`, its `clientMessageId` is
+   * remembered for deduplication. Bounds the idempotency index of long-lived streams without
+   * count or age retention. Without it a key is remembered as long as its message is retained.
+   * @default unlimited (as long as the message is retained)
+   */
+  idempotencyWindowMs?: number | undefined;
+  /** End the client (`quit()`) when the store is closed. @default false */
+  closeClient?: boolean | undefined;
+  /**
+   * After every write (`append`, `edit`, `delete`, `setCursor`, `eraseSender`), wait until this
+   * many replicas acknowledged it (`WAIT replicas timeoutMs`, sent to the node that took the
+   * write, in the same pipeline). If fewer do within
+   * `timeoutMs` milliseconds, the call rejects `UNAVAILABLE`: the write is on the primary and a
+   * retry with the same `clientMessageId`s is safe. Narrows, but does not close, the window in
+   * which a failover loses acknowledged writes.
+   * @default undefined (do not wait for replicas)
+   */
+  waitForReplicas?: ReplicaWait | undefined;
+}
+
+/** {@link RedisStoreOptions} with defaults applied. */
+export interface ResolvedRedisOptions extends ResolvedStoreOptions {
+  prefix: string;
+  /** `null` = no window. */
+  idempotencyWindowMs: number | null;
+  closeClient: boolean;
+  waitForReplicas: ReplicaWait | null;
+}
+
+/** Longest accepted key prefix, in characters. */
+const MAX_PREFIX_LENGTH = 128;
+
+/**
+ * Validates the options and applies defaults.
+ * @throws RoomlogError `INVALID_ARGUMENT` for a bad prefix or limit.
+ */
+export function resolveRedisOptions(backend: string, options: RedisStoreOptions = {}): ResolvedRedisOptions {
+  const prefix = options.prefix ?? 'roomlog';
+  if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > MAX_PREFIX_LENGTH) {
+    throw invalidArgument(backend, 'prefix', `must be a string of 1-${MAX_PREFIX_LENGTH} characters`);
+  }
+  if (/[{}\u0000]/.test(prefix)) {
+    throw invalidArgument(backend, 'prefix', 'must not contain "{", "}" or NUL (they would change the cluster hash tag)');
+  }
+  const window = options.idempotencyWindowMs;
+  return {
+    ...resolveStoreOptions(backend, options),
+    prefix,
+    idempotencyWindowMs: window === undefined || window === null ? null : validateInteger(backend, 'idempotencyWindowMs', window, 1),
+    closeClient: options.closeClient === true,
+    waitForReplicas: resolveReplicaWait(backend, options.waitForReplicas),
+  };
+}
+
+function resolveReplicaWait(backend: string, wait: ReplicaWait | undefined): ReplicaWait | null {
+  if (wait === undefined || wait === null) return null;
+  if (typeof wait !== 'object') throw invalidArgument(backend, 'waitForReplicas', 'must be { replicas, timeoutMs }');
+  return {
+    replicas: validateInteger(backend, 'waitForReplicas.replicas', wait.replicas, 1),
+    timeoutMs: validateInteger(backend, 'waitForReplicas.timeoutMs', wait.timeoutMs, 1),
+  };
+}
