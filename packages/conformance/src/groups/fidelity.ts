@@ -1,0 +1,152 @@
+/** Rule 10: data reads back deep-equal (binary as Buffer), with no pollution or injection; payload limit. */
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH } from '@roomlog/core';
+import { expect, it } from 'vitest';
+import { expectNothingWritten, expectRoomlogError } from '../assertions';
+import { defineGroup, freshStream, message } from '../harness';
+
+/** `depth` levels of nested arrays around `leaf`. */
+function nested(depth: number, leaf: unknown = 'leaf'): unknown {
+  let value = leaf;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+/** An object with `key` as an own, enumerable property (works for `__proto__`). */
+function withOwnKey(key: string, value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Values that must read back exactly as written: [label, data, expected read-back]. */
+const ROUND_TRIPS: readonly [string, unknown, unknown][] = [
+  ['null', null, null],
+  ['true', true, true],
+  ['zero', 0, 0],
+  ['a negative float', -12.5, -12.5],
+  ['MAX_SAFE_INTEGER', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  ['1e308', 1e308, 1e308],
+  ['5e-324', 5e-324, 5e-324],
+  ['an empty string', '', ''],
+  ['an empty array', [], []],
+  ['an empty object', {}, {}],
+  ['a top-level Buffer', Buffer.from([0, 1, 2, 255]), Buffer.from([0, 1, 2, 255])],
+  ['an empty Buffer', Buffer.alloc(0), Buffer.alloc(0)],
+  [
+    'nested Buffer, Uint8Array and ArrayBuffer',
+    { a: { b: [Buffer.from('hi'), new Uint8Array([9, 8, 7])] }, c: new Uint8Array([1, 2, 3, 4]).buffer, d: 'text' },
+    { a: { b: [Buffer.from('hi'), Buffer.from([9, 8, 7])] }, c: Buffer.from([1, 2, 3, 4]), d: 'text' },
+  ],
+  ['a Uint8Array view into a larger buffer', new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(2, 4), Buffer.from([2, 3])],
+  ['binary that looks like the tag', { $bin: 'AAEC', bin: Buffer.from('AAEC') }, { $bin: 'AAEC', bin: Buffer.from('AAEC') }],
+  ['astral and combining Unicode', { '🦄': '𝄞 e\u0301 \u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 'ключ': '値' }, { '🦄': '𝄞 e\u0301 \u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 'ключ': '値' }],
+  ['NUL and control characters inside strings', { s: 'a\u0000b\u0001\n\t"\\' }, { s: 'a\u0000b\u0001\n\t"\\' }],
+  ['operator-like keys', { $where: 'sleep(1000)', $gt: '', nested: { $ne: null, $set: { a: 1 } } }, { $where: 'sleep(1000)', $gt: '', nested: { $ne: null, $set: { a: 1 } } }],
+  ['an object whose only key is $bin', { $bin: 'AAEC' }, { $bin: 'AAEC' }],
+  ['keys that look escaped', { $$x: 1, $: 2, $$: 3, '$bin': 'not binary' }, { $$x: 1, $: 2, $$: 3, '$bin': 'not binary' }],
+  ['dotted and SQL-ish keys', { 'a.b': 1, "'; drop table x; --": 2, '': 3 }, { 'a.b': 1, "'; drop table x; --": 2, '': 3 }],
+  ['a long array', Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: 1000 }, (_, i) => i)],
+  [`nesting ${MAX_DATA_DEPTH} levels deep`, nested(MAX_DATA_DEPTH), nested(MAX_DATA_DEPTH)],
+  ['a Date (as its ISO string, as Socket.IO sends it)', { at: new Date(0) }, { at: '1970-01-01T00:00:00.000Z' }],
+  ['undefined properties (dropped, as in JSON)', { a: undefined, b: 1 }, { b: 1 }],
+  ['undefined at the top level (stored as null)', undefined, null],
+  ['NaN and Infinity (null, as in JSON)', [Number.NaN, Number.POSITIVE_INFINITY], [null, null]],
+];
+
+/** Data the codec cannot store faithfully. */
+const REFUSED_DATA: readonly [string, () => unknown][] = [
+  [`nesting ${MAX_DATA_DEPTH + 1} levels deep`, () => nested(MAX_DATA_DEPTH + 1)],
+  ['a lone surrogate in a string', () => ({ s: 'a\uD800' })],
+  ['a lone surrogate in a key', () => ({ ['\uDC00']: 1 })],
+  ['a circular reference', () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    return loop;
+  }],
+  ['a BigInt', () => [1n]],
+];
+
+/** Rule 10 tests. */
+export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => {
+  it.each(ROUND_TRIPS)('rule 10: %s reads back equal, on this and another instance', async (_, data, expected) => {
+    const [writer, reader] = await h.openMany(2);
+    const stream = freshStream();
+    const [result] = await writer!.append([message(stream, data)]);
+    expect(result?.message.data).toStrictEqual(expected);
+    expect((await writer!.read(stream)).messages[0]?.data).toStrictEqual(expected);
+    expect((await reader!.read(stream)).messages[0]?.data).toStrictEqual(expected);
+  });
+
+  it('rule 10: binary reads back as Buffer', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    await store.append([message(stream, { u8: new Uint8Array([1]), ab: new ArrayBuffer(2), f32: new Float32Array([1.5]) })]);
+    const data = (await store.read(stream)).messages[0]?.data as Record<string, unknown>;
+    for (const key of ['u8', 'ab', 'f32']) expect(Buffer.isBuffer(data[key]), key).toBe(true);
+    expect(data.f32).toEqual(Buffer.from(new Float32Array([1.5]).buffer));
+  });
+
+  it('rule 10: a __proto__ key round-trips as plain data and pollutes no prototype', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const data = { outer: withOwnKey('__proto__', { polluted: true, isAdmin: true }), list: [withOwnKey('__proto__', 1)] };
+    await store.append([message(stream, data)]);
+    const read = (await store.read(stream)).messages[0]?.data as Record<string, Record<string, unknown>>;
+    const outer = read.outer!;
+    expect(Object.keys(outer)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(outer)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(outer, '__proto__')?.value).toEqual({ polluted: true, isAdmin: true });
+    expect((outer as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown; isAdmin?: unknown }).polluted).toBeUndefined();
+    expect(({} as { isAdmin?: unknown }).isAdmin).toBeUndefined();
+  });
+
+  it('rule 10: constructor and prototype keys round-trip as plain data', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    await store.append([message(stream, { constructor: { prototype: { polluted: true } }, prototype: 1 })]);
+    const read = (await store.read(stream)).messages[0]?.data as Record<string, unknown>;
+    expect(Object.keys(read)).toEqual(['constructor', 'prototype']);
+    expect(JSON.stringify(read)).toBe('{"constructor":{"prototype":{"polluted":true}},"prototype":1}');
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it.each(REFUSED_DATA)('rule 10: data with %s rejects INVALID_ARGUMENT and writes nothing', async (_, make) => {
+    const store = await h.open();
+    const stream = freshStream();
+    await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.append([message(stream, 'ok'), message(stream, make())]));
+    await expectNothingWritten(store, stream);
+  });
+
+  it('rule 10: a payload of exactly maxPayloadBytes is accepted and one byte more rejects PAYLOAD_TOO_LARGE', async () => {
+    const store = await h.open({ maxPayloadBytes: 1000 });
+    const stream = freshStream();
+    const fits = 'x'.repeat(998); // 998 characters + 2 quotes = 1000 JSON bytes
+    const [ok] = await store.append([message(stream, fits)]);
+    expect(ok?.message.data).toBe(fits);
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, 'first'), message(stream, `${fits}x`)]));
+    expect((await store.head(stream))?.seq).toBe(1);
+  });
+
+  it('rule 10: binary counts at its raw size against maxPayloadBytes', async () => {
+    const store = await h.open({ maxPayloadBytes: 1000 });
+    const stream = freshStream();
+    await store.append([message(stream, Buffer.alloc(1000, 7))]);
+    expect((await store.read(stream)).messages[0]?.data).toEqual(Buffer.alloc(1000, 7));
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, Buffer.alloc(1001))]));
+    // Multi-byte characters count as their UTF-8 bytes: 333 × 3 bytes + 2 quotes = 1001.
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, '€'.repeat(333))]));
+    expect((await store.head(stream))?.seq).toBe(1);
+  });
+
+  it('rule 10: the default limit is 1 MiB: exactly 1 MiB is accepted, one byte more is refused', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const fits = 'y'.repeat(DEFAULT_MAX_PAYLOAD_BYTES - 2);
+    await store.append([message(stream, fits)]);
+    expect((await store.read(stream)).messages[0]?.data).toBe(fits);
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, `${fits}y`)]));
+    expect((await store.head(stream))?.seq).toBe(1);
+  });
+});

@@ -1,0 +1,89 @@
+/** Rule 4: a retained clientMessageId is stored once; duplicates return the original. */
+import { expect, it } from 'vitest';
+import { defineGroup, freshStream, message, uniqueId } from '../harness';
+
+/** Rule 4 tests (the concurrent case is in `concurrencyTests`). */
+export const idempotencyTests = defineGroup('rule 4: idempotency', null, (h) => {
+  it('rule 4: a repeated clientMessageId returns the stored original with duplicate: true and stores nothing', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    const [first] = await store.append([message(stream, 'original', { clientMessageId: cid, senderId: 'a' })]);
+    const [again] = await store.append([message(stream, 'retry with other data', { clientMessageId: cid, senderId: 'a' })]);
+    expect(first?.duplicate).toBe(false);
+    expect(again).toEqual({ message: first?.message, duplicate: true });
+    expect((await store.head(stream))?.seq).toBe(1);
+    expect((await store.read(stream)).messages.map((m) => m.data)).toEqual(['original']);
+    if (h.options.inspect) expect(await h.options.inspect.storedCount(stream)).toBe(1);
+  });
+
+  it('rule 4: duplicates inside one batch are collapsed onto the first', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    const results = await store.append([
+      message(stream, 'a', { clientMessageId: cid }),
+      message(stream, 'b'),
+      message(stream, 'a again', { clientMessageId: cid }),
+    ]);
+    expect(results.map((r) => [r.message.seq, r.message.data, r.duplicate])).toEqual([
+      [1, 'a', false],
+      [2, 'b', false],
+      [1, 'a', true],
+    ]);
+    expect(results[2]?.message).toEqual(results[0]?.message);
+    expect((await store.head(stream))?.seq).toBe(2);
+  });
+
+  it('rule 4: a retry mixing new and already stored messages stores only the new ones, in order', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const ids = [uniqueId('cid'), uniqueId('cid'), uniqueId('cid')];
+    await store.append([message(stream, 0, { clientMessageId: ids[0] })]);
+    const results = await store.append(ids.map((clientMessageId, i) => message(stream, i, { clientMessageId })));
+    expect(results.map((r) => [r.message.seq, r.duplicate])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+  });
+
+  it('rule 4: the same clientMessageId in another stream is a different message', async () => {
+    const store = await h.open();
+    const a = freshStream();
+    const b = { namespace: a.namespace, room: `${a.room}-b` };
+    const cid = uniqueId('cid');
+    const results = await store.append([message(a, 1, { clientMessageId: cid }), message(b, 2, { clientMessageId: cid })]);
+    expect(results.map((r) => [r.message.room, r.message.seq, r.duplicate])).toEqual([
+      [a.room, 1, false],
+      [b.room, 1, false],
+    ]);
+  });
+
+  it('rule 4: a duplicate sent to another instance is recognised too', async () => {
+    const [a, b] = await h.openMany(2);
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    const [first] = await a!.append([message(stream, 'x', { clientMessageId: cid })]);
+    const [again] = await b!.append([message(stream, 'x', { clientMessageId: cid })]);
+    expect(again).toEqual({ message: first?.message, duplicate: true });
+  });
+
+  it('rule 4: clientMessageIds differing only by case, accents, trailing space or normalization are different keys', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const ids = ['abc', 'ABC', 'abc ', 'abč', 'caf\u00e9', 'cafe\u0301', 'cafe'];
+    const results = await store.append(ids.map((clientMessageId) => message(stream, clientMessageId, { clientMessageId })));
+    expect(results.map((r) => [r.message.seq, r.duplicate])).toEqual(ids.map((_, i) => [i + 1, false]));
+  });
+
+  it('rule 4: messages without clientMessageId are never deduplicated', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const results = await store.append([message(stream, 'same'), message(stream, 'same')]);
+    expect(results.map((r) => [r.message.seq, r.duplicate])).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+  });
+});

@@ -1,0 +1,158 @@
+/** Rule 8: maxCount, maxAgeMs and per-message ttlMs; expired entries are never returned; seqs never reused. */
+import { expect, it } from 'vitest';
+import { range, seqs } from '../assertions';
+import { manualClock } from '../clock';
+import { defineGroup, freshStream, message, messages, uniqueId } from '../harness';
+
+/** Rule 8 tests (capability `retention`). */
+export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) => {
+  it('rule 8: maxCount keeps the newest entries; firstSeq and truncated say what was lost', async () => {
+    const store = await h.open({ maxCount: 5 });
+    const stream = freshStream();
+    await store.append(messages(stream, 3));
+    await store.append(messages(stream, 5, 4));
+    const head = await store.head(stream);
+    expect(head).toMatchObject({ seq: 8, firstSeq: 4 });
+    expect(seqs((await store.read(stream)).messages)).toEqual([4, 5, 6, 7, 8]);
+    const fromStart = await store.read(stream, { after: 0 });
+    expect(seqs(fromStart.messages)).toEqual([4, 5, 6, 7, 8]);
+    expect(fromStart.truncated).toBe(true);
+    expect((await store.read(stream, { after: 2 })).truncated).toBe(true);
+    const caughtUp = await store.read(stream, { after: 3 });
+    expect(caughtUp.truncated).toBe(false);
+    expect(seqs(caughtUp.messages)).toEqual([4, 5, 6, 7, 8]);
+    expect((await store.read(stream, { after: 7 })).truncated).toBe(false);
+    expect(seqs((await store.read(stream, { before: 6 })).messages)).toEqual([4, 5]);
+    expect((await store.read(stream, { before: 6 })).hasMore).toBe(false);
+  });
+
+  it('rule 8: a batch larger than maxCount gets all its seqs; only the newest are kept', async () => {
+    const store = await h.open({ maxCount: 3 });
+    const stream = freshStream();
+    const results = await store.append(messages(stream, 8));
+    expect(results.map((r) => r.message.seq)).toEqual(range(1, 8));
+    expect(seqs((await store.read(stream)).messages)).toEqual([6, 7, 8]);
+    const [next] = await store.append([message(stream)]);
+    expect(next?.message.seq).toBe(9);
+    expect(await store.head(stream)).toMatchObject({ seq: 9, firstSeq: 7 });
+  });
+
+  it('rule 8: maxAgeMs expires entries at createdAt + maxAgeMs by the store clock; seqs and epoch survive', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now, maxAgeMs: 1000 });
+    const stream = freshStream();
+    const [first] = await store.append(messages(stream, 2));
+    clock.advance(500);
+    await store.append(messages(stream, 2, 3));
+    clock.advance(499);
+    expect(seqs((await store.read(stream)).messages)).toEqual([1, 2, 3, 4]);
+    expect((await store.head(stream))?.firstSeq).toBe(1);
+    clock.advance(1);
+    const page = await store.read(stream, { after: 0 });
+    expect(seqs(page.messages)).toEqual([3, 4]);
+    expect(page.truncated).toBe(true);
+    expect(page.head).toMatchObject({ seq: 4, firstSeq: 3 });
+    clock.advance(500);
+    const empty = await store.read(stream, { after: 0 });
+    expect(empty.messages).toEqual([]);
+    expect(empty.hasMore).toBe(false);
+    expect(empty.truncated).toBe(true);
+    expect(empty.head).toEqual({ seq: 4, epoch: first?.message.epoch, firstSeq: 5 });
+    const [next] = await store.append([message(stream)]);
+    expect(next?.message).toMatchObject({ seq: 5, epoch: first?.message.epoch });
+    expect(seqs((await store.read(stream)).messages)).toEqual([5]);
+  });
+
+  it('rule 8: a message ttlMs hides that message from expiresAt on, leaving the others', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now });
+    const stream = freshStream();
+    const results = await store.append([
+      message(stream, 'short', { ttlMs: 1000 }),
+      message(stream, 'forever'),
+      message(stream, 'long', { ttlMs: 2000 }),
+    ]);
+    expect(results.map((r) => r.message.expiresAt)).toEqual([clock.now() + 1000, null, clock.now() + 2000]);
+    clock.advance(999);
+    expect((await store.read(stream)).messages.map((m) => m.data)).toEqual(['short', 'forever', 'long']);
+    clock.advance(1);
+    expect((await store.read(stream)).messages.map((m) => m.data)).toEqual(['forever', 'long']);
+    clock.advance(1000);
+    const page = await store.read(stream, { after: 0 });
+    expect(page.messages.map((m) => m.data)).toEqual(['forever']);
+    expect(page.head).toMatchObject({ seq: 3, firstSeq: 1 });
+  });
+
+  it('rule 8: hasMore and limit count live entries only', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now });
+    const stream = freshStream();
+    await store.append([
+      message(stream, 'a', { ttlMs: 10 }),
+      message(stream, 'b'),
+      message(stream, 'c', { ttlMs: 10 }),
+      message(stream, 'd'),
+      message(stream, 'e', { ttlMs: 10 }),
+    ]);
+    clock.advance(10);
+    const latest = await store.read(stream, { limit: 2 });
+    expect(latest.messages.map((m) => m.data)).toEqual(['b', 'd']);
+    expect(latest.hasMore).toBe(false);
+    const forward = await store.read(stream, { after: 0, limit: 1 });
+    expect(forward.messages.map((m) => m.data)).toEqual(['b']);
+    expect(forward.hasMore).toBe(true);
+    const rest = await store.read(stream, { after: 2, limit: 1 });
+    expect(rest.messages.map((m) => m.data)).toEqual(['d']);
+    expect(rest.hasMore).toBe(false);
+    const back = await store.read(stream, { before: 4, limit: 1 });
+    expect(back.messages.map((m) => m.data)).toEqual(['b']);
+    expect(back.hasMore).toBe(false);
+  });
+
+  it('rule 8: expired entries are never returned by another instance either', async () => {
+    const clock = manualClock();
+    const [a, b] = await h.openMany(2, { now: clock.now, maxAgeMs: 100 });
+    const stream = freshStream();
+    await a!.append(messages(stream, 3));
+    clock.advance(100);
+    const page = await b!.read(stream, { after: 0 });
+    expect(page.messages).toEqual([]);
+    expect(page.truncated).toBe(true);
+  });
+
+  it('rule 8: under concurrent appends from 4 instances, maxCount keeps exactly the newest entries', async () => {
+    const stores = await h.openMany(4, { maxCount: 10 });
+    const stream = freshStream();
+    const batchSizes = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1];
+    await Promise.all(
+      stores.map(async (store) => {
+        for (const size of batchSizes) await store.append(messages(stream, size));
+      }),
+    );
+    const total = stores.length * batchSizes.reduce((sum, size) => sum + size, 0);
+    expect(await stores[0]!.head(stream)).toMatchObject({ seq: total, firstSeq: total - 9 });
+    for (const store of stores) expect(seqs((await store.read(stream, { after: 0 })).messages)).toEqual(range(total - 9, total));
+  });
+
+  it('rule 4 + 8: a clientMessageId whose message expired is stored again as a new message', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now });
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    await store.append([message(stream, 'first', { clientMessageId: cid, ttlMs: 50 })]);
+    clock.advance(50);
+    const [again] = await store.append([message(stream, 'second', { clientMessageId: cid })]);
+    expect(again).toMatchObject({ duplicate: false, message: { seq: 2, data: 'second' } });
+    const [third] = await store.append([message(stream, 'third', { clientMessageId: cid })]);
+    expect(third).toMatchObject({ duplicate: true, message: { seq: 2, data: 'second' } });
+  });
+
+  it('rule 4 + 8: a clientMessageId pushed out by maxCount is stored again', async () => {
+    const store = await h.open({ maxCount: 2 });
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    await store.append([message(stream, 'first', { clientMessageId: cid }), ...messages(stream, 2)]);
+    const [again] = await store.append([message(stream, 'again', { clientMessageId: cid })]);
+    expect(again).toMatchObject({ duplicate: false, message: { seq: 4 } });
+  });
+});

@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, decodeData, encodeData, isRoomlogError } from '../src/index';
+
+const roundTrip = (data: unknown) => decodeData(encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES).text);
+
+/** An object with `key` as an own enumerable property, even for `__proto__`. */
+function own(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Keys that collide with the codec's own markup or with prototypes. */
+const trickyKey = fc.oneof(fc.string(), fc.constantFrom('$bin', '$$bin', '$$x', '$', '$$', '$where', '__proto__'));
+
+/** JSON values with binary and tricky keys anywhere inside. */
+const { value: storable } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, true, false, 0, -1.5, Number.MAX_SAFE_INTEGER, ''),
+    fc.string(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
+    fc.uint8Array({ maxLength: 16 }).map((bytes) => Buffer.from(bytes)),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.uniqueArray(fc.tuple(trickyKey, tie('value')), { maxLength: 4, selector: ([key]) => key }).map(own),
+  ),
+}));
+
+describe('codec', () => {
+  it('round-trips JSON with binary, $-keys and __proto__ keys anywhere (property)', () => {
+    fc.assert(
+      fc.property(storable, (data) => {
+        expect(roundTrip(data)).toStrictEqual(data);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stores plain JSON exactly as JSON.stringify writes it', () => {
+    const data = { a: [1, 'two', null], b: { c: true } };
+    expect(encodeData(data, 1000)).toEqual({ text: JSON.stringify(data), bytes: JSON.stringify(data).length });
+  });
+
+  it('tags binary and escapes every $-key, so user keys never look like tags or operators', () => {
+    expect(encodeData({ b: Buffer.from([1, 2]) }, 1000).text).toBe('{"b":{"$bin":"AQI="}}');
+    expect(encodeData({ $where: 1, $bin: 'x', $$x: 2 }, 1000).text).toBe('{"$$where":1,"$$bin":"x","$$$x":2}');
+  });
+
+  it('keeps a user object { $bin: "..." } an object, never a Buffer', () => {
+    expect(roundTrip({ $bin: 'AQI=' })).toStrictEqual({ $bin: 'AQI=' });
+    expect(roundTrip([{ $bin: 'AQI=' }, { $$bin: 'AQI=' }])).toStrictEqual([{ $bin: 'AQI=' }, { $$bin: 'AQI=' }]);
+  });
+
+  it('reads every binary type back as Buffer of the viewed bytes only', () => {
+    const view = new Uint8Array([0, 1, 2, 3, 4]).subarray(1, 3);
+    const decoded = roundTrip({ view, ab: new Uint8Array([9]).buffer, f: new Uint16Array([258]) }) as Record<string, unknown>;
+    expect(decoded.view).toStrictEqual(Buffer.from([1, 2]));
+    expect(decoded.ab).toStrictEqual(Buffer.from([9]));
+    expect(decoded.f).toStrictEqual(Buffer.from(new Uint16Array([258]).buffer));
+  });
+
+  it('decodes __proto__ keys as own data without touching any prototype', () => {
+    const decoded = roundTrip(own([['__proto__', { polluted: true }]])) as object;
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(['__proto__']);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('counts size as UTF-8 bytes of the JSON, binary at raw size, escapes and tags free', () => {
+    expect(encodeData('€', 1000).bytes).toBe(5); // quote + 3 bytes + quote
+    expect(encodeData({ b: Buffer.alloc(10) }, 1000).bytes).toBe('{"b":}'.length + 10);
+    expect(encodeData({ $a: 1 }, 1000).bytes).toBe('{"$a":1}'.length);
+    expect(encodeData({ $a: undefined, b: 1 }, 1000).bytes).toBe('{"b":1}'.length);
+    expect(encodeData(Buffer.alloc(5), 1000).bytes).toBe(5);
+  });
+
+  it('accepts exactly maxPayloadBytes and refuses one byte more with PAYLOAD_TOO_LARGE', () => {
+    expect(encodeData('x'.repeat(98), 100).bytes).toBe(100);
+    const error: unknown = (() => {
+      try {
+        encodeData('x'.repeat(99), 100);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(isRoomlogError(error) && error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it(`accepts ${MAX_DATA_DEPTH} levels of nesting and refuses one more`, () => {
+    const nest = (depth: number) => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = { v: value };
+      return value;
+    };
+    expect(roundTrip(nest(MAX_DATA_DEPTH))).toStrictEqual(nest(MAX_DATA_DEPTH));
+    expect(() => encodeData(nest(MAX_DATA_DEPTH + 1), DEFAULT_MAX_PAYLOAD_BYTES)).toThrow(/nested deeper/);
+  });
+
+  it.each([
+    ['a lone surrogate', { s: '\uD83D' }],
+    ['a lone surrogate key', { ['\uDE00x']: 1 }],
+    ['a BigInt', { n: 10n }],
+    ['a cycle', (() => {
+      const a: unknown[] = [];
+      a.push(a);
+      return a;
+    })()],
+  ])('refuses %s with INVALID_ARGUMENT', (_, data) => {
+    expect(() => encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', name: 'RoomlogError' }));
+  });
+
+  it('allows the same object twice when it is not a cycle', () => {
+    const shared = { x: 1 };
+    expect(roundTrip([shared, shared])).toStrictEqual([{ x: 1 }, { x: 1 }]);
+  });
+
+  it('applies JSON semantics: toJSON, dropped undefined, top-level undefined as null', () => {
+    expect(roundTrip({ at: new Date(0), gone: undefined, f: () => 1 })).toStrictEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(roundTrip(undefined)).toBeNull();
+    expect(roundTrip([undefined, Number.NaN])).toStrictEqual([null, null]);
+  });
+
+  it('rejects text that is not JSON with INTERNAL and the parse error as cause', () => {
+    expect(() => decodeData('{not json', 'redis')).toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/^\[roomlog\] \[redis\] /), cause: expect.any(SyntaxError) }),
+    );
+  });
+});
