@@ -12,6 +12,10 @@ export function packageTests(name: string, test: UserWorkspaceConfig['test'] = {
     resolve: {
       alias: [
         {
+          find: /^@roomlog\/conformance\/e2e$/,
+          replacement: `${packagesDir}conformance/src/e2e.ts`,
+        },
+        {
           find: /^@roomlog\/(core|client|conformance|redis|postgres|mongo|typeorm)$/,
           replacement: `${packagesDir}$1/src/index.ts`,
         },

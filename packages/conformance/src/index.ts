@@ -2,10 +2,26 @@
  * `@roomlog/conformance`: the published suite that proves a `MessageStore` keeps every rule
  * of the Roomlog contract. Run it from your own vitest test file with `runConformanceSuite`,
  * pick single groups, or run the `roomlog-conformance` CLI against a store factory module.
- * `runEndToEndSuite` runs real Socket.IO servers and clients over a store (needs the optional
- * peers `socket.io`, `socket.io-client` and `@roomlog/client`; `@roomlog/conformance/stores`
- * is the entry without it).
+ * The end-to-end Socket.IO suite is the separate entry `@roomlog/conformance/e2e`, so this one
+ * needs none of the optional peers (`socket.io`, `socket.io-client`, `@roomlog/client`).
  */
-export * from './stores';
-export { runEndToEndSuite } from './e2e/suite';
-export type { AdapterSetup, EndToEndOptions } from './e2e/options';
+export { runConformanceSuite, CONFORMANCE_GROUPS, type ConformanceSelection } from './suite';
+export { CONFORMANCE_GROUP_NAMES, type ConformanceGroupName } from './group-names';
+export { optionsFromModule } from './factory-module';
+export type { ConformanceGroup } from './harness';
+export type { ConformanceInspector, ConformanceOptions, ConformanceStoreOptions } from './options';
+export { manualClock, type ManualClock } from './clock';
+export { validationTests, HOSTILE_ROOM_NAMES } from './groups/validation';
+export { sequenceTests } from './groups/sequence';
+export { appendTests } from './groups/append';
+export { idempotencyTests } from './groups/idempotency';
+export { readTests } from './groups/read';
+export { headTests } from './groups/head';
+export { editDeleteTests } from './groups/edit-delete';
+export { retentionTests } from './groups/retention';
+export { cursorTests } from './groups/cursors';
+export { eraseTests } from './groups/erase';
+export { fidelityTests } from './groups/fidelity';
+export { errorTests } from './groups/errors';
+export { readYourWritesTests } from './groups/read-your-writes';
+export { concurrencyTests } from './groups/concurrency';

@@ -36,12 +36,12 @@ export interface RunOptions {
 }
 
 /**
- * The store-suite entry next to the running file (`stores.js` when built, `stores.ts` from
+ * The suite's main entry next to the running file (`index.js` when built, `index.ts` from
  * source): the suite without the end-to-end part and its optional peers.
  */
 function suiteEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const own = extname(fileURLToPath(import.meta.url)) === '.ts' ? 'stores.ts' : 'stores.js';
+  const own = extname(fileURLToPath(import.meta.url)) === '.ts' ? 'index.ts' : 'index.js';
   const entry = join(here, own);
   if (!existsSync(entry)) throw new Error(`@roomlog/conformance entry not found at ${entry}`);
   return entry;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisStore } from '@roomlog/redis';
 import { Redis } from 'ioredis';
-import { runEndToEndSuite } from '../src/index';
+import { runEndToEndSuite } from '../src/e2e';
 import { REDIS_URL, redisAdapter } from './e2e-adapter';
 
 const prefix = `roomlog-e2e-${randomUUID().slice(0, 8)}`;

@@ -112,10 +112,10 @@ function tag(value: unknown, key: string, counts: TagCounts): unknown {
   if (Array.isArray(viewed)) return viewed.map((item, i) => tag(item, String(i), counts));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(viewed)) {
-    const item = (viewed as Record<string, unknown>)[k];
+    const item = tag((viewed as Record<string, unknown>)[k], k, counts);
     const escaped = k.charCodeAt(0) === 36 ? `$${k}` : k;
     if (escaped !== k && !isDropped(item)) counts.overhead += 1;
-    defineData(out, escaped, tag(item, k, counts));
+    defineData(out, escaped, item);
   }
   return out;
 }

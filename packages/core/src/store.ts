@@ -55,7 +55,11 @@ export interface StoredMessage extends StreamRef {
   seq: number;
   /** Unique id of this entry (opaque string, unique across streams). */
   id: string;
-  /** The stream's epoch when this entry was written; see {@link StreamHead.epoch}. */
+  /**
+   * The stream's epoch (see {@link StreamHead.epoch}). An entry that outlived a lost counter may
+   * carry either the epoch it was written under or the current one, depending on the backend;
+   * a newly appended entry always carries the current one.
+   */
   epoch: string;
   /** Socket.IO event name. */
   event: string;

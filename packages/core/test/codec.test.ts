@@ -121,6 +121,13 @@ describe('codec', () => {
     expect(roundTrip([undefined, Number.NaN])).toStrictEqual([null, null]);
   });
 
+  it('counts a `$` key whose value toJSON drops as absent, like JSON.stringify does', () => {
+    const data = { $a: { toJSON: () => undefined }, b: Buffer.from('x') };
+    const { text, bytes } = encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES);
+    expect(decodeData(text)).toStrictEqual({ b: Buffer.from('x') });
+    expect(bytes).toBe(Buffer.byteLength('{"b":}') + 1);
+  });
+
   it('rejects text that is not JSON with INTERNAL and the parse error as cause', () => {
     expect(() => decodeData('{not json', 'redis')).toThrow(
       expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/^\[roomlog\] \[redis\] /), cause: expect.any(SyntaxError) }),

@@ -4,7 +4,7 @@
  * need a Socket.IO adapter and run in `@roomlog/conformance` with the Redis adapter; here the
  * point is the store under the real integration.
  */
-import { runEndToEndSuite } from '@roomlog/conformance';
+import { runEndToEndSuite } from '@roomlog/conformance/e2e';
 import { testDatabase } from './database';
 
 const db = testDatabase({ max: 10 });

@@ -186,6 +186,7 @@ export class MemoryStore implements MessageStore {
       const now = this.#options.now();
       let erased = 0;
       for (const stream of this.database.streams.values()) {
+        this.#trim(stream, now); // what retention already removed is not counted as erased
         for (const entry of stream.entries) {
           if (entry.senderId === sender && entry.deletedAt === null) {
             entry.payload = null;
