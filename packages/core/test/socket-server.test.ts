@@ -217,6 +217,19 @@ describe('roomlog() persistence', () => {
     expect(await store.head({ namespace: '/', room: r })).toBeNull();
   });
 
+  it('delivers entries stored outside the handle (a transactional append) live, and refuses foreign namespaces', async () => {
+    const { url, log, store } = await startServer({}, '/chat');
+    const r = room();
+    const socket = await rawClient(url, { rooms: [r] });
+    const received = inbox(socket);
+    const [stored] = await store.append([{ namespace: '/chat', room: r, event: 'chat', data: 'from a transaction' }]);
+    await log.deliver([stored!.message]);
+    await until(() => received.length === 1, 'the delivered entry');
+    expect(received[0]).toMatchObject({ room: r, seq: 1, data: 'from a transaction' });
+    const [other] = await store.append([{ namespace: '/', room: r, event: 'chat', data: 'elsewhere' }]);
+    await expect(log.deliver([other!.message])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it("types hooks and the handle with the app's Socket.IO event maps and socket data", () => {
     interface ClientEvents {
       chat: (payload: { room: string; data: string }) => void;

@@ -5,7 +5,8 @@
  */
 import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
 import { AppendBatcher } from '../batcher';
-import type { MessageStore, ReadQuery } from '../store';
+import { invalidArgument } from '../errors';
+import type { MessageStore, ReadQuery, StoredMessage } from '../store';
 import { changeMessage, changeOwnMessage, markRead, markReadFromClient, unreadCount, unreadFromClient } from './changes';
 import { ReadCoalescer } from './coalesce';
 import type { RoomlogContext } from './context';
@@ -13,6 +14,7 @@ import { toEnvelope } from './envelope';
 import { history, readPage } from './history';
 import type { EventsMap, RoomlogOptions } from './options';
 import { resolveRoomlogOptions } from './options';
+import { broadcast } from './deliver';
 import { commit, persistClientMessage } from './persist';
 import { type HistoryPage, type MessageEnvelope, ROOMLOG_EVENTS } from './protocol';
 import { respond } from './respond';
@@ -48,6 +50,13 @@ export interface Roomlog<
    * @returns the stored entry once it is durable.
    */
   publish(message: PublishInput): Promise<MessageEnvelope>;
+  /**
+   * Broadcasts entries that were stored without this handle, e.g. by `store.append(batch, { client })`
+   * inside your own database transaction, once it committed. Clients that miss the broadcast
+   * still get the entries on their next sync; this makes them live.
+   * @throws RoomlogError `INVALID_ARGUMENT` for an entry of another namespace (nothing is sent).
+   */
+  deliver(messages: readonly StoredMessage[]): Promise<void>;
   /** A page of a room, with the store's cursor rules (`beforeDeliver` does not apply). */
   history(room: string, query?: ReadQuery): Promise<HistoryPage>;
   /**
@@ -161,6 +170,13 @@ export function roomlog<
       const { room, event, data, senderId, clientMessageId, ttlMs } = message;
       return (await commit(ctx, null, { namespace: ctx.namespace, room, event, data, senderId, clientMessageId, ttlMs }))
         .envelope;
+    },
+    async deliver(messages) {
+      const foreign = messages.find((message) => message.namespace !== ctx.namespace);
+      if (foreign) {
+        throw invalidArgument('socket', 'messages', `must belong to namespace ${ctx.namespace}, got one of ${foreign.namespace}`);
+      }
+      for (const message of messages) await broadcast(ctx, toEnvelope(message));
     },
     history: (room, query = {}) => readPage(ctx, null, stream(room), query),
     edit: async (room, seq, data, by) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'edit', data }, by)),
