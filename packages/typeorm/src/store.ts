@@ -1,0 +1,571 @@
+/**
+ * `TypeormMessageStore`: the Roomlog contract on a TypeORM DataSource (PostgreSQL,
+ * MySQL/MariaDB, sql.js). Seqs come from a counter row per stream that every writer of the
+ * stream locks inside its transaction, so they are gapless across any number of nodes.
+ */
+import {
+  type AppendResult,
+  type MessageStore,
+  type NewMessage,
+  type PreparedBatch,
+  type PreparedStream,
+  type ReadQuery,
+  type ReadResult,
+  type ResolvedStoreOptions,
+  RoomlogError,
+  type StoreCapabilities,
+  StoreGuard,
+  type StoredMessage,
+  type StreamHead,
+  type StreamRef,
+  MAX_ID_BYTES,
+  ageCutoff,
+  completeResults,
+  countFloor,
+  encodeData,
+  firstSeqOf,
+  invalidArgument,
+  isLive,
+  isTruncated,
+  newEpoch,
+  newMessageId,
+  normalizeReadQuery,
+  prepareBatch,
+  resolveStoreOptions,
+  validateInteger,
+  validateOptionalText,
+  validateSeq,
+  validateStream,
+  validateText,
+  validateUserId,
+} from '@roomlog/core';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { BACKEND, type Dialect, dialectOf } from './dialect';
+import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
+import { classifyTypeormError, isRetryable } from './errors';
+import { runExclusive } from './exclusive';
+import { hashStreamKey, streamHash } from './keys';
+import type { TypeormAppendOptions, TypeormStoreOptions } from './options';
+import * as sql from './queries.sql';
+import { newEntryMessage, toNumber, toNumberOrNull, toStoredMessage, toText } from './rows';
+
+/** Most rows in one INSERT, and most payload characters, so a statement stays under MySQL's `max_allowed_packet`. */
+const INSERT_MAX_ROWS = 500;
+const INSERT_MAX_PAYLOAD_CHARS = 4_000_000;
+
+type StreamState = { epoch: string; seq: number; nextExpiry: number | null };
+
+/** The Roomlog contract on a TypeORM `DataSource`. Create it with {@link createTypeormStore}. */
+export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
+  readonly name = BACKEND;
+  readonly capabilities: StoreCapabilities = {
+    editDelete: true,
+    retention: true,
+    cursors: true,
+    erase: true,
+    transactions: true,
+  };
+  /** The DataSource the store works on (yours; see `destroyDataSource`). */
+  readonly dataSource: DataSource;
+  readonly #options: ResolvedStoreOptions;
+  readonly #dialect: Dialect;
+  readonly #maxRetries: number;
+  readonly #sweepLimit: number;
+  readonly #destroyDataSource: boolean;
+  readonly #guard = new StoreGuard(BACKEND, classifyTypeormError);
+  #tables: sql.TableNames | null = null;
+
+  /**
+   * @param dataSource - your DataSource, with {@link roomlogEntities} among its entities. It may
+   *   still be initializing; the store looks up its tables on first use.
+   * @param options - retention, payload limit, clock, retries, and whether `close()` destroys the DataSource.
+   */
+  constructor(dataSource: DataSource, options: TypeormStoreOptions = {}) {
+    if (dataSource === null || typeof dataSource !== 'object' || typeof dataSource.createQueryRunner !== 'function') {
+      throw invalidArgument(BACKEND, 'dataSource', 'must be a TypeORM DataSource');
+    }
+    this.dataSource = dataSource;
+    this.#dialect = dialectOf(dataSource.options.type);
+    this.#options = resolveStoreOptions(BACKEND, options);
+    this.#maxRetries = options.maxRetries === undefined ? 5 : validateInteger(BACKEND, 'maxRetries', options.maxRetries, 0);
+    this.#sweepLimit = options.sweepLimit === undefined ? 1000 : validateInteger(BACKEND, 'sweepLimit', options.sweepLimit, 1);
+    this.#destroyDataSource = options.destroyDataSource ?? false;
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.append} */
+  append(batch: readonly NewMessage[], options?: TypeormAppendOptions): Promise<AppendResult[]> {
+    return this.#guard.run(async () => {
+      const prepared = prepareBatch(BACKEND, batch, this.#options, true);
+      if (prepared.streams.length === 0) return [];
+      const manager = options?.manager;
+      const write = (runner: QueryRunner) => this.#appendIn(runner, prepared);
+      const written = manager === undefined ? await this.#transaction(write) : await this.#inCallerTransaction(manager, write);
+      return completeResults(prepared, written);
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.read} */
+  read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult> {
+    return this.#guard.run(() => {
+      const ref = validateStream(BACKEND, stream);
+      const { after, before, limit } = normalizeReadQuery(BACKEND, query);
+      const key = streamHash(ref.namespace, ref.room);
+      const now = this.#options.now();
+      return this.#session(async (runner) => {
+        const state = await this.#stream(runner, key, false);
+        if (state === null) return { messages: [], head: null, hasMore: false, truncated: false };
+        const head = await this.#headOf(runner, key, state, now);
+        // Bounded by the head just read, so the page never holds an entry newer than `head`.
+        const low = Math.max(countFloor(this.#options, state.seq), (after ?? 0) + 1);
+        const high = Math.min(state.seq, (before ?? Number.POSITIVE_INFINITY) - 1);
+        const truncated = isTruncated(after, head.firstSeq);
+        if (low > high) return { messages: [], head, hasMore: false, truncated };
+        const forward = after !== null;
+        const rows = await this.#query<sql.MessageRow>(
+          runner,
+          sql.selectPage(this.#dialect, this.#tableNames(), {
+            key,
+            low,
+            high,
+            order: forward ? 'ASC' : 'DESC',
+            limit: limit + 1,
+            now,
+            cutoff: ageCutoff(this.#options, now),
+          }),
+        );
+        const hasMore = rows.length > limit;
+        if (hasMore) rows.pop();
+        if (!forward) rows.reverse();
+        return { messages: rows.map((row) => toStoredMessage(ref, state.epoch, row, BACKEND)), head, hasMore, truncated };
+      });
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.head} */
+  head(stream: StreamRef): Promise<StreamHead | null> {
+    return this.#guard.run(() => {
+      const ref = validateStream(BACKEND, stream);
+      const key = streamHash(ref.namespace, ref.room);
+      const now = this.#options.now();
+      return this.#session(async (runner) => {
+        const state = await this.#stream(runner, key, false);
+        return state === null ? null : this.#headOf(runner, key, state, now);
+      });
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.edit} */
+  edit(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage> {
+    return this.#guard.run(() => {
+      const { text } = encodeData(data, this.#options.maxPayloadBytes, BACKEND);
+      return this.#change(stream, seq, by, 'edit', text);
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.delete} */
+  delete(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage> {
+    return this.#guard.run(() => this.#change(stream, seq, by, 'delete', null));
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.setCursor} */
+  setCursor(stream: StreamRef, userId: string, seq: number): Promise<number> {
+    return this.#guard.run(() => {
+      const ref = validateStream(BACKEND, stream);
+      const user = validateUserId(BACKEND, userId);
+      const wanted = validateInteger(BACKEND, 'seq', seq, 0);
+      const key = streamHash(ref.namespace, ref.room);
+      return this.#session(async (runner) => {
+        // The head only grows, so clamping to a head read a moment ago is still within it.
+        const headSeq = (await this.#stream(runner, key, false))?.seq ?? 0;
+        const t = this.#tableNames();
+        let rows = await this.#query<{ seq: number | string }>(runner, sql.advanceCursor(this.#dialect, t, key, user, Math.min(wanted, headSeq)));
+        if (this.#dialect === 'mysql') rows = await this.#query(runner, sql.selectCursor(this.#dialect, t, key, user));
+        return toNumber(this.#first(rows).seq);
+      });
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.getCursor} */
+  getCursor(stream: StreamRef, userId: string): Promise<number> {
+    return this.#guard.run(() => {
+      const ref = validateStream(BACKEND, stream);
+      const user = validateUserId(BACKEND, userId);
+      const statement = sql.selectCursor(this.#dialect, this.#tableNames(), streamHash(ref.namespace, ref.room), user);
+      return this.#session(async (runner) => {
+        const [row] = await this.#query<{ seq: number | string }>(runner, statement);
+        return row === undefined ? 0 : toNumber(row.seq);
+      });
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.unreadCount} */
+  unreadCount(stream: StreamRef, userId: string): Promise<number> {
+    return this.#guard.run(() => {
+      const ref = validateStream(BACKEND, stream);
+      const user = validateUserId(BACKEND, userId);
+      const now = this.#options.now();
+      const statement = sql.countUnread(
+        this.#dialect,
+        this.#tableNames(),
+        streamHash(ref.namespace, ref.room),
+        user,
+        now,
+        ageCutoff(this.#options, now),
+        this.#options.maxCount,
+      );
+      return this.#session(async (runner) => toNumber(this.#first(await this.#query<{ n: number | string }>(runner, statement)).n));
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.eraseSender} */
+  eraseSender(senderId: string): Promise<number> {
+    return this.#guard.run(() => {
+      const sender = validateText(BACKEND, 'senderId', senderId, MAX_ID_BYTES);
+      const statement = sql.eraseSender(this.#dialect, this.#tableNames(), sender, this.#options.now());
+      // Its own transaction, so a deadlock with a concurrent sweep of the same rows is retried.
+      return this.#transaction((runner) => this.#execute(runner, statement));
+    });
+  }
+
+  /** {@inheritDoc @roomlog/core#MessageStore.close} */
+  close(): Promise<void> {
+    return this.#guard.close(async () => {
+      if (this.#destroyDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+    });
+  }
+
+  /**
+   * The write path of `append`, inside a transaction: take seqs for every stream (locking each
+   * counter row, in key order), settle idempotency under those locks, insert, give back seqs
+   * that duplicates did not use, sweep retention.
+   */
+  async #appendIn(runner: QueryRunner, batch: PreparedBatch): Promise<Map<number, AppendResult>> {
+    const t = this.#tableNames();
+    const now = batch.createdAt;
+    const groups = batch.streams.map((group) => ({ group, key: hashStreamKey(group.stream) }));
+    groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const counters = await this.#allocate(runner, groups);
+    await this.#purgeLostStreams(runner, groups, counters);
+    const stored = await this.#storedByClientId(runner, groups);
+    const written = new Map<number, AppendResult>();
+    const entries: sql.NewEntry[] = [];
+    const stale: { key: string; seq: number }[] = [];
+    const cutoff = ageCutoff(this.#options, now);
+    for (const { group, key } of groups) {
+      const counter = counters.get(key);
+      if (counter === undefined) throw new Error(`no counter row came back for stream ${key}`);
+      const ref = { namespace: group.namespace, room: group.room };
+      const before = counter.seq - group.messages.length;
+      const floor = countFloor(this.#options, before);
+      let seq = before;
+      for (const message of group.messages) {
+        const original = message.clientMessageId === null ? undefined : stored.get(key)?.get(message.clientMessageId);
+        if (original !== undefined) {
+          const originalSeq = toNumber(original.seq);
+          if (originalSeq >= floor && isLive(toNumber(original.created_at), toNumberOrNull(original.expires_at), now, cutoff)) {
+            written.set(message.index, { message: toStoredMessage(ref, counter.epoch, original, BACKEND), duplicate: true });
+            continue;
+          }
+          // Expired but not yet swept: remove it so its idempotency key is free again.
+          stale.push({ key, seq: originalSeq });
+        }
+        seq += 1;
+        const entry: sql.NewEntry = {
+          key,
+          seq,
+          id: newMessageId(),
+          event: message.event,
+          payload: message.payload,
+          senderId: message.senderId,
+          clientMessageId: message.clientMessageId,
+          createdAt: now,
+          kind: 'message',
+          target: null,
+          expiresAt: message.expiresAt,
+        };
+        entries.push(entry);
+        written.set(message.index, { message: newEntryMessage(ref, counter.epoch, entry, BACKEND), duplicate: false });
+      }
+      const unused = counter.seq - seq;
+      if (unused > 0) {
+        // The counter row is still locked by this transaction, so nobody took a seq after ours.
+        await this.#execute(runner, sql.releaseSeqs(this.#dialect, t, key, unused));
+        counter.seq = seq;
+      }
+    }
+    if (stale.length > 0) await this.#execute(runner, sql.deleteEntries(this.#dialect, t, stale));
+    await this.#insert(runner, entries);
+    await this.#sweep(
+      runner,
+      groups.map(({ key }) => ({ key, ...counters.get(key)! })),
+      now,
+    );
+    return written;
+  }
+
+  /** Takes `messages.length` seqs per stream; returns each counter after the increment. */
+  async #allocate(runner: QueryRunner, groups: readonly { group: PreparedStream; key: string }[]): Promise<Map<string, StreamState>> {
+    const t = this.#tableNames();
+    const allocations = groups.map(({ group, key }) => {
+      let nextExpiry: number | null = null;
+      for (const m of group.messages) {
+        if (m.expiresAt !== null && (nextExpiry === null || m.expiresAt < nextExpiry)) nextExpiry = m.expiresAt;
+      }
+      return { key, namespace: group.namespace, room: group.room, epoch: newEpoch(), count: group.messages.length, nextExpiry };
+    });
+    let rows = await this.#query<sql.StreamRow>(runner, sql.allocateSeqs(this.#dialect, t, allocations));
+    if (this.#dialect === 'mysql') {
+      rows = await this.#query(runner, sql.selectStreams(this.#dialect, t, allocations.map((a) => a.key)));
+    }
+    return new Map(rows.map((row) => [row.stream_key, toStreamState(row)]));
+  }
+
+  /**
+   * A counter that now equals what this batch took was just created (a counter row never holds
+   * 0). If entries of that stream are still stored, its counter row was lost: they belong to
+   * the old epoch and would collide with the new seqs, so they go, with the stream's cursors.
+   * For a really new stream these are two no-op deletes, once in its life.
+   */
+  async #purgeLostStreams(
+    runner: QueryRunner,
+    groups: readonly { group: PreparedStream; key: string }[],
+    counters: ReadonlyMap<string, StreamState>,
+  ): Promise<void> {
+    const created = groups.filter(({ group, key }) => counters.get(key)?.seq === group.messages.length).map(({ key }) => key);
+    if (created.length === 0) return;
+    const t = this.#tableNames();
+    await this.#execute(runner, sql.purgeStreams(this.#dialect, t, 'messages', created));
+    await this.#execute(runner, sql.purgeStreams(this.#dialect, t, 'cursors', created));
+  }
+
+  /** Stored messages whose `clientMessageId` a batch repeats, by stream key and id. */
+  async #storedByClientId(
+    runner: QueryRunner,
+    groups: readonly { group: PreparedStream; key: string }[],
+  ): Promise<Map<string, Map<string, sql.MessageRow>>> {
+    const wanted = new Map<string, string[]>();
+    for (const { group, key } of groups) {
+      const ids = group.messages.flatMap((m) => (m.clientMessageId === null ? [] : [m.clientMessageId]));
+      if (ids.length > 0) wanted.set(key, ids);
+    }
+    const found = new Map<string, Map<string, sql.MessageRow>>();
+    if (wanted.size === 0) return found;
+    for (const row of await this.#query<sql.MessageRow>(runner, sql.findByClientIds(this.#dialect, this.#tableNames(), wanted))) {
+      let byId = found.get(row.stream_key);
+      if (byId === undefined) found.set(row.stream_key, (byId = new Map()));
+      byId.set(toText(row.client_message_id!), row);
+    }
+    return found;
+  }
+
+  /** Inserts entries in as few statements as MySQL's packet limit allows. */
+  async #insert(runner: QueryRunner, entries: readonly sql.NewEntry[]): Promise<void> {
+    let start = 0;
+    while (start < entries.length) {
+      let end = start;
+      let chars = 0;
+      while (end < entries.length && end - start < INSERT_MAX_ROWS && (end === start || chars + (entries[end]!.payload?.length ?? 0) <= INSERT_MAX_PAYLOAD_CHARS)) {
+        chars += entries[end]!.payload?.length ?? 0;
+        end++;
+      }
+      await this.#execute(runner, sql.insertEntries(this.#dialect, this.#tableNames(), entries.slice(start, end)));
+      start = end;
+    }
+  }
+
+  /**
+   * Deletes what retention expired in the streams a write touched, at most `sweepLimit` rows in
+   * one statement: below each count floor, older than `maxAgeMs`, and, where a stream's earliest
+   * TTL is due, TTL-expired.
+   */
+  async #sweep(runner: QueryRunner, streams: readonly { key: string; seq: number; nextExpiry: number | null }[], now: number): Promise<void> {
+    const cutoff = ageCutoff(this.#options, now);
+    const sweeps: sql.Sweep[] = [];
+    for (const { key, seq, nextExpiry } of streams) {
+      const floor = countFloor(this.#options, seq);
+      const sweep = { key, floor: floor > 1 ? floor : null, cutoff, now: nextExpiry !== null && nextExpiry <= now ? now : null };
+      if (sweep.floor !== null || sweep.cutoff !== null || sweep.now !== null) sweeps.push(sweep);
+    }
+    if (sweeps.length === 0) return;
+    const t = this.#tableNames();
+    await this.#execute(runner, sql.deleteExpired(this.#dialect, t, sweeps, this.#sweepLimit));
+    const due = sweeps.filter((sweep) => sweep.now !== null).map((sweep) => sweep.key);
+    if (due.length > 0) await this.#execute(runner, sql.refreshNextExpiry(this.#dialect, t, due));
+  }
+
+  /** Edits or deletes message `seq` in place and appends the log entry, in one transaction. */
+  #change(stream: StreamRef, seq: number, by: string | undefined, kind: 'edit' | 'delete', payload: string | null): Promise<StoredMessage> {
+    const ref = validateStream(BACKEND, stream);
+    const target = validateSeq(BACKEND, seq);
+    const editor = validateOptionalText(BACKEND, 'by', by, MAX_ID_BYTES);
+    const key = streamHash(ref.namespace, ref.room);
+    const t = this.#tableNames();
+    return this.#transaction(async (runner) => {
+      const now = this.#options.now();
+      const state = await this.#stream(runner, key, true);
+      const [row] = state === null ? [] : await this.#query<sql.MessageRow>(runner, sql.selectEntry(this.#dialect, t, key, target));
+      if (
+        state === null ||
+        row === undefined ||
+        row.kind !== 'message' ||
+        row.deleted_at !== null ||
+        target < countFloor(this.#options, state.seq) ||
+        !isLive(toNumber(row.created_at), toNumberOrNull(row.expires_at), now, ageCutoff(this.#options, now))
+      ) {
+        throw new RoomlogError('NOT_FOUND', `no live message ${target} in room ${JSON.stringify(ref.room)}`, {
+          backend: BACKEND,
+          cause: new Error(`${kind} target not found`),
+        });
+      }
+      const stamp = kind === 'edit' ? 'edited_at' : 'deleted_at';
+      await this.#execute(runner, sql.changeEntry(this.#dialect, t, key, target, payload, stamp, now));
+      const logSeq = state.seq + 1;
+      await this.#insert(runner, [
+        { key, seq: logSeq, id: newMessageId(), event: toText(row.event), payload, senderId: editor, clientMessageId: null, createdAt: now, kind, target, expiresAt: null },
+      ]);
+      await this.#execute(runner, sql.setStreamSeq(this.#dialect, t, key, logSeq));
+      await this.#sweep(runner, [{ key, seq: logSeq, nextExpiry: state.nextExpiry }], now);
+      return toStoredMessage(ref, state.epoch, { ...row, payload, version: toNumber(row.version) + 1, [stamp]: now }, BACKEND);
+    });
+  }
+
+  /** A stream's counter row, or `null` when it was never written. With `lock`, locked until the transaction ends. */
+  async #stream(runner: QueryRunner, key: string, lock: boolean): Promise<StreamState | null> {
+    const [row] = await this.#query<sql.StreamRow>(runner, sql.selectStream(this.#dialect, this.#tableNames(), key, lock));
+    return row === undefined ? null : toStreamState(row);
+  }
+
+  /** The head of an existing stream; with `maxAgeMs`, one more query finds the oldest live entry. */
+  async #headOf(runner: QueryRunner, key: string, state: StreamState, now: number): Promise<StreamHead> {
+    let oldestLive: number | null = null;
+    const cutoff = ageCutoff(this.#options, now);
+    if (cutoff !== null) {
+      const statement = sql.oldestLiveSeq(this.#dialect, this.#tableNames(), key, countFloor(this.#options, state.seq), cutoff, now);
+      const [row] = await this.#query<{ seq: number | string | null }>(runner, statement);
+      oldestLive = toNumberOrNull(row?.seq ?? null);
+    }
+    return { seq: state.seq, epoch: state.epoch, firstSeq: firstSeqOf(this.#options, state.seq, oldestLive) };
+  }
+
+  /**
+   * Runs `body` in a transaction of the store's own, retried when it loses a race the database
+   * reports (deadlock, serialization failure, a unique key taken concurrently).
+   */
+  async #transaction<T>(body: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#exclusive(() => this.#transactionOnce(body));
+      } catch (error) {
+        if (attempt >= this.#maxRetries || !isRetryable(error)) throw error;
+        // A little jitter so the racers do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+      }
+    }
+  }
+
+  async #transactionOnce<T>(body: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      // MySQL's default REPEATABLE READ would add gap locks between streams; the counter row lock is all the store needs.
+      await runner.startTransaction(this.#dialect === 'mysql' ? 'READ COMMITTED' : undefined);
+      const result = await body(runner);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      // The first error is the one to report; a rollback that fails too means the connection
+      // is gone, and the server discards the transaction with it (TypeORM's own `transaction()` does the same).
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Runs `body` on the caller's transaction: no retry and no commit, both are the caller's. */
+  #inCallerTransaction<T>(manager: EntityManager, body: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = manager?.queryRunner;
+    if (manager?.connection !== this.dataSource) {
+      throw invalidArgument(BACKEND, 'options.manager', "must belong to the store's DataSource");
+    }
+    if (runner === undefined || !runner.isTransactionActive) {
+      throw invalidArgument(BACKEND, 'options.manager', 'must be the manager of an active transaction, e.g. from dataSource.transaction(manager => ...)');
+    }
+    return body(runner);
+  }
+
+  /** Runs `body` on one connection without a transaction of its own (reads, single statements). */
+  #session<T>(body: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return this.#exclusive(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        return await body(runner);
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
+  /** sql.js has one connection per DataSource: queue the store's work on it (see `exclusive.ts`). */
+  #exclusive<T>(body: () => Promise<T>): Promise<T> {
+    return this.#dialect === 'sqlite' ? runExclusive(this.dataSource, body) : body();
+  }
+
+  async #query<T>(runner: QueryRunner, statement: sql.Statement): Promise<T[]> {
+    const result = await runner.query(statement.sql, statement.params, true);
+    return (result.records ?? []) as T[];
+  }
+
+  async #execute(runner: QueryRunner, statement: sql.Statement): Promise<number> {
+    const result = await runner.query(statement.sql, statement.params, true);
+    return result.affected ?? 0;
+  }
+
+  #first<T>(rows: readonly T[]): T {
+    const [row] = rows;
+    if (row === undefined) throw new Error('the database returned no row where one was expected');
+    return row;
+  }
+
+  /** Escaped table names from the DataSource's metadata, so its `schema` and `entityPrefix` apply. */
+  #tableNames(): sql.TableNames {
+    if (this.#tables !== null) return this.#tables;
+    if (!this.dataSource.isInitialized) {
+      throw new RoomlogError('UNAVAILABLE', 'the DataSource is not initialized; call dataSource.initialize() first', {
+        backend: BACKEND,
+        cause: new Error('DataSource not initialized'),
+      });
+    }
+    const path = (target: new () => unknown, hint: string): string => {
+      if (!this.dataSource.hasMetadata(target)) {
+        throw invalidArgument(BACKEND, 'dataSource', `has no ${hint} entity: add ...roomlogEntities('${this.dataSource.options.type}') to its entities`);
+      }
+      const { tablePath } = this.dataSource.getMetadata(target);
+      return tablePath
+        .split('.')
+        .map((part) => this.dataSource.driver.escape(part))
+        .join('.');
+    };
+    this.#tables = {
+      streams: path(RoomlogStreamRow, 'roomlog_streams'),
+      messages: path(RoomlogMessageRow, 'roomlog_messages'),
+      cursors: path(RoomlogCursorRow, 'roomlog_cursors'),
+    };
+    return this.#tables;
+  }
+}
+
+function toStreamState(row: sql.StreamRow): StreamState {
+  return { epoch: row.epoch, seq: toNumber(row.seq), nextExpiry: toNumberOrNull(row.next_expiry) };
+}
+
+/**
+ * Creates a Roomlog store on your TypeORM DataSource. Add {@link roomlogEntities} to the
+ * DataSource's entities and {@link RoomlogSchema1764316800000} to its migrations first.
+ *
+ * @param dataSource - an initialized (or initializing) DataSource of type `postgres`, `mysql`, `mariadb` or `sqljs`.
+ * @param options - see {@link TypeormStoreOptions}.
+ * @throws RoomlogError `UNSUPPORTED` for another driver, `INVALID_ARGUMENT` for bad options.
+ */
+export function createTypeormStore(dataSource: DataSource, options: TypeormStoreOptions = {}): TypeormMessageStore {
+  return new TypeormMessageStore(dataSource, options);
+}
