@@ -1,0 +1,91 @@
+/**
+ * The packages as a newcomer gets them: each published package is packed with `pnpm pack`
+ * (which rewrites `workspace:` ranges), the tarballs are installed with npm into a project
+ * outside the workspace, and a CommonJS and an ESM app start a server on @roomlog/core +
+ * @roomlog/redis, send through @roomlog/client, restart the server and read history back.
+ * It tests what `pnpm build` produced: build first.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixture/', import.meta.url));
+const PACKAGES = ['core', 'client', 'conformance', 'redis', 'postgres', 'mongo', 'typeorm'];
+const BUILD_OUTPUT = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'];
+
+let workDir: string;
+let appDir: string;
+
+/** Runs an app script with node; returns its JSON lines. */
+async function runApp(script: string): Promise<Record<string, unknown>[]> {
+  const { stdout } = await run(process.execPath, [script], { cwd: appDir, timeout: 45_000 });
+  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+beforeAll(async () => {
+  const unbuilt = PACKAGES.filter((name) => BUILD_OUTPUT.some((file) => !existsSync(join(root, 'packages', name, 'dist', file))));
+  if (unbuilt.length > 0) {
+    throw new Error(`@roomlog/{${unbuilt.join(',')}} not built: run \`pnpm build\` at the repository root first, this test packs dist/`);
+  }
+  workDir = await mkdtemp(join(tmpdir(), 'roomlog-packaging-'));
+  const tarballDir = join(workDir, 'tarballs');
+  appDir = join(workDir, 'app');
+  await mkdir(appDir, { recursive: true });
+  await Promise.all(
+    PACKAGES.map((name) => run('pnpm', ['pack', '--pack-destination', tarballDir], { cwd: join(root, 'packages', name) })),
+  );
+  const tarballs = (await readdir(tarballDir)).map((file) => join(tarballDir, file));
+  await writeFile(join(appDir, 'package.json'), JSON.stringify({ name: 'newcomer-app', version: '1.0.0', private: true }));
+  for (const file of await readdir(fixture)) await copyFile(join(fixture, file), join(appDir, file));
+  // As a newcomer would: npm, the tarballs, the peers the app uses (npm adds the other peers).
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, 'socket.io', 'socket.io-client', 'ioredis'], {
+    cwd: appDir,
+    timeout: 220_000,
+  });
+});
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('the packed packages, installed with npm outside the workspace', () => {
+  it('hold the build and no sources, with every workspace: range rewritten', async () => {
+    for (const name of PACKAGES) {
+      const dir = join(appDir, 'node_modules', '@roomlog', name);
+      const files = await readdir(dir);
+      expect(files, name).toContain('dist');
+      expect(files, name).not.toContain('src');
+      const manifest = await readFile(join(dir, 'package.json'), 'utf8');
+      expect(manifest, name).not.toContain('workspace:');
+    }
+  });
+
+  // A CommonJS app cannot load @roomlog/conformance: it runs inside vitest, which refuses require().
+  const apps = [
+    { title: 'a CommonJS app loads the packages through require', script: 'script.cjs', file: /dist[\\/]index\.cjs$/, names: PACKAGES.filter((name) => name !== 'conformance') },
+    { title: 'an ESM app loads the packages through import', script: 'script.mjs', file: /dist\/index\.js$/, names: PACKAGES },
+  ];
+  for (const { title, script, file, names } of apps) it(`${title}, and keeps history across a server restart`, async () => {
+    const [loaded, outcome] = await runApp(script);
+    const packages = loaded!.packages as Record<string, { file: string; exports: number }>;
+    expect(Object.keys(packages)).toEqual(names);
+    for (const [name, entry] of Object.entries(packages)) {
+      expect(entry.file, name).toMatch(file);
+      expect(entry.exports, name).toBeGreaterThan(0);
+    }
+    expect(outcome).toEqual({
+      received: ['1:one', '2:two', '3:three'],
+      history: ['1:one', '2:two', '3:three'],
+      epochKept: true,
+      errorCode: 'INVALID_ARGUMENT',
+      clientError: true,
+    });
+  });
+});
