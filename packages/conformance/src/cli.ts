@@ -21,7 +21,8 @@ const USAGE = `usage: roomlog-conformance <store-factory-module>... [options]
   --help             show this help
 
 The module exports \`create(options)\` returning a MessageStore (and optionally name,
-cleanup, inspect, capabilities), or \`export default { name, create }\`.`;
+cleanup, inspect, capabilities, transaction, isolatesTransactions), or
+\`export default { name, create }\`.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({

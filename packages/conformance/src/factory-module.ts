@@ -11,7 +11,7 @@
  * export async function cleanup() {}
  * ```
  */
-import type { ConformanceOptions } from './options';
+import type { ConformanceOptions, ConformanceTransaction } from './options';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object';
@@ -34,7 +34,7 @@ export function optionsFromModule(module: unknown, fallbackName: string): Confor
         `found exports: ${Object.keys(namespace).join(', ') || 'none'}`,
     );
   }
-  const { name, create, cleanup, inspect, capabilities } = candidate;
+  const { name, create, cleanup, inspect, capabilities, transaction, isolatesTransactions } = candidate;
   return {
     name: typeof name === 'string' && name.length > 0 ? name : fallbackName,
     // Bound, so a default-exported object may use `this` in its methods.
@@ -42,5 +42,7 @@ export function optionsFromModule(module: unknown, fallbackName: string): Confor
     cleanup: typeof cleanup === 'function' ? (cleanup as () => void | Promise<void>).bind(candidate) : undefined,
     inspect: isRecord(inspect) ? (inspect as unknown as ConformanceOptions['inspect']) : undefined,
     capabilities: isRecord(capabilities) ? (capabilities as ConformanceOptions['capabilities']) : undefined,
+    transaction: typeof transaction === 'function' ? ((transaction as ConformanceTransaction).bind(candidate) as ConformanceTransaction) : undefined,
+    isolatesTransactions: typeof isolatesTransactions === 'boolean' ? isolatesTransactions : undefined,
   };
 }

@@ -16,6 +16,7 @@ export const CONFORMANCE_GROUP_NAMES = [
   'errors',
   'read-your-writes',
   'concurrency',
+  'transactions',
 ] as const;
 
 /** Name of one group of the suite, e.g. `'read'` or `'edit-delete'`. */

@@ -9,7 +9,13 @@ export { runConformanceSuite, CONFORMANCE_GROUPS, type ConformanceSelection } fr
 export { CONFORMANCE_GROUP_NAMES, type ConformanceGroupName } from './group-names';
 export { optionsFromModule } from './factory-module';
 export type { ConformanceGroup } from './harness';
-export type { ConformanceInspector, ConformanceOptions, ConformanceStoreOptions } from './options';
+export type {
+  ConformanceInspector,
+  ConformanceOptions,
+  ConformanceStoreOptions,
+  ConformanceTransaction,
+  TransactionOutcome,
+} from './options';
 export { manualClock, type ManualClock } from './clock';
 export { validationTests, HOSTILE_ROOM_NAMES } from './groups/validation';
 export { sequenceTests } from './groups/sequence';
@@ -18,10 +24,16 @@ export { idempotencyTests } from './groups/idempotency';
 export { readTests } from './groups/read';
 export { headTests } from './groups/head';
 export { editDeleteTests } from './groups/edit-delete';
-export { retentionTests } from './groups/retention';
+export {
+  retentionTests,
+  RETENTION_EXPIRED_BACKLOG,
+  RETENTION_LAG_ALLOWANCE,
+  RETENTION_SETTLE_WRITES,
+} from './groups/retention';
 export { cursorTests } from './groups/cursors';
 export { eraseTests } from './groups/erase';
 export { fidelityTests } from './groups/fidelity';
 export { errorTests } from './groups/errors';
 export { readYourWritesTests } from './groups/read-your-writes';
 export { concurrencyTests } from './groups/concurrency';
+export { transactionTests } from './groups/transactions';

@@ -1,7 +1,7 @@
 /**
  * What a backend hands the conformance suite.
  */
-import type { BaseStoreOptions, MessageStore, StoreCapabilities, StreamRef } from '@roomlog/core';
+import type { AppendOptions, BaseStoreOptions, MessageStore, StoreCapabilities, StreamRef } from '@roomlog/core';
 
 /**
  * Options the suite passes to `create()`. A backend must honour every field: the retention
@@ -13,9 +13,29 @@ export interface ConformanceStoreOptions extends BaseStoreOptions {}
 
 /** Direct, backend-specific reads of what is physically stored, to check beyond the API. */
 export interface ConformanceInspector {
-  /** Number of entries physically stored for the stream (including ones retention has yet to remove). */
+  /**
+   * Number of entries physically stored for the stream (including ones retention has yet to
+   * remove). The idempotency tests check it holds no duplicates, the retention tests that
+   * expired entries really leave the database (see `RETENTION_LAG_ALLOWANCE`).
+   */
   storedCount(stream: StreamRef): Promise<number>;
 }
+
+/** How a transaction the hook ran ends. */
+export type TransactionOutcome = 'commit' | 'rollback';
+
+/**
+ * Runs `body` inside a transaction of the backend's own database API and ends it with
+ * `outcome`: opens the transaction, calls `body` with the `AppendOptions` that make
+ * `store.append` join it (e.g. `{ client }` for PostgreSQL, `{ manager }` for TypeORM), then
+ * commits or rolls back, and resolves with what `body` returned. When `body` rejects, the
+ * transaction is rolled back and the rejection passed on.
+ */
+export type ConformanceTransaction = <T>(
+  store: MessageStore,
+  body: (appendOptions: AppendOptions) => Promise<T>,
+  outcome: TransactionOutcome,
+) => Promise<T>;
 
 /** Options of `runConformanceSuite` and of each exported test group. */
 export interface ConformanceOptions {
@@ -32,6 +52,18 @@ export interface ConformanceOptions {
   cleanup?: () => void | Promise<void>;
   /** Optional direct reads of the database. */
   inspect?: ConformanceInspector | undefined;
+  /**
+   * Runs appends inside the caller's transaction; with it (and the `transactions` capability)
+   * the transaction tests run.
+   */
+  transaction?: ConformanceTransaction | undefined;
+  /**
+   * Whether other store instances cannot see a transaction's appends before it commits. Set
+   * `false` for an engine where every instance shares one connection (sql.js), so the check
+   * "not visible before commit" is skipped; everything else is still tested.
+   * @default true
+   */
+  isolatesTransactions?: boolean | undefined;
   /**
    * Overrides the capabilities the store declares, e.g. to skip a group while developing.
    * By default the store's own `capabilities` decide which optional groups run.

@@ -15,6 +15,7 @@ import { readTests } from './groups/read';
 import { readYourWritesTests } from './groups/read-your-writes';
 import { retentionTests } from './groups/retention';
 import { sequenceTests } from './groups/sequence';
+import { transactionTests } from './groups/transactions';
 import { validationTests } from './groups/validation';
 import type { ConformanceOptions } from './options';
 
@@ -34,6 +35,7 @@ export const CONFORMANCE_GROUPS: Readonly<Record<ConformanceGroupName, Conforman
   errors: errorTests,
   'read-your-writes': readYourWritesTests,
   concurrency: concurrencyTests,
+  transactions: transactionTests,
 };
 
 /** Which part of the suite to run. */
@@ -45,7 +47,8 @@ export interface ConformanceSelection {
 /**
  * Registers the conformance suite with vitest as `describe(options.name, …)`.
  * Call it at the top level of a test file. Optional groups (edits/deletes, retention, cursors,
- * erase) run when the store declares the capability and are reported as skipped otherwise.
+ * erase, transactions) run when the store declares the capability and are reported as
+ * skipped otherwise; the transaction group also needs `options.transaction`.
  * Every store the suite creates is closed after its test; `options.cleanup` runs after all.
  *
  * @param options - how to create the store under test.

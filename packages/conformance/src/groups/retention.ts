@@ -1,8 +1,27 @@
 /** Rule 8: maxCount, maxAgeMs and per-message ttlMs; expired entries are never returned; seqs never reused. */
+import type { MessageStore, StreamRef } from '@roomlog/core';
 import { expect, it } from 'vitest';
 import { range, seqs } from '../assertions';
 import { manualClock } from '../clock';
-import { defineGroup, freshStream, message, messages, uniqueId } from '../harness';
+import { defineGroup, fill, freshStream, message, messages, uniqueId } from '../harness';
+
+/**
+ * How many expired entries a stream may still physically hold once retention had its chance
+ * (see `RETENTION_SETTLE_WRITES`). Backends may delete lazily, in bounded sweeps run by later
+ * writes so that no write holds a stream's locks for long, and a sweep may stop a little short.
+ * The tests write several times this many entries, so a store that never deletes exceeds it.
+ */
+export const RETENTION_LAG_ALLOWANCE = 10;
+
+/**
+ * One-message appends the tests make to a stream after its entries expired, before counting
+ * what is stored: the writes that give lazy sweeps their chance. Together they must clear a
+ * backlog of {@link RETENTION_EXPIRED_BACKLOG} expired entries, give or take the allowance.
+ */
+export const RETENTION_SETTLE_WRITES = 3;
+
+/** How many entries the physical-removal tests let expire at once. */
+export const RETENTION_EXPIRED_BACKLOG = 50;
 
 /** Rule 8 tests (capability `retention`). */
 export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) => {
@@ -154,5 +173,56 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     await store.append([message(stream, 'first', { clientMessageId: cid }), ...messages(stream, 2)]);
     const [again] = await store.append([message(stream, 'again', { clientMessageId: cid })]);
     expect(again).toMatchObject({ duplicate: false, message: { seq: 4 } });
+  });
+
+  /**
+   * Appends {@link RETENTION_SETTLE_WRITES} single messages, then asserts the database holds the
+   * stream's `live` entries (at least; they are returned) plus at most the lag allowance.
+   */
+  const expectRemovedAfterSettling = async (store: MessageStore, stream: StreamRef, live: number, expired: string) => {
+    for (let i = 0; i < RETENTION_SETTLE_WRITES; i++) await store.append([message(stream, 'settle')]);
+    const stored = await h.options.inspect!.storedCount(stream);
+    expect(stored, 'fewer entries stored than read returns').toBeGreaterThanOrEqual(live);
+    expect(stored, `${expired} are still stored beyond ${live} live + ${RETENTION_LAG_ALLOWANCE} allowed`).toBeLessThanOrEqual(
+      live + RETENTION_LAG_ALLOWANCE,
+    );
+  };
+  /** The physical-removal tests need `inspect` to see what the database holds. */
+  const withInspector = it.skipIf(h.options.inspect === undefined);
+
+  withInspector('rule 8: entries pushed out by maxCount are physically removed, give or take a bounded lag', async () => {
+    const maxCount = 10;
+    const store = await h.open({ maxCount });
+    const stream = freshStream();
+    await fill(store, stream, 120, 7);
+    await store.append(messages(stream, 3 * maxCount));
+    await expectRemovedAfterSettling(store, stream, maxCount, 'entries below the maxCount floor');
+  });
+
+  withInspector('rule 8: entries aged out by maxAgeMs are physically removed after a few more writes', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now, maxAgeMs: 1000 });
+    const stream = freshStream();
+    await fill(store, stream, RETENTION_EXPIRED_BACKLOG, 7);
+    clock.advance(1000);
+    await expectRemovedAfterSettling(store, stream, RETENTION_SETTLE_WRITES, `${RETENTION_EXPIRED_BACKLOG} aged-out entries`);
+    const first = RETENTION_EXPIRED_BACKLOG + 1;
+    expect(seqs((await store.read(stream)).messages)).toEqual(range(first, first + RETENTION_SETTLE_WRITES - 1));
+  });
+
+  withInspector('rule 8: messages expired by their ttlMs are physically removed after a few more writes', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now });
+    const stream = freshStream();
+    const kept = 5;
+    for (let i = 0; i < kept; i++) {
+      await store.append([...messages(stream, RETENTION_EXPIRED_BACKLOG / kept, 1, { ttlMs: 100 }), message(stream, 'kept')]);
+    }
+    clock.advance(100);
+    await expectRemovedAfterSettling(store, stream, kept + RETENTION_SETTLE_WRITES, `${RETENTION_EXPIRED_BACKLOG} TTL-expired messages`);
+    expect((await store.read(stream)).messages.map((m) => m.data)).toEqual([
+      ...Array.from({ length: kept }, () => 'kept'),
+      ...Array.from({ length: RETENTION_SETTLE_WRITES }, () => 'settle'),
+    ]);
   });
 });
