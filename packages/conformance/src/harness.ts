@@ -12,6 +12,8 @@ import type { ConformanceOptions, ConformanceStoreOptions } from './options';
 export interface Harness {
   /** The options the suite was started with. */
   readonly options: ConformanceOptions;
+  /** Timeout of the heavy tests: `options.heavyTestTimeoutMs`, 60 s by default. */
+  readonly heavyTimeout: number;
   /** The capabilities under test (see `resolveCapabilities`). */
   readonly capabilities: StoreCapabilities;
   /**
@@ -64,6 +66,7 @@ function createHarness(options: ConformanceOptions, capabilities: StoreCapabilit
   return {
     options,
     capabilities,
+    heavyTimeout: options.heavyTestTimeoutMs ?? 60_000,
     open,
     openMany: (count, storeOptions) => Promise.all(Array.from({ length: count }, () => open(storeOptions))),
   };

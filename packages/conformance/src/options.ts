@@ -65,6 +65,13 @@ export interface ConformanceOptions {
    */
   isolatesTransactions?: boolean | undefined;
   /**
+   * Timeout in ms of the suite's heavy tests (8 instances appending at once, walking a
+   * 1,000-entry stream page by page). Raise it for a server that is slow where the suite runs;
+   * the tests themselves stay the same.
+   * @default 60000
+   */
+  heavyTestTimeoutMs?: number | undefined;
+  /**
    * Overrides the capabilities the store declares, e.g. to skip a group while developing.
    * By default the store's own `capabilities` decide which optional groups run.
    */

@@ -56,7 +56,7 @@ export const concurrencyTests = defineGroup('rules 2, 4, 12: concurrency', null,
       }
       expect((await store.head(stream))?.seq).toBe(total);
     }
-  }, 60_000);
+  }, h.heavyTimeout);
 
   it(`rule 2: ${INSTANCES} instances appending to several streams in mixed batches keep every stream gapless`, async () => {
     const stores = await h.openMany(INSTANCES);
@@ -72,7 +72,7 @@ export const concurrencyTests = defineGroup('rules 2, 4, 12: concurrency', null,
       const expected = INSTANCES * 10 * (i + 1);
       expect(seqs((await stores[0]!.read(stream, { limit: 1000 })).messages)).toEqual(range(1, expected));
     }
-  }, 60_000);
+  }, h.heavyTimeout);
 
   it(`rule 4: the same clientMessageId sent by ${INSTANCES} instances at once is stored once`, async () => {
     const stores = await h.openMany(INSTANCES);
@@ -87,7 +87,7 @@ export const concurrencyTests = defineGroup('rules 2, 4, 12: concurrency', null,
     const page = await stores[0]!.read(stream);
     expect(seqs(page.messages)).toEqual([1, 2, 3, 4, 5]);
     if (h.options.inspect) expect(await h.options.inspect.storedCount(stream)).toBe(5);
-  }, 60_000);
+  }, h.heavyTimeout);
 
   it('rule 4: concurrent retries of a batch store each message once and keep seqs gapless', async () => {
     const stores = await h.openMany(4);
@@ -97,5 +97,5 @@ export const concurrencyTests = defineGroup('rules 2, 4, 12: concurrency', null,
     const page = await stores[0]!.read(stream);
     expect(seqs(page.messages)).toEqual(range(1, 20));
     expect(page.messages.map((m) => m.data).sort((x, y) => (x as number) - (y as number))).toEqual(range(0, 19));
-  }, 60_000);
+  }, h.heavyTimeout);
 });

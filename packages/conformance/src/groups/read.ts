@@ -133,7 +133,7 @@ export const readTests = defineGroup('rule 5: read', null, (h) => {
       expect(await walkForward(store, stream, limit, maxPages), `forward, pages of ${limit}`).toEqual(range(1, 1000));
       expect(await walkBackward(store, stream, limit, maxPages), `backward, pages of ${limit}`).toEqual(range(1, 1000));
     }
-  }, 60_000);
+  }, h.heavyTimeout);
 
   it('rule 5: a read carries the current head', async () => {
     const store = await h.open();
