@@ -396,6 +396,11 @@ export class RoomlogClient {
     try {
       answer = await this.#socket.timeout(timeoutMs).emitWithAck(event, payload);
     } catch (error) {
+      // socket.io-client times out with a plain Error; a RangeError or TypeError was thrown while
+      // encoding the payload (nested too deep, circular), which no retry can fix.
+      if (error instanceof RangeError || error instanceof TypeError) {
+        throw new RoomlogError('INVALID_ARGUMENT', `${event} payload cannot be encoded: ${error.message}`, error);
+      }
       throw new RoomlogError('UNAVAILABLE', `no answer to ${event} within ${timeoutMs} ms`, error);
     }
     if (answer?.ok === true) return answer;

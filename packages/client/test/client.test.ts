@@ -90,6 +90,18 @@ describe('roomlogClient', () => {
     expect(await store.head({ namespace: '/', room: 'theirs' })).toBeNull();
   });
 
+  it('rejects at once with INVALID_ARGUMENT, without retrying, data the socket cannot encode', async () => {
+    const { url, store } = await startServer();
+    const { client } = open(url, ['r']);
+    await client.join('r');
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const started = Date.now();
+    await expect(client.send('r', 'chat', circular, { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await store.head({ namespace: '/', room: 'r' })).toBeNull();
+  });
+
   it('rejects send with UNAVAILABLE once its deadline passes without a server', async () => {
     const { url, io } = await startServer();
     const { client } = open(url, ['r']);

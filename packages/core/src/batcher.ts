@@ -49,9 +49,10 @@ function positive(field: string, value: number | undefined, fallback: number): n
 /**
  * Coalesces concurrent `append`s into batched `store.append` calls.
  *
- * A failed call rejects exactly the messages in it. If it failed because one message was
- * invalid (which writes nothing), the others are retried one by one, so one client's bad
- * payload never fails another client's message.
+ * A failed call rejects the messages in it. If it failed because one message was invalid
+ * (which writes nothing), the others are retried one by one, so one client's bad payload never
+ * fails another client's message. If it failed with `UNAVAILABLE`, the messages waiting for the
+ * next call are rejected with it at once rather than each waiting out the backend's timeout.
  */
 export class AppendBatcher {
   readonly #store: MessageStore;
@@ -144,6 +145,9 @@ export class AppendBatcher {
         return;
       }
       for (const pending of batch) pending.reject(error);
+      // The backend is down: the queued messages would each wait out the same timeout in
+      // turn. Fail them now; UNAVAILABLE tells their senders to retry.
+      if (error.code === 'UNAVAILABLE') for (const pending of this.#queue.splice(0)) pending.reject(error);
     }
   }
 }

@@ -95,6 +95,22 @@ describe('AppendBatcher', () => {
     expect((await Promise.all(second)).map((r) => r.message.seq)).toEqual([1, 2]);
   });
 
+  it('fails the waiting messages at once with UNAVAILABLE when a call finds the backend down, and keeps going', async () => {
+    const store = new GatedStore();
+    const batcher = new AppendBatcher(store);
+    const first = batcher.append(msg(1));
+    const waiting = [batcher.append(msg(2)), batcher.append(msg(3))];
+    store.failNext = new RoomlogError('UNAVAILABLE', 'connection refused', { backend: 'test', cause: new Error('ECONNREFUSED') });
+    store.release();
+    await expect(first).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    for (const message of waiting) await expect(message).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(store.batches).toHaveLength(1);
+    expect(batcher.queued).toBe(0);
+    const later = batcher.append(msg(4));
+    store.release();
+    await expect(later).resolves.toMatchObject({ message: { seq: 1 } });
+  });
+
   it('isolates an invalid message so it does not fail the others in its batch', async () => {
     const store = new GatedStore();
     const batcher = new AppendBatcher(store);

@@ -230,6 +230,21 @@ describe('roomlog() persistence', () => {
     await expect(log.deliver([other!.message])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('lets a socket leave a room by a valid name, but never its own socket-id room', async () => {
+    const { url, log } = await startServer();
+    const r = room();
+    const socket = await rawClient(url, { rooms: [r] });
+    const received = inbox(socket);
+    expect(await ask(socket, 'roomlog:leave', { room: 42 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await ask(socket, 'roomlog:leave', { room: socket.id })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await ask(socket, 'roomlog:leave', { room: r })).toEqual({ ok: true });
+    await log.publish({ room: r, event: 'system', data: 'after leaving' });
+    const [mine] = await log.namespace.in(socket.id!).fetchSockets();
+    expect(mine?.rooms.has(socket.id!)).toBe(true);
+    expect(mine?.rooms.has(r)).toBe(false);
+    expect(received).toEqual([]);
+  });
+
   it("types hooks and the handle with the app's Socket.IO event maps and socket data", () => {
     interface ClientEvents {
       chat: (payload: { room: string; data: string }) => void;

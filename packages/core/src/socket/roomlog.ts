@@ -7,6 +7,7 @@ import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
 import { AppendBatcher } from '../batcher';
 import { invalidArgument } from '../errors';
 import type { MessageStore, ReadQuery, StoredMessage } from '../store';
+import { MAX_NAME_BYTES, validateText } from '../validation';
 import { changeMessage, changeOwnMessage, markRead, markReadFromClient, unreadCount, unreadFromClient } from './changes';
 import { ReadCoalescer } from './coalesce';
 import type { RoomlogContext } from './context';
@@ -93,8 +94,10 @@ function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void
     [ROOMLOG_EVENTS.sync]: (payload) => sync(ctx, socket, payload),
     [ROOMLOG_EVENTS.history]: (payload) => history(ctx, socket, payload),
     [ROOMLOG_EVENTS.leave]: async (payload) => {
-      const room = (payload as { room?: unknown } | null)?.room;
-      if (typeof room === 'string') await socket.leave(room);
+      const room = validateText('socket', 'room', (payload as { room?: unknown } | null)?.room, MAX_NAME_BYTES);
+      // The socket's own room is how the server addresses it; a client cannot opt out of it.
+      if (room === socket.id) throw invalidArgument('socket', 'room', "is the socket's own room, which it cannot leave");
+      await socket.leave(room);
       return {};
     },
     [ROOMLOG_EVENTS.edit]: (payload) => changeOwnMessage(ctx, socket, 'edit', payload),
