@@ -11,8 +11,12 @@ const run = spawnSync(
   { stdio: 'inherit' },
 );
 if (existsSync(report)) {
-  const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, 'utf8'));
-  console.log(`tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`);
+  const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, testResults } = JSON.parse(readFileSync(report, 'utf8'));
+  // A file that failed before or around its tests (a hook, an import) fails no single test: count it too.
+  const failedFiles = testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
+  console.log(`tests: ${numPassedTests} passed, ${numFailedTests + failedFiles} failed, ${numPendingTests + numTodoTests} skipped`);
 } else {
   console.log('tests: 0 passed, 1 failed');
 }

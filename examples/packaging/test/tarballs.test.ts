@@ -6,7 +6,7 @@
  * It tests what `pnpm build` produced: build first.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,15 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixture/', import.meta.url));
 const PACKAGES = ['core', 'client', 'conformance', 'redis', 'postgres', 'mongo', 'typeorm'];
-const BUILD_OUTPUT = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'];
+
+/** Every file a package's exports map points to (what `pnpm build` must have written). */
+function exportedFiles(name: string): string[] {
+  const dir = join(root, 'packages', name);
+  const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: unknown };
+  const leaves = (value: unknown): string[] =>
+    typeof value === 'string' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(leaves) : [];
+  return leaves(exports).map((file) => join(dir, file));
+}
 
 let workDir: string;
 let appDir: string;
@@ -30,7 +38,7 @@ async function runApp(script: string): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  const unbuilt = PACKAGES.filter((name) => BUILD_OUTPUT.some((file) => !existsSync(join(root, 'packages', name, 'dist', file))));
+  const unbuilt = PACKAGES.filter((name) => exportedFiles(name).some((file) => !existsSync(file)));
   if (unbuilt.length > 0) {
     throw new Error(`@roomlog/{${unbuilt.join(',')}} not built: run \`pnpm build\` at the repository root first, this test packs dist/`);
   }
