@@ -36,17 +36,19 @@ function safeUrl(url: string): string {
 }
 
 async function openSqlite(dataDir: string): Promise<DemoStore> {
-  const [{ DataSource }, { createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 }] = await Promise.all([
+  const [{ DataSource }, { atomicSqljsSave, createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 }] = await Promise.all([
     import('typeorm'),
     import('@roomlog/typeorm'),
   ]);
   await mkdir(dataDir, { recursive: true });
   const location = join(dataDir, 'chat.sqlite');
-  // autoSave writes the file after every commit, so an acknowledged message survives a kill.
+  // autoSave writes the file after every commit, so an acknowledged message survives a kill;
+  // atomically, so a kill during a save cannot truncate the file.
   const dataSource = await new DataSource({
     type: 'sqljs',
     location,
     autoSave: true,
+    autoSaveCallback: atomicSqljsSave(location),
     entities: roomlogEntities('sqljs'),
     migrations: [RoomlogSchema1764316800000],
     migrationsRun: true,

@@ -7,3 +7,4 @@ export type { TypeormStoreOptions, TypeormAppendOptions } from './options';
 export { roomlogEntities, RoomlogStreamRow, RoomlogMessageRow, RoomlogCursorRow } from './entities';
 export { RoomlogSchema1764316800000 } from './migration';
 export type { SupportedDriverType } from './dialect';
+export { atomicSqljsSave } from './sqljs-file';
