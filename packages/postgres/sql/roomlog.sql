@@ -55,115 +55,140 @@ CREATE OR REPLACE FUNCTION "public"."roomlog_append"(
 RETURNS TABLE (
   ord int, duplicate boolean, seq bigint, id uuid, epoch uuid, created_at bigint, expires_at bigint,
   edited_at bigint, deleted_at bigint, version int, event text, sender_id text, payload text)
-LANGUAGE plpgsql VOLATILE AS $roomlog$
+LANGUAGE plpgsql VOLATILE
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+AS $roomlog$
 #variable_conflict use_column
 DECLARE
-  v_streams bigint[];
+  v_streams bigint[] := '{}';
+  v_heads bigint[] := '{}';
+  v_epochs uuid[] := '{}';
+  v_counts bigint[];
+  v_dups bigint[];
+  v_dead_streams bigint[];
+  v_dead_seqs bigint[];
+  v_expired bigint[];
+  v_seq bigint;
+  v_ix int;
+  v_row record;
 BEGIN
-  -- Counter rows are locked in stream_id order, so two multi-stream batches never deadlock.
-  
-    SELECT array_agg(l.stream_id ORDER BY l.ix) INTO v_streams FROM (
-      SELECT st.stream_id, t.ix
-      FROM unnest(p_namespaces, p_rooms) WITH ORDINALITY AS t(namespace, room, ix)
-      JOIN "public"."roomlog_streams" st ON st.namespace = t.namespace AND st.room = t.room
-      ORDER BY st.stream_id
-      FOR UPDATE OF st
-    ) l;
-  IF coalesce(cardinality(v_streams), 0) < cardinality(p_namespaces) THEN
-    INSERT INTO "public"."roomlog_streams" (namespace, room, epoch, seq)
-    SELECT t.namespace, t.room, t.epoch, 0
-    FROM unnest(p_namespaces, p_rooms, p_epochs) AS t(namespace, room, epoch)
+  -- Lock each stream's counter row (creating it on first use) in (namespace, room) order, so
+  -- two multi-stream batches never deadlock.
+  FOR v_ix IN
+    SELECT t.ix FROM unnest(p_namespaces, p_rooms) WITH ORDINALITY AS t(namespace, room, ix)
     ORDER BY t.namespace, t.room
-    ON CONFLICT (namespace, room) DO NOTHING;
+  LOOP
     
-    SELECT array_agg(l.stream_id ORDER BY l.ix) INTO v_streams FROM (
-      SELECT st.stream_id, t.ix
-      FROM unnest(p_namespaces, p_rooms) WITH ORDINALITY AS t(namespace, room, ix)
-      JOIN "public"."roomlog_streams" st ON st.namespace = t.namespace AND st.room = t.room
-      ORDER BY st.stream_id
-      FOR UPDATE OF st
-    ) l;
-  END IF;
-  -- v_streams is aligned with p_namespaces by position below; a counter row deleted by hand
-  -- in between would shift it, so refuse rather than write to the wrong stream.
-  IF coalesce(cardinality(v_streams), 0) <> cardinality(p_namespaces) THEN
-    RAISE EXCEPTION 'roomlog: a stream counter row vanished during append';
-  END IF;
+      SELECT st.stream_id, st.seq, st.epoch INTO v_row FROM "public"."roomlog_streams" st
+      WHERE st.namespace = p_namespaces[v_ix] AND st.room = p_rooms[v_ix]
+      FOR UPDATE;
+    IF NOT FOUND THEN
+      INSERT INTO "public"."roomlog_streams" (namespace, room, epoch, seq)
+      VALUES (p_namespaces[v_ix], p_rooms[v_ix], p_epochs[v_ix], 0)
+      ON CONFLICT (namespace, room) DO NOTHING;
+      
+      SELECT st.stream_id, st.seq, st.epoch INTO v_row FROM "public"."roomlog_streams" st
+      WHERE st.namespace = p_namespaces[v_ix] AND st.room = p_rooms[v_ix]
+      FOR UPDATE;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'roomlog: a stream counter row vanished during append';
+      END IF;
+    END IF;
+    v_streams[v_ix] := v_row.stream_id;
+    v_heads[v_ix] := v_row.seq;
+    v_epochs[v_ix] := v_row.epoch;
+  END LOOP;
 
-  -- A clientMessageId whose message retention already expired is free again: remove the
-  -- expired row (never returned anyway) so the unique index lets the new one in.
-  DELETE FROM "public"."roomlog_messages" m
-  USING unnest(v_streams) WITH ORDINALITY AS s(stream_id, ix)
-  JOIN "public"."roomlog_streams" st ON st.stream_id = s.stream_id
-  JOIN unnest(p_stream_ix, p_client_ids) AS i(ix, client_message_id) ON i.ix = s.ix
-  WHERE m.stream_id = s.stream_id AND m.client_message_id = i.client_message_id
-    AND ((m.expires_at IS NOT NULL AND m.expires_at <= p_created_at)
-      OR m.created_at <= p_age_cutoff
-      OR m.seq <= st.seq - p_max_count);
+  -- Retries: one unique-key probe per message with a clientMessageId. A live match is a
+  -- duplicate; a match whose retention expired is never returned again, so its key is free:
+  -- the row goes, and the message is written anew.
+  SELECT coalesce(array_agg(i.ord) FILTER (WHERE x.live), '{}'),
+    coalesce(array_agg(x.stream_id) FILTER (WHERE NOT x.live), '{}'),
+    coalesce(array_agg(x.seq) FILTER (WHERE NOT x.live), '{}')
+  INTO v_dups, v_dead_streams, v_dead_seqs
+  FROM unnest(p_stream_ix, p_client_ids) WITH ORDINALITY AS i(ix, client_message_id, ord)
+  CROSS JOIN LATERAL (
+    SELECT m.stream_id, m.seq,
+      NOT (coalesce(m.expires_at <= p_created_at, false)
+        OR coalesce(m.created_at <= p_age_cutoff, false)
+        OR coalesce(m.seq <= v_heads[i.ix] - p_max_count, false)) AS live
+    FROM "public"."roomlog_messages" m
+    WHERE m.stream_id = v_streams[i.ix] AND m.client_message_id = i.client_message_id
+    LIMIT 1
+  ) x
+  WHERE i.client_message_id IS NOT NULL;
+  FOR v_ix IN 1 .. cardinality(v_dead_seqs) LOOP
+    DELETE FROM "public"."roomlog_messages" m WHERE m.stream_id = v_dead_streams[v_ix] AND m.seq = v_dead_seqs[v_ix];
+  END LOOP;
+
+  -- New messages per stream; each counter moves once, by that many.
+  SELECT array_agg(coalesce(c.n, 0) ORDER BY s.ix) INTO v_counts
+  FROM generate_subscripts(p_namespaces, 1) AS s(ix)
+  LEFT JOIN (
+    SELECT i.ix, count(*) AS n FROM unnest(p_stream_ix) WITH ORDINALITY AS i(ix, ord)
+    WHERE NOT (i.ord = ANY (v_dups)) GROUP BY i.ix
+  ) c ON c.ix = s.ix;
+  FOR v_ix IN 1 .. cardinality(v_streams) LOOP
+    IF v_counts[v_ix] > 0 THEN
+      UPDATE "public"."roomlog_streams" st SET seq = st.seq + v_counts[v_ix] WHERE st.stream_id = v_streams[v_ix];
+    END IF;
+  END LOOP;
 
   RETURN QUERY
-  WITH locked AS (
-    SELECT s.ix, st.stream_id, st.seq AS head, st.epoch
-    FROM unnest(v_streams) WITH ORDINALITY AS s(stream_id, ix)
-    JOIN "public"."roomlog_streams" st ON st.stream_id = s.stream_id
-  ), input AS (
-    SELECT i.*, l.stream_id, l.head, l.epoch
+  WITH input AS (
+    SELECT i.*, v_streams[i.ix] AS stream_id, v_heads[i.ix] AS head, v_epochs[i.ix] AS epoch,
+      i.ord = ANY (v_dups) AS dup
     FROM unnest(p_stream_ix, p_ids, p_events, p_payloads, p_senders, p_client_ids, p_expires)
       WITH ORDINALITY AS i(ix, id, event, payload, sender_id, client_message_id, expires_at, ord)
-    JOIN locked l ON l.ix = i.ix
-  ), found AS (
-    SELECT i.ord, i.epoch, m.seq, m.id, m.created_at, m.expires_at, m.edited_at, m.deleted_at,
-      m.version, m.event, m.sender_id, m.payload
-    FROM input i
-    JOIN "public"."roomlog_messages" m ON m.stream_id = i.stream_id AND m.client_message_id = i.client_message_id
   ), fresh AS (
-    SELECT i.*, i.head + row_number() OVER (PARTITION BY i.stream_id ORDER BY i.ord) AS new_seq
+    SELECT i.*, i.head + row_number() OVER (PARTITION BY i.ix ORDER BY i.ord) AS new_seq
     FROM input i
-    WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.ord = i.ord)
+    WHERE NOT i.dup
   ), inserted AS (
     INSERT INTO "public"."roomlog_messages"
       (stream_id, seq, id, created_at, expires_at, event, sender_id, client_message_id, payload)
     SELECT f.stream_id, f.new_seq, f.id, p_created_at, f.expires_at, f.event, f.sender_id,
       f.client_message_id, f.payload::json
     FROM fresh f
-  ), bumped AS (
-    UPDATE "public"."roomlog_streams" st SET seq = f.top
-    FROM (SELECT fr.stream_id, max(fr.new_seq) AS top FROM fresh fr GROUP BY fr.stream_id) f
-    WHERE st.stream_id = f.stream_id
   )
   -- New rows come back without their data (the caller has it), duplicates with everything.
   SELECT f.ord::int, false, f.new_seq, f.id, f.epoch, p_created_at, f.expires_at,
     NULL::bigint, NULL::bigint, 1, NULL::text, NULL::text, NULL::text
   FROM fresh f
   UNION ALL
-  SELECT d.ord::int, true, d.seq, d.id, d.epoch, d.created_at, d.expires_at,
+  SELECT i.ord::int, true, d.seq, d.id, i.epoch, d.created_at, d.expires_at,
     d.edited_at, d.deleted_at, d.version, d.event, d.sender_id, d.payload::text
-  FROM found d;
-
-  -- Retention, in bounded steps: a window of the oldest p_prune_limit rows of each stream
-  -- (where count and age retention remove from) and at most p_prune_limit TTL-expired rows.
-  -- Reads filter expired rows anyway; this only keeps the table from growing.
-  DELETE FROM "public"."roomlog_messages" m
-  USING (
-    SELECT st.stream_id, w.seq
-    FROM "public"."roomlog_streams" st
-    CROSS JOIN LATERAL (
-      SELECT x.seq, x.created_at FROM "public"."roomlog_messages" x
-      WHERE x.stream_id = st.stream_id ORDER BY x.seq LIMIT p_prune_limit
-    ) w
-    WHERE st.stream_id = ANY (v_streams)
-      AND (p_max_count IS NOT NULL OR p_age_cutoff IS NOT NULL)
-      AND (w.seq <= st.seq - p_max_count OR w.created_at <= p_age_cutoff)
-    UNION
-    SELECT x.stream_id, x.seq
-    FROM unnest(v_streams) AS s(stream_id)
-    CROSS JOIN LATERAL (
-      SELECT y.stream_id, y.seq FROM "public"."roomlog_messages" y
-      WHERE y.stream_id = s.stream_id AND y.expires_at <= p_created_at
-      ORDER BY y.expires_at LIMIT p_prune_limit
-    ) x
+  FROM input i
+  CROSS JOIN LATERAL (
+    SELECT m.* FROM "public"."roomlog_messages" m
+    WHERE m.stream_id = i.stream_id AND m.client_message_id = i.client_message_id
+    LIMIT 1
   ) d
-  WHERE m.stream_id = d.stream_id AND m.seq = d.seq;
+  WHERE i.dup;
+
+  -- Retention, in bounded steps of p_prune_limit rows per stream. Count and age retention remove
+  -- from the front: only when the oldest row is expired, a window of the oldest rows goes (so a
+  -- stream with nothing to remove costs one row read). Then at most p_prune_limit TTL-expired
+  -- rows. Reads filter expired rows anyway; this only keeps the table from growing.
+  FOR v_ix IN 1 .. cardinality(v_streams) LOOP
+    IF p_max_count IS NOT NULL OR p_age_cutoff IS NOT NULL THEN
+      SELECT x.seq, x.created_at INTO v_row FROM "public"."roomlog_messages" x
+      WHERE x.stream_id = v_streams[v_ix] ORDER BY x.seq LIMIT 1;
+      IF FOUND AND (v_row.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR v_row.created_at <= p_age_cutoff) THEN
+        DELETE FROM "public"."roomlog_messages" m
+        WHERE m.stream_id = v_streams[v_ix] AND m.seq >= v_row.seq AND m.seq < v_row.seq + p_prune_limit
+          AND (m.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR m.created_at <= p_age_cutoff);
+      END IF;
+    END IF;
+    v_expired := ARRAY(
+      SELECT x.seq FROM "public"."roomlog_messages" x
+      WHERE x.stream_id = v_streams[v_ix] AND x.expires_at <= p_created_at
+      ORDER BY x.expires_at LIMIT p_prune_limit);
+    FOREACH v_seq IN ARRAY v_expired LOOP
+      DELETE FROM "public"."roomlog_messages" m WHERE m.stream_id = v_streams[v_ix] AND m.seq = v_seq;
+    END LOOP;
+  END LOOP;
 END
 $roomlog$;
 
