@@ -162,6 +162,14 @@ end
  * for a duplicate of a retained one.
  */
 export const APPEND_SCRIPT = `${PRELUDE}
+-- Redis caps a command's arguments at what Lua's unpack can pass; write in slices of this many.
+local SLICE = 1000
+local function callSliced(command, key, args)
+  for i = 1, #args, SLICE do
+    redis.call(command, key, unpack(args, i, math.min(i + SLICE - 1, #args)))
+  end
+end
+
 local results, offset, a = {}, 0, 5
 while a <= #ARGV do
   local s = stream(offset)
@@ -175,21 +183,33 @@ while a <= #ARGV do
   end
   trimTime(s)
   local count = tonumber(ARGV[a + 1])
-  a = a + 2
-  local floor = countFloor(headSeq(s))
-  local out = { epoch }
-  for _ = 1, count do
-    local sender, cmid, expires = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local first = a + 2
+  a = first + 5 * count
+  local head = headSeq(s)
+  local floor = countFloor(head)
+
+  -- Every clientMessageId of the batch in one lookup.
+  local cmids, known = {}, {}
+  for m = first, a - 1, 5 do
+    if ARGV[m + 2] ~= '' then cmids[#cmids + 1] = ARGV[m + 2] end
+  end
+  for i = 1, #cmids, SLICE do
+    local last = math.min(i + SLICE - 1, #cmids)
+    local seqs = redis.call('HMGET', s.ids, unpack(cmids, i, last))
+    for k = i, last do known[cmids[k]] = seqs[k - i + 1] end
+  end
+
+  local out, entries, ids, ttl = { epoch }, {}, {}, {}
+  for m = first, a - 1, 5 do
+    local sender, cmid, expires = ARGV[m + 1], ARGV[m + 2], ARGV[m + 3]
     local original = false
-    if cmid ~= '' then
-      local seq = redis.call('HGET', s.ids, cmid)
-      if seq then
-        original = redis.call('ZRANGEBYSCORE', s.entries, seq, seq)[1] or false
-        if original then
-          local f = fields(original, 3)
-          if not isLive(f) or tonumber(seq) < floor or (WINDOW > 0 and tonumber(f[2]) <= NOW - WINDOW) then
-            original = false
-          end
+    local seq = cmid ~= '' and known[cmid]
+    if seq then
+      original = redis.call('ZRANGEBYSCORE', s.entries, seq, seq)[1] or false
+      if original then
+        local f = fields(original, 3)
+        if not isLive(f) or tonumber(seq) < floor or (WINDOW > 0 and tonumber(f[2]) <= NOW - WINDOW) then
+          original = false
         end
       end
     end
@@ -197,15 +217,26 @@ while a <= #ARGV do
       out[#out + 1] = '1'
       out[#out + 1] = original
     else
-      local seq = redis.call('HINCRBY', s.meta, 'seq', 1)
-      local member = table.concat({ seq, ARGV[1], expires, 'm', '', '1', '', '', sender, cmid, ARGV[a], ARGV[a + 4] }, SEP)
-      redis.call('ZADD', s.entries, seq, member)
-      if cmid ~= '' then redis.call('HSET', s.ids, cmid, seq) end
-      if expires ~= '' then redis.call('ZADD', s.ttl, expires, seq) end
+      head = head + 1
+      entries[#entries + 1] = head
+      entries[#entries + 1] = table.concat({ head, ARGV[1], expires, 'm', '', '1', '', '', sender, cmid, ARGV[m], ARGV[m + 4] }, SEP)
+      if cmid ~= '' then
+        ids[#ids + 1] = cmid
+        ids[#ids + 1] = head
+      end
+      if expires ~= '' then
+        ttl[#ttl + 1] = expires
+        ttl[#ttl + 1] = head
+      end
       out[#out + 1] = '0'
-      out[#out + 1] = seq
+      out[#out + 1] = head
     end
-    a = a + 5
+  end
+  if #entries > 0 then
+    redis.call('HSET', s.meta, 'seq', head)
+    callSliced('ZADD', s.entries, entries)
+    if #ids > 0 then callSliced('HSET', s.ids, ids) end
+    if #ttl > 0 then callSliced('ZADD', s.ttl, ttl) end
   end
   trimCount(s)
   results[#results + 1] = out
