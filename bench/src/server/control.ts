@@ -21,6 +21,12 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
+/** `BENCH_CPU_PROF=<dir>`: each server child writes a V8 CPU profile there when it exits. */
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /**
  * Forks a server for `subject`. The child runs through the same tsx loader as this process
  * (inherited `execArgv`), so it imports the workspace packages from source too.
@@ -28,7 +34,7 @@ export interface ServerHandle {
 export async function startServer(subject: Subject, runId: string): Promise<ServerHandle> {
   const config: ServerConfig = { mode: subject.mode, runId };
   const child = fork(entry, [], {
-    execArgv: process.execArgv,
+    execArgv: [...process.execArgv, ...profileFlags()],
     env: { ...process.env, [SERVER_CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
