@@ -78,7 +78,7 @@ at the end.
   of keeping one batch in flight. The faster of the two batched rows is the "raw best" the
   append target compares with.
 - **History reads**: pages of 50 from a stream of 1,000,000 entries (10,000 in \`--quick\`): the
-  newest page, before a random seq, after a random seq; one read at a time, p50/p99. The stream
+  newest page, before a random seq, after a random seq; one read at a time, p50/p99 after 500 unmeasured reads. The stream
   is bulk-loaded through \`append\` in batches of 1,000; on PostgreSQL the bench then runs
   \`ANALYZE\` on its schema, as autovacuum would have done for a stream that grew over time.
 - **Reconnect storm**: 1,000 clients (200 in \`--quick\`) in 10 rooms drop; each room gets 100
@@ -90,6 +90,38 @@ at the end.
 The Mongo backend runs against FerretDB (MongoDB wire protocol; \`scripts/ferretdb.sh\` starts it
 with its SQLite handler) unless \`MONGODB_URL\` points at a real MongoDB; its rows say "FerretDB"
 then, and those figures are FerretDB's, not MongoDB's.
+
+## Where the time goes
+
+Profiled on 2026-11-28 on this machine (server children with \`BENCH_CPU_PROF\`, the append
+workload with \`node --cpu-prof\`, Redis \`INFO commandstats\`, PostgreSQL \`auto_explain\`). These
+findings explain the targets below; re-check them when the code changes.
+
+- **Relay, 1 receiver: the server process is CPU-bound.** At ~20k msgs/s Roomlog on Redis spends
+  ~40–47 µs of server CPU per message, plain Socket.IO ~25–30 µs: one full core either way.
+  Socket writes (\`writev\`) and string encoding dominate both profiles. What Roomlog adds has no
+  single hot spot: the ack carries the stored entry (the protocol's \`{ ok, message }\`, so the
+  payload is encoded and written twice; plain's ack is empty), the envelope is larger (seq, id,
+  epoch, createdAt, kind, version… ~390 bytes for a 210-byte payload), the store client encodes
+  its command (\`writeUtf8String\` ~8% with Redis), plus codec, validation and GC. Closing the gap
+  means a slimmer wire form (omit fields at their defaults, an ack that does not echo the payload):
+  a protocol change, not a tuning one.
+- **Relay, 50 receivers:** 50 socket writes per message dominate (~400 µs of server CPU for plain);
+  Roomlog adds 20–50 µs per message on top.
+- **Append on Redis:** Redis-side time per message was 11.5–18 µs while the script issued four
+  commands per message; one \`HMGET\`, \`ZADD\` and \`HSET\` per stream and batch brought it to ~9 µs
+  (\`ZADD\` of the ~300-byte entry ~3.7 µs, \`HSET\` of the idempotency key ~1.7 µs, \`HMGET\` ~1.4 µs,
+  the rest Lua building entries). The raw limit's \`XADD\` costs ~1.3 µs per entry; the sorted set
+  is what allows edits in place and O(log n) pages, which a Redis stream cannot.
+- **Append on PostgreSQL:** the insert of 256 rows takes ~3 ms (two unique indexes, primary key and
+  \`clientMessageId\`, and \`json\` validation of each payload) and the whole append function
+  ~4.3 ms, against ~2 ms per 256 rows for the raw statement (one index, no idempotency). The
+  profile also found plans cached while the table was small that read the whole stream on every
+  append (fixed; see docs/backends/postgres.md, "Plans that cannot go stale").
+- **Batcher:** \`maxBatchSize\` 64 / 256 / 1,024 at 512 callers gave Redis 60k / 75.5k / 75.4k and
+  PostgreSQL 24k / 32k / 29.5k msgs/s, so 256 stays the default. Two batches in flight
+  (\`concurrency: 2\`) gave Redis 73k and PostgreSQL 31.5k: no gain, so one in flight (which keeps
+  seq order equal to arrival order) stays.
 
 ## Latest run
 

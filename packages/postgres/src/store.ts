@@ -44,7 +44,9 @@ import {
   changeSql,
   eraseSenderSql,
   getCursorSql,
+  type RetentionShape,
   readSql,
+  readValues,
   setCursorSql,
   unreadCountSql,
 } from './queries.sql';
@@ -85,6 +87,7 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
   readonly #options: ResolvedStoreOptions;
   readonly #closePool: boolean;
   readonly #guard = new StoreGuard(BACKEND, classifyPostgresError);
+  readonly #retention: RetentionShape;
   readonly #sql: {
     append: string;
     readOldest: string;
@@ -106,10 +109,11 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
     this.#pool = pool;
     this.#closePool = options.closePool === true;
     const t = this.tables;
+    this.#retention = { age: this.#options.maxAgeMs !== null, count: this.#options.maxCount !== null };
     this.#sql = {
       append: appendSql(t),
-      readOldest: readSql(t, false),
-      readNewest: readSql(t, true),
+      readOldest: readSql(t, false, this.#retention),
+      readNewest: readSql(t, true, this.#retention),
       change: changeSql(t),
       setCursor: setCursorSql(t),
       getCursor: getCursorSql(t),
@@ -276,7 +280,9 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
 
   /** Runs the read statement (`limit` rows of entries; 0 for the head alone). */
   async #readRows(ref: StreamRef, sql: string, after: number | null, before: number | null, limit: number): Promise<ReadRow[]> {
-    const { rows } = await this.#pool.query<ReadRow>(sql, [ref.namespace, ref.room, ...this.#retentionParams(), after, before, limit]);
+    const [now, cutoff, maxCount] = this.#retentionParams();
+    const values = readValues(this.#retention, { ...ref, now, after, before, limit }, { cutoff, maxCount });
+    const { rows } = await this.#pool.query<ReadRow>(sql, values);
     return rows;
   }
 
