@@ -78,7 +78,7 @@ at the end.
   of keeping one batch in flight. The faster of the two batched rows is the "raw best" the
   append target compares with.
 - **History reads**: pages of 50 from a stream of 1,000,000 entries (10,000 in \`--quick\`): the
-  newest page, before a random seq, after a random seq; one read at a time, p50/p99 after 500 unmeasured reads. The stream
+  newest page, before a random seq, after a random seq; one read at a time, p50/p99 after 500 unmeasured reads (as many as measured, if fewer). The stream
   is bulk-loaded through \`append\` in batches of 1,000; on PostgreSQL the bench then runs
   \`ANALYZE\` on its schema, as autovacuum would have done for a stream that grew over time.
 - **Reconnect storm**: 1,000 clients (200 in \`--quick\`) in 10 rooms drop; each room gets 100
