@@ -338,7 +338,7 @@ describe('roomlog() sync and history', () => {
     expect(answer).toMatchObject({ ok: true, rooms: { [r]: { ok: true, recovered: false, reason: 'truncated', head: { firstSeq: 11 } } } });
   });
 
-  it('coalesces a reconnect storm: 1000 sockets syncing the same room and offset cost two store reads', async () => {
+  it('coalesces a reconnect storm: 1000 sockets syncing the same room and offset cost at most two store reads', async () => {
     const memory = new MemoryStore();
     let reads = 0;
     let release!: () => void;
@@ -369,7 +369,8 @@ describe('roomlog() sync and history', () => {
     for (const answer of await answers) {
       expect(answer).toMatchObject({ ok: true, rooms: { [r]: { ok: true, messages: [{ seq: 3 }, { seq: 4 }, { seq: 5 }] } } });
     }
-    expect(reads).toBe(2);
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(2);
   }, 60_000);
 
   it('pages history with the store cursor rules and validates the query', async () => {

@@ -1,15 +1,21 @@
 /**
  * Coalesces identical concurrent reads, so a reconnect storm of sockets asking for the same
- * room and offset costs a couple of store reads instead of one per socket.
+ * room and offset costs a few store reads instead of one per socket.
  *
  * A request never shares a read that started before it arrived: its socket has just joined
  * the room, and only a read started after the join is sure to include every entry the socket
- * did not get live. So requests arriving during a read wait together for the next one.
+ * did not get live. A read therefore starts one event-loop turn after it is first asked for
+ * (`setImmediate`: after the pending I/O callbacks, so at once when idle): every identical
+ * request of that turn shares it. Requests arriving while it runs wait together for the next.
  */
 import type { MessageStore, ReadQuery, ReadResult, StreamRef } from '../store';
 
 interface Slot {
+  /** The read the next requests share until it starts; then the running one. */
   current: Promise<ReadResult>;
+  /** Whether `current` has been sent to the store (a request arriving now must not share it). */
+  started: boolean;
+  /** The read queued behind a running `current`. */
   next: Promise<ReadResult> | null;
 }
 
@@ -19,6 +25,8 @@ const settled = (promise: Promise<unknown>): Promise<void> =>
     () => undefined,
     () => undefined,
   );
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Single-flight reads keyed by stream and query. */
 export class ReadCoalescer {
@@ -30,28 +38,35 @@ export class ReadCoalescer {
     this.#store = store;
   }
 
-  /** Reads like `store.read`, sharing the call with identical requests that arrive while one is running. */
+  /** Reads like `store.read`, sharing the call with identical requests (see the file comment). */
   read(stream: StreamRef, query: ReadQuery): Promise<ReadResult> {
     const key = JSON.stringify([stream.namespace, stream.room, query.after ?? null, query.before ?? null, query.limit ?? null]);
-    const slot = this.#slots.get(key);
+    let slot = this.#slots.get(key);
     if (!slot) {
-      const current = this.#start(key, stream, query);
-      this.#slots.set(key, { current, next: null });
-      return current;
-    }
-    slot.next ??= settled(slot.current).then(() => {
-      slot.next = null;
-      slot.current = this.#start(key, stream, query);
+      slot = { current: undefined as never, started: false, next: null }; // current: set by #schedule
+      this.#slots.set(key, slot);
+      this.#schedule(key, slot, stream, query);
       return slot.current;
+    }
+    if (!slot.started) return slot.current;
+    const queued = slot;
+    queued.next ??= settled(queued.current).then(() => {
+      queued.next = null;
+      return this.#schedule(key, queued, stream, query);
     });
-    return slot.next;
+    return queued.next;
   }
 
-  #start(key: string, stream: StreamRef, query: ReadQuery): Promise<ReadResult> {
-    const read = this.#store.read(stream, query);
+  /** Makes `slot.current` a read that starts next turn; the slot goes once nothing waits on it. */
+  #schedule(key: string, slot: Slot, stream: StreamRef, query: ReadQuery): Promise<ReadResult> {
+    slot.started = false;
+    const read = nextTurn().then(() => {
+      slot.started = true;
+      return this.#store.read(stream, query);
+    });
+    slot.current = read;
     void settled(read).then(() => {
-      const slot = this.#slots.get(key);
-      if (slot?.current === read && slot.next === null) this.#slots.delete(key);
+      if (this.#slots.get(key) === slot && slot.current === read && slot.next === null) this.#slots.delete(key);
     });
     return read;
   }
