@@ -19,8 +19,8 @@ import { type PostgresStoreOptions, type TableNames, tableNames } from './option
  * here (every statement touches a few rows by key), but is the cheapest one on a tiny table;
  * once cached it made every append read the whole stream. So the function runs with
  * sequential and bitmap scans off (a bitmap scan kept only the `stream_id` half of a key),
- * and every lookup is written as a per-row probe by a unique key (a
- * loop, or a LATERAL subquery with LIMIT 1), which leaves the planner no other shape to pick.
+ * and every lookup is written as a per-row probe by a unique key (a loop, or a LATERAL
+ * subquery with LIMIT 1), which leaves the planner no other shape to pick.
  * `test/plan-stability.test.ts` counts the rows an append reads to hold this.
  *
  * Arrays: `p_namespaces`/`p_rooms`/`p_epochs` hold one element per stream of the batch;
