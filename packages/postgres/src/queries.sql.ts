@@ -16,11 +16,16 @@ function entryColumns(alias: string): string {
     ${alias}.sender_id, ${alias}.client_message_id, ${alias}.payload::text AS payload`;
 }
 
-/** SQL true when entry `m` of the stream whose head is `head` is retained (see the file comment). */
-function liveSql(m: string, head: string, now: string, cutoff: string, maxCount: string): string {
-  return `(${m}.expires_at IS NULL OR ${m}.expires_at > ${now})
-    AND (${cutoff}::bigint IS NULL OR ${m}.created_at > ${cutoff})
-    AND (${maxCount}::bigint IS NULL OR ${m}.seq > ${head} - ${maxCount})`;
+/**
+ * SQL true when entry `m` of the stream whose head is `head` is retained (see the file comment).
+ * A `null` cutoff or maxCount leaves its clause out (a store without that retention rule).
+ */
+function liveSql(m: string, head: string, now: string, cutoff: string | null, maxCount: string | null): string {
+  return [
+    `(${m}.expires_at IS NULL OR ${m}.expires_at > ${now})`,
+    ...(cutoff ? [`(${cutoff}::bigint IS NULL OR ${m}.created_at > ${cutoff})`] : []),
+    ...(maxCount ? [`(${maxCount}::bigint IS NULL OR ${m}.seq > ${head} - ${maxCount})`] : []),
+  ].join('\n    AND ');
 }
 
 /** Which retention rules a store has configured; a read statement carries only those. */
@@ -50,12 +55,7 @@ export interface RetentionShape {
 export function readSql(t: TableNames, newest: boolean, shape: RetentionShape): string {
   const cutoff = shape.age ? '$7' : null;
   const maxCount = shape.count ? (shape.age ? '$8' : '$7') : null;
-  const live = (m: string) =>
-    [
-      `(${m}.expires_at IS NULL OR ${m}.expires_at > $3)`,
-      ...(cutoff ? [`${m}.created_at > ${cutoff}`] : []),
-      ...(maxCount ? [`${m}.seq > st.seq - ${maxCount}`] : []),
-    ].join(' AND ');
+  const live = (m: string) => liveSql(m, 'st.seq', '$3', cutoff, maxCount);
   // Only age retention needs the oldest live entry, for firstSeq (see core's firstSeqOf).
   const oldest = cutoff
     ? `LEFT JOIN LATERAL (
