@@ -17,6 +17,9 @@ export const CONFORMANCE_GROUP_NAMES = [
   'read-your-writes',
   'concurrency',
   'transactions',
+  'import',
+  'streams',
+  'health',
 ] as const;
 
 /** Name of one group of the suite, e.g. `'read'` or `'edit-delete'`. */

@@ -37,3 +37,6 @@ export { errorTests } from './groups/errors';
 export { readYourWritesTests } from './groups/read-your-writes';
 export { concurrencyTests } from './groups/concurrency';
 export { transactionTests } from './groups/transactions';
+export { importTests } from './groups/import';
+export { streamTests } from './groups/streams';
+export { healthTests } from './groups/health';

@@ -10,6 +10,9 @@ import { eraseTests } from './groups/erase';
 import { errorTests } from './groups/errors';
 import { fidelityTests } from './groups/fidelity';
 import { headTests } from './groups/head';
+import { healthTests } from './groups/health';
+import { importTests } from './groups/import';
+import { streamTests } from './groups/streams';
 import { idempotencyTests } from './groups/idempotency';
 import { readTests } from './groups/read';
 import { readYourWritesTests } from './groups/read-your-writes';
@@ -36,6 +39,9 @@ export const CONFORMANCE_GROUPS: Readonly<Record<ConformanceGroupName, Conforman
   'read-your-writes': readYourWritesTests,
   concurrency: concurrencyTests,
   transactions: transactionTests,
+  import: importTests,
+  streams: streamTests,
+  health: healthTests,
 };
 
 /** Which part of the suite to run. */

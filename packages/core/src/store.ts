@@ -151,6 +151,16 @@ export interface StoreCapabilities {
   erase: boolean;
   /** `append` inside the caller's transaction via backend-specific `AppendOptions`. */
   transactions: boolean;
+  /**
+   * `importEntries`: writing entries with their original seq, epoch, id and times, so a log
+   * moves between stores unchanged. Absent means `false` (stores written before it existed).
+   */
+  import?: boolean;
+  /**
+   * `listStreams` and `dropStream`: enumerating and removing whole streams, for operations
+   * tooling (export, stats, pruning). Absent means `false`.
+   */
+  streams?: boolean;
 }
 
 /** Stream-wide retention settings shared by every backend. */
@@ -229,4 +239,91 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
    * @returns how many entries were newly erased.
    */
   eraseSender?(senderId: string): Promise<number>;
+
+  /**
+   * Readiness check: resolves once the database answered a round trip and the store's schema
+   * (tables, indexes, scripts) is in place. Cheap enough for a Kubernetes readiness probe.
+   * @throws RoomlogError `UNAVAILABLE` when the database does not answer, `INTERNAL` when the
+   *   schema is missing or incomplete (run the backend's migration).
+   */
+  ping?(): Promise<void>;
+
+  /**
+   * Writes entries exported from another store into `stream`, keeping their seq, id, epoch,
+   * times, versions, edits and tombstones (capability `import`).
+   *
+   * - A stream never written is created with `stream.epoch`; its head becomes the last seq given.
+   * - Entries at or below the stream's head seq are skipped (already imported), so re-running
+   *   an import after a failure is safe.
+   * - A stream that exists under another epoch holds another log: the call rejects with
+   *   `INVALID_ARGUMENT` and writes nothing.
+   * - Imported `clientMessageId`s deduplicate later appends (rule 4) while retained.
+   * - The store's own retention applies to the entries by their original `createdAt`.
+   *
+   * All of one call is written atomically where the backend can (a transaction or script).
+   * @param entries - at most 1000, in strictly ascending seq.
+   * @throws RoomlogError `INVALID_ARGUMENT` for an invalid entry, a seq out of order, too many
+   *   entries or another epoch; `PAYLOAD_TOO_LARGE` for data over `maxPayloadBytes`.
+   */
+  importEntries?(stream: ImportStream, entries: readonly ImportEntry[]): Promise<ImportResult>;
+
+  /**
+   * A page of the streams this store holds (capability `streams`), in an order of the
+   * backend's choosing. Walk every page by passing `next` back as `after` until it is `null`.
+   * A stream that exists during the whole walk is listed exactly once; one created or dropped
+   * during it may or may not be. A page may hold fewer than `limit` streams before the end.
+   */
+  listStreams?(query?: StreamListQuery): Promise<StreamList>;
+
+  /**
+   * Removes a whole stream: its entries, its head and epoch, its read markers (capability
+   * `streams`). A later append starts over at seq 1 under a new epoch, so clients holding an
+   * offset are told `epoch-changed`.
+   * @returns `true` when the stream existed.
+   */
+  dropStream?(stream: StreamRef): Promise<boolean>;
+}
+
+/** The stream an import writes to and the epoch of the log being imported. */
+export interface ImportStream extends StreamRef {
+  /** The source stream's epoch ({@link StreamHead.epoch}); a new stream takes it as its own. */
+  epoch: string;
+}
+
+/**
+ * One entry to import: a {@link StoredMessage} as a store returned it. Its `namespace` and
+ * `room`, if present, are ignored in favour of the import's stream; `data` is `null` for
+ * tombstones and `delete` log entries.
+ */
+export type ImportEntry = Omit<StoredMessage, 'namespace' | 'room'>;
+
+/** What one `importEntries` call did. */
+export interface ImportResult {
+  /** Entries written. */
+  imported: number;
+  /** Entries at or below the stream's head seq, left as they were. */
+  skipped: number;
+  /** The stream's head after the call; `null` only for an empty call on a stream never written. */
+  head: StreamHead | null;
+}
+
+/** Where a page of {@link MessageStore.listStreams} starts and how large it is. */
+export interface StreamListQuery {
+  /** The `next` of the previous page; absent for the first page. */
+  after?: string | undefined;
+  /** Most streams in the page, 1–1000. @default 100 */
+  limit?: number | undefined;
+}
+
+/** One stream and its head. */
+export interface StreamInfo extends StreamRef {
+  /** The stream's head (seq, epoch, firstSeq) when it was listed. */
+  head: StreamHead;
+}
+
+/** A page of streams. */
+export interface StreamList {
+  streams: StreamInfo[];
+  /** Opaque position to pass as `after` for the next page; `null` after the last page. */
+  next: string | null;
 }

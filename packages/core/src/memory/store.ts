@@ -4,6 +4,7 @@
  * backend is checked against.
  */
 import { decodeData, encodeData } from '../codec';
+import { decodeStreamCursor, encodeStreamCursor, entriesToWrite, normalizeStreamListQuery, prepareImport } from '../import';
 import { RoomlogError } from '../errors';
 import { newEpoch, newMessageId, streamKey } from '../ids';
 import { StoreGuard } from '../lifecycle';
@@ -13,6 +14,9 @@ import { ageCutoff, countFloor, firstSeqOf, isLive, isTruncated } from '../reten
 import type {
   AppendResult,
   BaseStoreOptions,
+  ImportEntry,
+  ImportResult,
+  ImportStream,
   MessageStore,
   NewMessage,
   ReadQuery,
@@ -20,9 +24,12 @@ import type {
   StoreCapabilities,
   StoredMessage,
   StreamHead,
+  StreamList,
+  StreamListQuery,
   StreamRef,
 } from '../store';
 import { MAX_ID_BYTES, normalizeReadQuery, validateInteger, validateOptionalText, validateSeq, validateStream, validateText, validateUserId } from '../validation';
+import { dropMemoryStream, streamPage, writeImported } from './admin';
 import { MemoryDatabase, type MemoryEntry, type MemoryStream, lowerBound } from './database';
 
 /** Options of {@link MemoryStore}. */
@@ -42,6 +49,8 @@ export class MemoryStore implements MessageStore {
     cursors: true,
     erase: true,
     transactions: false,
+    import: true,
+    streams: true,
   };
   /** The state this instance reads and writes. */
   readonly database: MemoryDatabase;
@@ -200,6 +209,44 @@ export class MemoryStore implements MessageStore {
     });
   }
 
+  /** {@inheritDoc MessageStore.ping} */
+  ping(): Promise<void> {
+    return this.#guard.run(() => undefined);
+  }
+
+  /** {@inheritDoc MessageStore.importEntries} */
+  importEntries(stream: ImportStream, entries: readonly ImportEntry[]): Promise<ImportResult> {
+    return this.#guard.run(() => {
+      const batch = prepareImport(BACKEND, stream, entries, this.#options);
+      const existing = this.database.streams.get(batch.stream);
+      const toWrite = entriesToWrite(BACKEND, batch, existing ?? null);
+      const now = this.#options.now();
+      const state = existing ?? (toWrite.length > 0 ? this.#streamFor(batch.namespace, batch.room, batch.stream, batch.epoch) : undefined);
+      if (state) {
+        writeImported(state, toWrite);
+        this.#trim(state, now);
+      }
+      return { imported: toWrite.length, skipped: batch.entries.length - toWrite.length, head: state ? this.#headOf(state, now) : null };
+    });
+  }
+
+  /** {@inheritDoc MessageStore.listStreams} */
+  listStreams(query?: StreamListQuery): Promise<StreamList> {
+    return this.#guard.run(() => {
+      const { after, limit } = normalizeStreamListQuery(BACKEND, query);
+      const { page, more } = streamPage(this.database, after === null ? null : decodeStreamCursor(BACKEND, after), limit);
+      const now = this.#options.now();
+      const streams = page.map((state) => ({ namespace: state.namespace, room: state.room, head: this.#headOf(state, now) }));
+      const last = page.at(-1);
+      return { streams, next: more && last ? encodeStreamCursor(last) : null };
+    });
+  }
+
+  /** {@inheritDoc MessageStore.dropStream} */
+  dropStream(stream: StreamRef): Promise<boolean> {
+    return this.#guard.run(() => dropMemoryStream(this.database, validateStream(BACKEND, stream)));
+  }
+
   /** {@inheritDoc MessageStore.close} */
   close(): Promise<void> {
     return this.#guard.close();
@@ -209,10 +256,10 @@ export class MemoryStore implements MessageStore {
     return this.database.streams.get(streamKey(ref.namespace, ref.room));
   }
 
-  #streamFor(namespace: string, room: string, key: string): MemoryStream {
+  #streamFor(namespace: string, room: string, key: string, epoch = newEpoch()): MemoryStream {
     let stream = this.database.streams.get(key);
     if (!stream) {
-      stream = { namespace, room, epoch: newEpoch(), seq: 0, entries: [], byClientId: new Map(), nextExpiry: null };
+      stream = { namespace, room, epoch, seq: 0, entries: [], byClientId: new Map(), nextExpiry: null };
       this.database.streams.set(key, stream);
     }
     return stream;

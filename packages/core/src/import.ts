@@ -1,0 +1,192 @@
+/**
+ * Validation and encoding for `importEntries`, shared by every backend so all of them accept
+ * and refuse exactly the same imported entries before anything is written. Imported entries
+ * come from another store's export: they are checked as strictly as appended ones, plus the
+ * fields an append never takes from the caller (seq, id, epoch, times, kind, version).
+ */
+import { encodeData } from './codec';
+import { RoomlogError, invalidArgument } from './errors';
+import { streamKey } from './ids';
+import type { ResolvedStoreOptions } from './options';
+import type { ImportEntry, ImportStream, MessageKind, StreamHead, StreamRef } from './store';
+import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateStream, validateText } from './validation';
+
+/** Most entries one `importEntries` call takes (the same bound as a read page). */
+export const MAX_IMPORT_ENTRIES = 1000;
+
+const KINDS: readonly MessageKind[] = ['message', 'edit', 'delete'];
+
+/** One validated imported entry, in the shape backends write. */
+export interface PreparedImportEntry {
+  seq: number;
+  id: string;
+  epoch: string;
+  event: string;
+  /** `data` encoded by the codec; `null` for a tombstone or a `delete` log entry. */
+  payload: string | null;
+  senderId: string | null;
+  clientMessageId: string | null;
+  createdAt: number;
+  kind: MessageKind;
+  target: number | null;
+  version: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+  expiresAt: number | null;
+}
+
+/** A validated import call. */
+export interface PreparedImport extends StreamRef {
+  /** {@link streamKey} of the stream. */
+  stream: string;
+  /** The epoch of the imported log. */
+  epoch: string;
+  /** The entries in ascending seq. */
+  entries: PreparedImportEntry[];
+}
+
+function optionalTime(backend: string, field: string, value: unknown): number | null {
+  return value === undefined || value === null ? null : validateInteger(backend, field, value, 0);
+}
+
+function prepareEntry(backend: string, input: unknown, index: number, options: ResolvedStoreOptions): PreparedImportEntry {
+  if (input === null || typeof input !== 'object') {
+    throw invalidArgument(backend, `entries[${index}]`, `must be an entry object, got ${describe(input)}`);
+  }
+  const e = input as Record<string, unknown>;
+  const field = (name: string) => `entries[${index}].${name}`;
+  const kind = e.kind === undefined ? 'message' : e.kind;
+  if (!KINDS.includes(kind as MessageKind)) {
+    throw invalidArgument(backend, field('kind'), `must be 'message', 'edit' or 'delete', got ${describe(kind)}`);
+  }
+  const target = e.target === undefined || e.target === null ? null : validateInteger(backend, field('target'), e.target, 1);
+  if ((kind === 'message') !== (target === null)) {
+    throw invalidArgument(backend, field('target'), kind === 'message' ? 'must be null for a message' : `must be a seq for a ${String(kind)} entry`);
+  }
+  const seq = validateInteger(backend, field('seq'), e.seq, 1);
+  if (target !== null && target >= seq) throw invalidArgument(backend, field('target'), `must be below the entry's seq ${seq}`);
+  const deletedAt = optionalTime(backend, field('deletedAt'), e.deletedAt);
+  const tombstone = (kind === 'delete' || deletedAt !== null) && (e.data === null || e.data === undefined);
+  return {
+    seq,
+    id: validateText(backend, field('id'), e.id, MAX_ID_BYTES),
+    epoch: validateText(backend, field('epoch'), e.epoch, MAX_ID_BYTES),
+    event: validateText(backend, field('event'), e.event, MAX_NAME_BYTES),
+    payload: tombstone ? null : encodeData(e.data, options.maxPayloadBytes, backend).text,
+    senderId: validateOptionalText(backend, field('senderId'), e.senderId, MAX_ID_BYTES),
+    clientMessageId: validateOptionalText(backend, field('clientMessageId'), e.clientMessageId, MAX_ID_BYTES),
+    createdAt: validateInteger(backend, field('createdAt'), e.createdAt, 0),
+    kind: kind as MessageKind,
+    target,
+    version: e.version === undefined ? 1 : validateInteger(backend, field('version'), e.version, 1),
+    editedAt: optionalTime(backend, field('editedAt'), e.editedAt),
+    deletedAt,
+    expiresAt: optionalTime(backend, field('expiresAt'), e.expiresAt),
+  };
+}
+
+/**
+ * Validates and encodes one `importEntries` call. Runs before any I/O: an invalid entry
+ * rejects the whole call and nothing is written.
+ *
+ * @param backend - backend name for error messages.
+ * @param stream - the target stream and the imported log's epoch.
+ * @param entries - the caller's entries.
+ * @param options - resolved store options (payload limit).
+ * @throws RoomlogError `INVALID_ARGUMENT` or `PAYLOAD_TOO_LARGE`.
+ */
+export function prepareImport(
+  backend: string,
+  stream: ImportStream,
+  entries: readonly ImportEntry[],
+  options: ResolvedStoreOptions,
+): PreparedImport {
+  const ref = validateStream(backend, stream);
+  const epoch = validateText(backend, 'epoch', (stream as { epoch?: unknown }).epoch, MAX_ID_BYTES);
+  if (!Array.isArray(entries)) throw invalidArgument(backend, 'entries', `must be an array, got ${describe(entries)}`);
+  if (entries.length > MAX_IMPORT_ENTRIES) {
+    throw invalidArgument(backend, 'entries', `must hold at most ${MAX_IMPORT_ENTRIES} entries, got ${entries.length}`);
+  }
+  const prepared: PreparedImportEntry[] = [];
+  for (let index = 0; index < entries.length; index++) {
+    const entry = prepareEntry(backend, entries[index], index, options);
+    const previous = prepared.at(-1);
+    if (previous && entry.seq <= previous.seq) {
+      throw invalidArgument(backend, `entries[${index}].seq`, `must be above the previous entry's seq ${previous.seq}, got ${entry.seq}`);
+    }
+    prepared.push(entry);
+  }
+  return { ...ref, stream: streamKey(ref.namespace, ref.room), epoch, entries: prepared };
+}
+
+/**
+ * The rejection for importing into a stream that holds another log (its epoch differs).
+ * @param backend - backend name for the message prefix.
+ */
+export function epochConflict(backend: string, stream: StreamRef, existing: string, imported: string): RoomlogError {
+  return invalidArgument(
+    backend,
+    'epoch',
+    `${JSON.stringify(imported)} differs from the epoch ${JSON.stringify(existing)} of room ${JSON.stringify(stream.room)}, which holds another log; drop it first or import elsewhere`,
+  );
+}
+
+/**
+ * Splits prepared entries into those the stream already holds (at or below its head seq) and
+ * those to write, after checking the stream's epoch.
+ *
+ * @param existing - the stream's head seq and epoch before the import, or `null` if it was never written.
+ * @throws RoomlogError `INVALID_ARGUMENT` when the stream holds another epoch.
+ */
+export function entriesToWrite(
+  backend: string,
+  batch: PreparedImport,
+  existing: Pick<StreamHead, 'seq' | 'epoch'> | null,
+): PreparedImportEntry[] {
+  if (existing === null) return batch.entries;
+  if (existing.epoch !== batch.epoch) throw epochConflict(backend, batch, existing.epoch, batch.epoch);
+  return batch.entries.filter((entry) => entry.seq > existing.seq);
+}
+
+/** The rejection for a malformed `listStreams` cursor. */
+export function invalidStreamCursor(backend: string): RoomlogError {
+  return new RoomlogError('INVALID_ARGUMENT', 'after is not a position returned by listStreams', {
+    backend,
+    cause: new TypeError('after: unknown stream list position'),
+  });
+}
+
+/** `limit` of `listStreams` when none is given. */
+export const DEFAULT_STREAM_LIST_LIMIT = 100;
+/** Largest `limit` of `listStreams`. */
+export const MAX_STREAM_LIST_LIMIT = 1000;
+
+/**
+ * Validates a `listStreams` query.
+ * @returns the `after` position (or `null`) and the page size.
+ * @throws RoomlogError `INVALID_ARGUMENT`.
+ */
+export function normalizeStreamListQuery(backend: string, query: unknown): { after: string | null; limit: number } {
+  if (query === undefined || query === null) return { after: null, limit: DEFAULT_STREAM_LIST_LIMIT };
+  if (typeof query !== 'object') throw invalidArgument(backend, 'query', `must be an object, got ${describe(query)}`);
+  const { after, limit } = query as Record<string, unknown>;
+  const page = limit === undefined ? DEFAULT_STREAM_LIST_LIMIT : validateInteger(backend, 'limit', limit, 1);
+  if (page > MAX_STREAM_LIST_LIMIT) throw invalidArgument(backend, 'limit', `must be at most ${MAX_STREAM_LIST_LIMIT}, got ${page}`);
+  return { after: after === undefined || after === null ? null : validateText(backend, 'after', after, 4096), limit: page };
+}
+
+/**
+ * Encodes the last stream of a page as a `listStreams` position for backends that list in
+ * `(namespace, room)` order (base64url, so it is plain text in any shell or URL).
+ */
+export function encodeStreamCursor(stream: StreamRef): string {
+  return Buffer.from(streamKey(stream.namespace, stream.room), 'utf8').toString('base64url');
+}
+
+/** Decodes {@link encodeStreamCursor}; `INVALID_ARGUMENT` for anything else. */
+export function decodeStreamCursor(backend: string, cursor: string): StreamRef {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  const split = key.indexOf('\u0000');
+  if (split <= 0 || Buffer.from(key, 'utf8').toString('base64url') !== cursor) throw invalidStreamCursor(backend);
+  return { namespace: key.slice(0, split), room: key.slice(split + 1) };
+}
