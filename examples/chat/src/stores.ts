@@ -62,6 +62,17 @@ async function openRedis(): Promise<DemoStore> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   // Fail fast while Redis is down, so a send reports UNAVAILABLE and the client retries.
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  // ioredis emits 'error' for every failed reconnect (and prints a stack without a listener):
+  // one line when Redis goes away, one when it is back.
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (!down) console.warn(`redis unreachable, retrying: ${error.message}`);
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) console.warn('redis reachable again');
+    down = false;
+  });
   await redis.connect();
   const store = createRedisStore(redis, { prefix: 'roomlog-demo', closeClient: true });
   return { store, description: `redis (${safeUrl(url)})`, close: () => store.close() };

@@ -12,6 +12,9 @@
  * - `NOT_FOUND`: the message addressed by `(stream, seq)` does not exist or is no longer retained.
  * - `FORBIDDEN`: the Socket.IO integration's `authorize` refused the socket this room or message.
  *   Decided before any store access, so the answer is the same whether the room exists or not.
+ * - `NOT_OWNER`: the socket may write in the room, but the message it tried to edit or delete
+ *   was sent by another user (or the socket has no user id, see the `userId` option). Nothing
+ *   was changed.
  * - `UNSUPPORTED`: the store lacks the capability the call needs.
  * - `UNAVAILABLE`: the backend could not be reached or refused the work for now
  *   (connection lost, failover, timeout, queue full). Safe to retry with the same `clientMessageId`s.
@@ -23,6 +26,7 @@ export type RoomlogErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
   | 'FORBIDDEN'
+  | 'NOT_OWNER'
   | 'UNSUPPORTED'
   | 'UNAVAILABLE'
   | 'CLOSED'
@@ -34,6 +38,7 @@ export const ROOMLOG_ERROR_CODES: readonly RoomlogErrorCode[] = [
   'PAYLOAD_TOO_LARGE',
   'NOT_FOUND',
   'FORBIDDEN',
+  'NOT_OWNER',
   'UNSUPPORTED',
   'UNAVAILABLE',
   'CLOSED',

@@ -422,7 +422,7 @@ describe('roomlog() edits, deletes and read markers', () => {
     const atBob = inbox(bob);
     await ask<SendAck>(alice, 'chat', { room: r, data: 'tpyo' });
     expect(await ask(alice, 'roomlog:edit', { room: r, seq: 1, data: 'typo' })).toMatchObject({ ok: true, message: { seq: 1, data: 'typo', version: 2 } });
-    expect(await ask(bob, 'roomlog:delete', { room: r, seq: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await ask(bob, 'roomlog:delete', { room: r, seq: 1 })).toMatchObject({ ok: false, error: { code: 'NOT_OWNER' } });
     expect(await ask(alice, 'roomlog:delete', { room: r, seq: 9 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await ask(alice, 'roomlog:delete', { room: r, seq: 1 })).toMatchObject({ ok: true, message: { seq: 1, data: null } });
     await until(() => atBob.length === 3, 'message, edit and delete at bob');

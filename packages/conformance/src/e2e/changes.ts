@@ -22,7 +22,7 @@ export function changeScenarios(h: EndToEndHarness): void {
     await node.log.delete(room, second!.seq, 'moderator');
     // Only the author may change a message.
     const carol = await h.connect(node, { rooms: [room], follow: [] });
-    await expect(carol.client.edit(room, first!.seq, 'hijacked')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(carol.client.edit(room, first!.seq, 'hijacked')).rejects.toMatchObject({ code: 'NOT_OWNER' });
     bob!.socket.connect();
 
     await until(() => bob!.seqs(room).length === 4, 'the edit and the delete at bob');

@@ -6,7 +6,7 @@
 import { RoomlogError, invalidArgument } from '../errors';
 import type { MessageStore, StoredMessage, StreamRef } from '../store';
 import { MAX_READ_LIMIT, describe, validateSeq } from '../validation';
-import { assertAllowed, clientRoom, forbidden } from './authorize';
+import { assertAllowed, clientRoom } from './authorize';
 import type { RoomlogContext } from './context';
 import { broadcast, present } from './deliver';
 import { toEnvelope } from './envelope';
@@ -66,9 +66,20 @@ function parseSeqRequest(request: unknown): { room: string; seq: number; data: u
   return { room: clientRoom(room), seq: validateSeq(BACKEND, seq), data };
 }
 
+/**
+ * The refusal of a change to someone else's message. Only a member with `write` in the room
+ * gets this far, so naming the reason leaks nothing the room's history does not show.
+ */
+function notOwner(room: string, seq: number): RoomlogError {
+  return new RoomlogError('NOT_OWNER', `message ${seq} in room ${JSON.stringify(room)} was sent by another user; only its sender may change it`, {
+    backend: BACKEND,
+    cause: new Error('senderId differs from the socket user'),
+  });
+}
+
 function userOf<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S): string {
   const userId = ctx.options.userId(socket);
-  if (userId === undefined) throw invalidArgument(BACKEND, 'userId', 'is not known for this socket (see the userId option)');
+  if (userId === undefined) throw invalidArgument(BACKEND, 'userId', 'is not known for this socket: set socket.data.userId in an io.use() middleware, or pass the userId option');
   return userId;
 }
 
@@ -90,7 +101,7 @@ export async function changeOwnMessage<S extends RoomlogSocket>(
   const [target] = (await ctx.options.store.read(stream, { after: seq - 1, limit: 1 })).messages;
   // Missing or gone: let the store answer NOT_FOUND in its own words.
   if (target?.seq === seq && target.kind === 'message' && target.deletedAt === null && target.senderId !== userId) {
-    throw forbidden(room);
+    throw notOwner(room, seq);
   }
   const changed = await changeMessage(ctx, stream, seq, kind === 'edit' ? { kind, data } : { kind }, userId);
   return { message: await present(ctx, socket, toEnvelope(changed)) };
