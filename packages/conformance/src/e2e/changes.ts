@@ -21,7 +21,7 @@ export function changeScenarios(h: EndToEndHarness): void {
     await expect(alice!.client.edit(room, first!.seq, 'first')).resolves.toMatchObject({ seq: 1, data: 'first', version: 2 });
     await node.log.delete(room, second!.seq, 'moderator');
     // Only the author may change a message.
-    const carol = await h.connect(node, { rooms: [room], follow: [] });
+    const carol = await h.connect(node, { rooms: [room] }); // a member, so only ownership refuses
     await expect(carol.client.edit(room, first!.seq, 'hijacked')).rejects.toMatchObject({ code: 'NOT_OWNER' });
     bob!.socket.connect();
 
