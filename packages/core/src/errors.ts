@@ -123,6 +123,30 @@ export function invalidArgument(backend: string, field: string, problem: string)
   });
 }
 
+/**
+ * A Roomlog error for an edit or delete whose target is not a live message: it does not exist,
+ * expired, is a log entry, or was deleted. One text for every backend.
+ *
+ * @param kind - what was attempted, for the cause.
+ */
+export function notFound(backend: string, room: string, seq: number, kind: 'edit' | 'delete'): RoomlogError {
+  return new RoomlogError('NOT_FOUND', `no live message ${seq} in room ${JSON.stringify(room)}`, {
+    backend,
+    cause: new Error(`${kind} target not found`),
+  });
+}
+
+/**
+ * A Roomlog error for a call that needs a capability the store lacks.
+ * @param feature - what was asked for, in words: `'edits and deletes'`, `'ttlMs'`.
+ */
+export function unsupported(backend: string, feature: string): RoomlogError {
+  return new RoomlogError('UNSUPPORTED', `the store does not support ${feature}`, {
+    backend,
+    cause: new Error(`capability missing: ${feature}`),
+  });
+}
+
 /** Node.js network error codes that mean "could not reach the server", shared by all backends. */
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',

@@ -1,5 +1,5 @@
 /** Identifiers Roomlog generates: message ids and stream epochs. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** A new unique message id. */
 export function newMessageId(): string {
@@ -17,4 +17,16 @@ export function newEpoch(): string {
  */
 export function streamKey(namespace: string, room: string): string {
   return `${namespace}\u0000${room}`;
+}
+
+/** Hex digits kept of the SHA-256: 128 bits, so distinct streams never share a digest in practice. */
+const DIGEST_HEX_DIGITS = 32;
+
+/**
+ * A short, fixed-length id of a stream for keys, index columns and hash tags: the first 128
+ * bits of SHA-256 over {@link streamKey}`(namespace, room)`, as 32 lowercase hex digits. A name
+ * (up to 512 bytes, any character) is data; its digest is safe wherever a key is syntax.
+ */
+export function streamDigest(namespace: string, room: string): string {
+  return createHash('sha256').update(streamKey(namespace, room), 'utf8').digest('hex').slice(0, DIGEST_HEX_DIGITS);
 }

@@ -7,7 +7,7 @@
 import { encodeData } from './codec';
 import { RoomlogError, invalidArgument } from './errors';
 import { streamKey } from './ids';
-import type { ResolvedStoreOptions } from './options';
+import type { ResolvedStoreOptions } from './kit/options';
 import type { ImportEntry, ImportStream, MessageKind, StreamHead, StreamRef } from './store';
 import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateStream, validateText } from './validation';
 

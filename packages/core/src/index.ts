@@ -43,6 +43,8 @@ export {
   isRoomlogError,
   toRoomlogError,
   invalidArgument,
+  notFound,
+  unsupported,
   isNetworkError,
   type RoomlogErrorCode,
   type RoomlogErrorOptions,
@@ -62,11 +64,23 @@ export {
   MAX_READ_LIMIT,
   type NormalizedReadQuery,
 } from './validation';
-export { resolveStoreOptions, hasRetention, type ResolvedStoreOptions } from './options';
-export { prepareBatch, completeResults, type PreparedBatch, type PreparedMessage, type PreparedStream } from './prepare';
-export { ageCutoff, countFloor, firstSeqOf, isLive, isTruncated } from './retention';
-export { StoreGuard, type ErrorClassifier } from './lifecycle';
-export { newMessageId, newEpoch, streamKey } from './ids';
+export {
+  resolveStoreOptions,
+  resolveClientStoreOptions,
+  hasRetention,
+  type ResolvedStoreOptions,
+  type ClientStoreOptions,
+  type ResolvedClientStoreOptions,
+} from './kit/options';
+export { prepareBatch, completeResults, type PreparedBatch, type PreparedMessage, type PreparedStream } from './kit/prepare';
+export { ageCutoff, countFloor, firstSeqOf, isLive, isTruncated } from './kit/retention';
+export { StoreGuard, type ErrorClassifier } from './kit/guard';
+export { DriverStore, createDriverStore, driverCapabilities } from './kit/store';
+export type { StoreDriver, DriverPage, DriverChange } from './kit/driver';
+export { storedMessage, newEntry, newEntryMessage, appendedMessage, type StoredEntry, type NewEntry } from './kit/entry';
+export { backoff, backoffDelay, type BackoffOptions } from './kit/backoff';
+export { BoundedMap } from './kit/bounded-map';
+export { newMessageId, newEpoch, streamKey, streamDigest } from './ids';
 export { MemoryStore, createMemoryStore, type MemoryStoreOptions } from './memory/store';
 export { MemoryDatabase } from './memory/database';
 export { AppendBatcher, type BatcherOptions } from './batcher';

@@ -3,24 +3,11 @@
  * share one `MemoryDatabase`, which is how the conformance suite runs its multi-instance
  * tests on the reference backend.
  */
-import type { MessageKind } from '../store';
+import type { StoredEntry } from '../kit/entry';
 
-/** One stored entry; `payload` is the codec's text, decoded afresh on every read. */
-export interface MemoryEntry {
-  seq: number;
-  id: string;
+/** One stored entry: the kit's {@link StoredEntry} plus the epoch it was written under. */
+export interface MemoryEntry extends StoredEntry {
   epoch: string;
-  event: string;
-  payload: string | null;
-  senderId: string | null;
-  clientMessageId: string | null;
-  createdAt: number;
-  kind: MessageKind;
-  target: number | null;
-  version: number;
-  editedAt: number | null;
-  deletedAt: number | null;
-  expiresAt: number | null;
 }
 
 /** One stream: its counter, epoch and entries in ascending seq. */

@@ -1,10 +1,10 @@
 /**
  * Store options every backend shares, validated and defaulted in one place.
  */
-import { DEFAULT_MAX_PAYLOAD_BYTES } from './codec';
-import { invalidArgument } from './errors';
-import type { BaseStoreOptions } from './store';
-import { validateInteger } from './validation';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../codec';
+import { invalidArgument } from '../errors';
+import type { BaseStoreOptions } from '../store';
+import { validateInteger } from '../validation';
 
 /** {@link BaseStoreOptions} with defaults applied; `null` means "no limit". */
 export interface ResolvedStoreOptions {
@@ -35,4 +35,29 @@ export function resolveStoreOptions(backend: string, options: BaseStoreOptions =
 /** True when the options ask for any stream-wide retention. */
 export function hasRetention(options: ResolvedStoreOptions): boolean {
   return options.maxCount !== null || options.maxAgeMs !== null;
+}
+
+/** Options of a backend that works on a client the user passes in (a connection, pool or DataSource). */
+export interface ClientStoreOptions extends BaseStoreOptions {
+  /**
+   * End the client you passed in when the store is closed. The client is yours, so by default
+   * `close()` leaves it open.
+   * @default false
+   */
+  closeClient?: boolean | undefined;
+}
+
+/** {@link ClientStoreOptions} with defaults applied. */
+export interface ResolvedClientStoreOptions extends ResolvedStoreOptions {
+  closeClient: boolean;
+}
+
+/**
+ * {@link resolveStoreOptions} plus `closeClient`: what every backend on a user's client resolves first.
+ * @throws RoomlogError `INVALID_ARGUMENT` as {@link resolveStoreOptions}, or for a `closeClient` that is not a boolean.
+ */
+export function resolveClientStoreOptions(backend: string, options: ClientStoreOptions = {}): ResolvedClientStoreOptions {
+  const { closeClient } = options;
+  if (closeClient !== undefined && typeof closeClient !== 'boolean') throw invalidArgument(backend, 'closeClient', 'must be a boolean');
+  return { ...resolveStoreOptions(backend, options), closeClient: closeClient === true };
 }

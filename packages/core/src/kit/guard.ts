@@ -2,7 +2,7 @@
  * Open/closed state and error wrapping shared by every store: after `close()` every call
  * rejects with `CLOSED` (rule 11), and whatever a driver throws leaves as a `RoomlogError`.
  */
-import { RoomlogError, type RoomlogErrorCode, toRoomlogError } from './errors';
+import { RoomlogError, type RoomlogErrorCode, toRoomlogError } from '../errors';
 
 /** Maps a driver error to the contract's error code. */
 export type ErrorClassifier = (error: unknown) => RoomlogErrorCode;

@@ -3,12 +3,12 @@
  * only has to allocate seqs and write. Everything here runs before any I/O: an invalid
  * message rejects the whole batch and nothing is written (rule 1).
  */
-import { encodeData } from './codec';
-import { RoomlogError, invalidArgument } from './errors';
-import { streamKey } from './ids';
+import { encodeData } from '../codec';
+import { invalidArgument, unsupported } from '../errors';
+import { streamKey } from '../ids';
 import type { ResolvedStoreOptions } from './options';
-import type { AppendResult, NewMessage } from './store';
-import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateText } from './validation';
+import type { AppendResult, NewMessage } from '../store';
+import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateText } from '../validation';
 
 /** One validated message of a batch. */
 export interface PreparedMessage {
@@ -114,12 +114,7 @@ function prepareMessage(
   let expiresAt: number | null = null;
   if (m.ttlMs !== undefined && m.ttlMs !== null) {
     const ttlMs = validateInteger(backend, 'ttlMs', m.ttlMs, 1);
-    if (!supportsTtl) {
-      throw new RoomlogError('UNSUPPORTED', 'this store does not support ttlMs', {
-        backend,
-        cause: new Error('retention capability missing'),
-      });
-    }
+    if (!supportsTtl) throw unsupported(backend, 'ttlMs');
     expiresAt = createdAt + ttlMs;
   }
   const { text, bytes } = encodeData(m.data, options.maxPayloadBytes, backend);

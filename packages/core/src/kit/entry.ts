@@ -1,0 +1,97 @@
+/**
+ * The one place a {@link StoredMessage} is built from what a backend keeps. A backend stores
+ * the fields of {@link StoredEntry} in whatever columns, keys or documents suit it; reading
+ * them back goes through {@link storedMessage}, so every backend returns the same shape, with
+ * `data` decoded from the codec's text the same way.
+ */
+import { decodeData } from '../codec';
+import type { MessageKind, StoredMessage, StreamRef } from '../store';
+import type { PreparedMessage } from './prepare';
+
+/** An entry as a backend stores it: a {@link StoredMessage} without its stream and epoch, `data` as the codec's text. */
+export interface StoredEntry {
+  seq: number;
+  id: string;
+  event: string;
+  /** The codec's text of `data` (see `encodeData`); `null` for a tombstone or an erased entry. */
+  payload: string | null;
+  senderId: string | null;
+  clientMessageId: string | null;
+  /** ms since epoch. */
+  createdAt: number;
+  kind: MessageKind;
+  target: number | null;
+  version: number;
+  /** ms since epoch, or `null`. */
+  editedAt: number | null;
+  /** ms since epoch, or `null`. */
+  deletedAt: number | null;
+  /** ms since epoch, or `null`. */
+  expiresAt: number | null;
+}
+
+/** A new entry about to be written: every new entry starts at version 1, neither edited nor deleted. */
+export type NewEntry = Omit<StoredEntry, 'version' | 'editedAt' | 'deletedAt'>;
+
+/**
+ * The message a stored entry of `stream` represents.
+ *
+ * @param backend - backend name, for the error a corrupt payload raises.
+ * @param epoch - the stream's epoch, as the backend knows it.
+ * @throws RoomlogError `INTERNAL` when the payload is not the codec's text.
+ */
+export function storedMessage(backend: string, stream: StreamRef, epoch: string, entry: StoredEntry): StoredMessage {
+  return {
+    namespace: stream.namespace,
+    room: stream.room,
+    seq: entry.seq,
+    id: entry.id,
+    epoch,
+    event: entry.event,
+    data: entry.payload === null ? null : decodeData(entry.payload, backend),
+    senderId: entry.senderId,
+    clientMessageId: entry.clientMessageId,
+    createdAt: entry.createdAt,
+    kind: entry.kind,
+    target: entry.target,
+    version: entry.version,
+    editedAt: entry.editedAt,
+    deletedAt: entry.deletedAt,
+    expiresAt: entry.expiresAt,
+  };
+}
+
+/**
+ * The entry a prepared message becomes once the backend gave it `seq` and `id`.
+ * @param createdAt - the batch's timestamp (`PreparedBatch.createdAt`).
+ */
+export function newEntry(message: PreparedMessage, seq: number, id: string, createdAt: number): NewEntry {
+  return {
+    seq,
+    id,
+    event: message.event,
+    payload: message.payload,
+    senderId: message.senderId,
+    clientMessageId: message.clientMessageId,
+    createdAt,
+    kind: 'message',
+    target: null,
+    expiresAt: message.expiresAt,
+  };
+}
+
+/**
+ * The stored form of a new entry, built without a read back. `data` is decoded from the stored
+ * text, so the caller sees exactly what a later read returns (binary as `Buffer`).
+ */
+export function newEntryMessage(backend: string, stream: StreamRef, epoch: string, entry: NewEntry): StoredMessage {
+  return storedMessage(backend, stream, epoch, { ...entry, version: 1, editedAt: null, deletedAt: null });
+}
+
+/**
+ * The stored form of a prepared message the backend just appended as `seq` with `id`: the
+ * common case of {@link newEntry} followed by {@link newEntryMessage}.
+ */
+export function appendedMessage(backend: string, message: PreparedMessage, epoch: string, seq: number, id: string, createdAt: number): StoredMessage {
+  return newEntryMessage(backend, message, epoch, newEntry(message, seq, id, createdAt));
+}
