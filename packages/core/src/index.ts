@@ -84,6 +84,7 @@ export { newMessageId, newEpoch, streamKey, streamDigest } from './ids';
 export { MemoryStore, createMemoryStore, type MemoryStoreOptions } from './memory/store';
 export { MemoryDatabase } from './memory/database';
 export { AppendBatcher, type BatcherOptions } from './batcher';
+export { instrumentStore, telemetryReady } from './telemetry';
 export { roomlog, type Roomlog, type PublishInput } from './socket/roomlog';
 export type {
   AuthorizeAction,

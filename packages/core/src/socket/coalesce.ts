@@ -9,6 +9,7 @@
  * request of that turn shares it. Requests arriving while it runs wait together for the next.
  */
 import type { MessageStore, ReadQuery, ReadResult, StreamRef } from '../store';
+import { recordRead } from '../telemetry';
 
 interface Slot {
   /** The read the next requests share until it starts; then the running one. */
@@ -42,6 +43,7 @@ export class ReadCoalescer {
   read(stream: StreamRef, query: ReadQuery): Promise<ReadResult> {
     const key = JSON.stringify([stream.namespace, stream.room, query.after ?? null, query.before ?? null, query.limit ?? null]);
     let slot = this.#slots.get(key);
+    recordRead(slot !== undefined);
     if (!slot) {
       slot = { current: undefined as never, started: false, next: null }; // current: set by #schedule
       this.#slots.set(key, slot);

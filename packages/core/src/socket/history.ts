@@ -4,6 +4,7 @@
  */
 import { invalidArgument } from '../errors';
 import type { ReadQuery, StreamRef } from '../store';
+import { recordHistory } from '../telemetry';
 import { describe, normalizeReadQuery } from '../validation';
 import { assertAllowed, clientRoom } from './authorize';
 import type { RoomlogContext } from './context';
@@ -23,6 +24,7 @@ export async function readPage<S extends RoomlogSocket>(
   query: ReadQuery,
 ): Promise<HistoryPage> {
   const page = await ctx.reads.read(stream, query);
+  recordHistory(page.messages.length);
   const envelopes = page.messages.map(toEnvelope);
   return {
     messages: recipient ? await presentAll(ctx, recipient, envelopes) : envelopes,

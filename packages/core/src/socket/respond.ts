@@ -4,6 +4,7 @@
  * past this point, so no request crashes the server.
  */
 import { type RoomlogError, toRoomlogError } from '../errors';
+import { startRequest } from '../telemetry';
 import type { RoomlogContext } from './context';
 import { toErrorPayload } from './envelope';
 import type { ErrorContext, RoomlogSocket } from './options';
@@ -29,10 +30,15 @@ export function respond<S extends RoomlogSocket>(
   work: () => Promise<object>,
 ): void {
   const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : () => {};
+  const answered = startRequest(event);
   work().then(
-    (result) => reply({ ok: true, ...result }),
+    (result) => {
+      answered(null);
+      reply({ ok: true, ...result });
+    },
     (thrown: unknown) => {
       const error = toRoomlogError(thrown, 'socket');
+      answered(error.code);
       report(ctx, error, { event, socket });
       reply({ ok: false, error: toErrorPayload(error) });
     },

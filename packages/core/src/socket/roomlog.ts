@@ -7,6 +7,7 @@ import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
 import { AppendBatcher } from '../batcher';
 import { invalidArgument } from '../errors';
 import type { MessageStore, ReadQuery, StoredMessage } from '../store';
+import { instrumentStore, observeQueue } from '../telemetry';
 import { MAX_NAME_BYTES, validateText } from '../validation';
 import { changeMessage, changeOwnMessage, markRead, markReadFromClient, unreadCount, unreadFromClient } from './changes';
 import { ReadCoalescer } from './coalesce';
@@ -148,14 +149,17 @@ export function roomlog<
   type S = Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   const namespace = 'of' in target ? target.of('/') : target;
   const resolved = resolveRoomlogOptions(options);
+  // Every store call of the integration is measured and traced (a no-op without OpenTelemetry).
+  const observed = instrumentStore(resolved.store);
   const ctx: RoomlogContext<S> = {
     // Roomlog's own events are not in the app's event maps; it emits through an untyped view.
     nsp: namespace as unknown as Namespace,
     namespace: namespace.name,
-    options: resolved,
-    batcher: new AppendBatcher(resolved.store, resolved.batch),
-    reads: new ReadCoalescer(resolved.store),
+    options: { ...resolved, store: observed },
+    batcher: new AppendBatcher(observed, resolved.batch),
+    reads: new ReadCoalescer(observed),
   };
+  const unobserveQueue = observeQueue(ctx.batcher);
   const detachers = new Map<string, () => void>();
   const onConnection = (socket: S) => {
     detachers.set(socket.id, attach(ctx, socket));
@@ -192,6 +196,7 @@ export function roomlog<
         for (const detach of detachers.values()) detach();
         detachers.clear();
         await ctx.batcher.close();
+        unobserveQueue();
       })();
       return closing;
     },

@@ -7,6 +7,7 @@
  */
 import { invalidArgument, toRoomlogError } from '../errors';
 import type { ReadResult, StreamRef } from '../store';
+import { recordSync } from '../telemetry';
 import { describe, validateInteger } from '../validation';
 import { clientRoom, settleMembership } from './authorize';
 import type { RoomlogContext } from './context';
@@ -54,6 +55,7 @@ async function syncRoom<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket:
   const { after, epoch } = parseOffset(offset);
   await settleMembership(ctx, socket, name);
   const { page, reason } = await replay(ctx, { namespace: ctx.namespace, room: name }, after, epoch);
+  recordSync(name, reason, page.messages.length);
   return {
     messages: await presentAll(ctx, socket, page.messages.map(toEnvelope)),
     head: page.head,
