@@ -80,7 +80,7 @@ export type { StoreDriver, DriverPage, DriverChange } from './kit/driver';
 export { storedMessage, newEntry, newEntryMessage, appendedMessage, type StoredEntry, type NewEntry } from './kit/entry';
 export { backoff, backoffDelay, type BackoffOptions } from './kit/backoff';
 export { BoundedMap } from './kit/bounded-map';
-export { newMessageId, newEpoch, streamKey, streamDigest } from './ids';
+export { newMessageId, newEpoch, streamKey, streamDigest, textDigest } from './ids';
 export { MemoryStore, createMemoryStore, type MemoryStoreOptions } from './memory/store';
 export { MemoryDatabase } from './memory/database';
 export { AppendBatcher, type BatcherOptions } from './batcher';

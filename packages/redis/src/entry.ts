@@ -2,7 +2,7 @@
  * Decodes an entry as the Lua scripts store it (see `scripts.lua.ts`): twelve NUL-separated
  * fields, the codec's payload text last, empty meaning `null`.
  */
-import { type MessageKind, type PreparedMessage, RoomlogError, type StoredMessage, type StreamRef, decodeData } from '@roomlog/core';
+import { type MessageKind, RoomlogError, type StoredMessage, type StreamRef, storedMessage } from '@roomlog/core';
 
 const KINDS: Readonly<Record<string, MessageKind>> = { m: 'message', e: 'edit', d: 'delete' };
 const FIELD_COUNT = 12;
@@ -16,8 +16,7 @@ function numberOrNull(text: string): number | null {
 }
 
 /**
- * The stored message behind `entry`. Its id is `<epoch>:<seq>`: unique across streams (epochs
- * are random per stream) and stable, without spending memory on a stored id per message.
+ * The stored message behind `entry`; its id is {@link entryId}.
  *
  * @throws RoomlogError `INTERNAL` when the entry is not in the expected format.
  */
@@ -40,14 +39,11 @@ export function decodeEntry(backend: string, stream: StreamRef, epoch: string, e
   }
   const [seq, createdAt, expiresAt, , target, version, editedAt, deletedAt, senderId, clientMessageId, event, payload] =
     f as [string, string, string, string, string, string, string, string, string, string, string, string];
-  return {
-    namespace: stream.namespace,
-    room: stream.room,
+  return storedMessage(backend, stream, epoch, {
     seq: Number(seq),
-    id: `${epoch}:${seq}`,
-    epoch,
+    id: entryId(epoch, seq),
     event,
-    data: payload === '' ? null : decodeData(payload, backend),
+    payload: orNull(payload),
     senderId: orNull(senderId),
     clientMessageId: orNull(clientMessageId),
     createdAt: Number(createdAt),
@@ -57,28 +53,13 @@ export function decodeEntry(backend: string, stream: StreamRef, epoch: string, e
     editedAt: numberOrNull(editedAt),
     deletedAt: numberOrNull(deletedAt),
     expiresAt: numberOrNull(expiresAt),
-  };
+  });
 }
 
-/** The stored form of a message this node just appended as `seq`, built without a read back. */
-export function appendedMessage(backend: string, message: PreparedMessage, epoch: string, seq: number, createdAt: number): StoredMessage {
-  return {
-    namespace: message.namespace,
-    room: message.room,
-    seq,
-    id: `${epoch}:${seq}`,
-    epoch,
-    event: message.event,
-    // Decoded from the stored text, so the caller sees exactly what a read returns (binary as Buffer).
-    data: decodeData(message.payload, backend),
-    senderId: message.senderId,
-    clientMessageId: message.clientMessageId,
-    createdAt,
-    kind: 'message',
-    target: null,
-    version: 1,
-    editedAt: null,
-    deletedAt: null,
-    expiresAt: message.expiresAt,
-  };
+/**
+ * The id of the entry at `seq`: `<epoch>:<seq>`, unique across streams (epochs are random per
+ * stream) and stable, without spending memory on a stored id per message.
+ */
+export function entryId(epoch: string, seq: number | string): string {
+  return `${epoch}:${seq}`;
 }

@@ -4,24 +4,14 @@
  * names themselves: a room called `}{` or `*` is data and cannot change which slot or key is
  * used.
  */
-import { createHash } from 'node:crypto';
+import { streamDigest, textDigest } from '@roomlog/core';
 
 /** The five keys of one stream, in the order every script expects them (see `scripts.lua.ts`). */
 export type StreamKeys = [meta: string, entries: string, ids: string, ttl: string, cursors: string];
 
-/** Hex digits kept from the SHA-256 of a name: 128 bits, so distinct streams never share keys in practice. */
-const TAG_HEX_DIGITS = 32;
-
-function digest(parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  // NUL never occurs in a validated name, so joined parts cannot be confused.
-  for (const part of parts) hash.update(part).update('\u0000');
-  return hash.digest('hex').slice(0, TAG_HEX_DIGITS);
-}
-
-/** The hash tag body identifying a stream; also what a sender's index stores. */
+/** The hash tag body identifying a stream (core's `streamDigest`); also what a sender's index stores. */
 export function streamTag(namespace: string, room: string): string {
-  return digest([namespace, room]);
+  return streamDigest(namespace, room);
 }
 
 /** The keys of the stream with hash tag `tag`. */
@@ -32,5 +22,6 @@ export function streamKeys(prefix: string, tag: string): StreamKeys {
 
 /** The set of stream tags `senderId` has written to (for `eraseSender`); its own slot. */
 export function senderKey(prefix: string, senderId: string): string {
-  return `${prefix}:{u${digest([senderId])}}:streams`;
+  // Its own slot, by a hash of the id: the id is data, never part of the key's syntax.
+  return `${prefix}:{u${textDigest(senderId)}}:streams`;
 }

@@ -1,11 +1,14 @@
 /**
- * Options of `createRedisStore`, validated and defaulted in one place.
+ * Options of `createRedisStore`, validated and defaulted in one place, and the backend's name.
  */
 import type { ReplicaWait } from './script';
-import { type BaseStoreOptions, type ResolvedStoreOptions, invalidArgument, resolveStoreOptions, validateInteger } from '@roomlog/core';
+import { type ClientStoreOptions, type ResolvedClientStoreOptions, invalidArgument, resolveClientStoreOptions, validateInteger } from '@roomlog/core';
+
+/** Backend name used in error prefixes: `[roomlog] [redis]`. */
+export const BACKEND = 'redis';
 
 /** Options of {@link createRedisStore}. */
-export interface RedisStoreOptions extends BaseStoreOptions {
+export interface RedisStoreOptions extends ClientStoreOptions {
   /**
    * Prefix of every key the store writes (`<prefix>:{<tag>}:<kind>`). Must not contain `{` or
    * `}`, which would change the Redis Cluster hash tag. Use one per application or tenant.
@@ -19,8 +22,6 @@ export interface RedisStoreOptions extends BaseStoreOptions {
    * @default unlimited (as long as the message is retained)
    */
   idempotencyWindowMs?: number | undefined;
-  /** End the client (`quit()`) when the store is closed. @default false */
-  closeClient?: boolean | undefined;
   /**
    * After every write (`append`, `edit`, `delete`, `setCursor`, `eraseSender`), wait until this
    * many replicas acknowledged it (`WAIT replicas timeoutMs`, sent to the node that took the
@@ -34,11 +35,10 @@ export interface RedisStoreOptions extends BaseStoreOptions {
 }
 
 /** {@link RedisStoreOptions} with defaults applied. */
-export interface ResolvedRedisOptions extends ResolvedStoreOptions {
+export interface ResolvedRedisOptions extends ResolvedClientStoreOptions {
   prefix: string;
   /** `null` = no window. */
   idempotencyWindowMs: number | null;
-  closeClient: boolean;
   waitForReplicas: ReplicaWait | null;
 }
 
@@ -49,29 +49,28 @@ const MAX_PREFIX_LENGTH = 128;
  * Validates the options and applies defaults.
  * @throws RoomlogError `INVALID_ARGUMENT` for a bad prefix or limit.
  */
-export function resolveRedisOptions(backend: string, options: RedisStoreOptions = {}): ResolvedRedisOptions {
+export function resolveRedisOptions(options: RedisStoreOptions = {}): ResolvedRedisOptions {
   const prefix = options.prefix ?? 'roomlog';
   if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > MAX_PREFIX_LENGTH) {
-    throw invalidArgument(backend, 'prefix', `must be a string of 1-${MAX_PREFIX_LENGTH} characters`);
+    throw invalidArgument(BACKEND, 'prefix', `must be a string of 1-${MAX_PREFIX_LENGTH} characters`);
   }
   if (/[{}\u0000]/.test(prefix)) {
-    throw invalidArgument(backend, 'prefix', 'must not contain "{", "}" or NUL (they would change the cluster hash tag)');
+    throw invalidArgument(BACKEND, 'prefix', 'must not contain "{", "}" or NUL (they would change the cluster hash tag)');
   }
   const window = options.idempotencyWindowMs;
   return {
-    ...resolveStoreOptions(backend, options),
+    ...resolveClientStoreOptions(BACKEND, options),
     prefix,
-    idempotencyWindowMs: window === undefined || window === null ? null : validateInteger(backend, 'idempotencyWindowMs', window, 1),
-    closeClient: options.closeClient === true,
-    waitForReplicas: resolveReplicaWait(backend, options.waitForReplicas),
+    idempotencyWindowMs: window === undefined || window === null ? null : validateInteger(BACKEND, 'idempotencyWindowMs', window, 1),
+    waitForReplicas: resolveReplicaWait(options.waitForReplicas),
   };
 }
 
-function resolveReplicaWait(backend: string, wait: ReplicaWait | undefined): ReplicaWait | null {
+function resolveReplicaWait(wait: ReplicaWait | undefined): ReplicaWait | null {
   if (wait === undefined || wait === null) return null;
-  if (typeof wait !== 'object') throw invalidArgument(backend, 'waitForReplicas', 'must be { replicas, timeoutMs }');
+  if (typeof wait !== 'object') throw invalidArgument(BACKEND, 'waitForReplicas', 'must be { replicas, timeoutMs }');
   return {
-    replicas: validateInteger(backend, 'waitForReplicas.replicas', wait.replicas, 1),
-    timeoutMs: validateInteger(backend, 'waitForReplicas.timeoutMs', wait.timeoutMs, 1),
+    replicas: validateInteger(BACKEND, 'waitForReplicas.replicas', wait.replicas, 1),
+    timeoutMs: validateInteger(BACKEND, 'waitForReplicas.timeoutMs', wait.timeoutMs, 1),
   };
 }

@@ -6,6 +6,7 @@
  * trip; when a write reveals a new epoch (the stream's data was wiped, index included) the
  * remembered pairs are no longer trusted and are added again.
  */
+import { BoundedMap } from '@roomlog/core';
 import { senderKey } from './keys';
 import type { RedisClient } from './script';
 
@@ -20,7 +21,7 @@ interface Remembered {
 
 /** Writes and remembers sender-index entries for one store instance. */
 export class SenderIndex {
-  readonly #streams = new Map<string, Remembered>();
+  readonly #streams = new BoundedMap<string, Remembered>(REMEMBERED_STREAMS);
 
   /**
    * @param client - the store's client.
@@ -64,7 +65,6 @@ export class SenderIndex {
     // Remembered only once stored, so a concurrent write never skips a pair still in flight.
     let remembered = this.#streams.get(tag);
     if (!remembered) {
-      if (this.#streams.size >= REMEMBERED_STREAMS) this.#streams.delete(this.#streams.keys().next().value!);
       this.#streams.set(tag, (remembered = { epoch: null, senders: new Set() }));
     }
     for (const sender of senders) remembered.senders.add(sender);

@@ -1,45 +1,32 @@
 /**
  * `RedisMessageStore`: the Roomlog contract on Redis through ioredis. Every write is one Lua
  * script per stream (per batch on a standalone server), so seq allocation, idempotency,
- * storage, retention and the epoch are atomic and need no coordination between nodes.
+ * storage, retention and the epoch are atomic and need no coordination between nodes. The
+ * store is core's kit around {@link RedisDriver}, which holds only what is particular to Redis.
  */
 import {
   type AppendResult,
-  MAX_ID_BYTES,
-  type MessageStore,
-  type NewMessage,
+  type DriverChange,
+  type DriverPage,
+  DriverStore,
+  type NormalizedReadQuery,
   type PreparedBatch,
   type PreparedStream,
-  type ReadQuery,
-  type ReadResult,
   RoomlogError,
-  type StoreCapabilities,
-  StoreGuard,
+  type StoreDriver,
   type StoredMessage,
   type StreamHead,
   type StreamRef,
-  completeResults,
-  encodeData,
-  isTruncated,
+  appendedMessage,
   newEpoch,
-  normalizeReadQuery,
-  prepareBatch,
-  validateInteger,
-  validateOptionalText,
-  validateSeq,
-  validateStream,
-  validateText,
-  validateUserId,
 } from '@roomlog/core';
-import { appendedMessage, decodeEntry } from './entry';
+import { decodeEntry, entryId } from './entry';
 import { classifyRedisError } from './errors';
 import { type StreamKeys, senderKey, streamKeys, streamTag } from './keys';
-import { type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
+import { BACKEND, type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
 import { LuaScript, type RedisClient } from './script';
 import { SenderIndex } from './sender-index';
 import { APPEND_SCRIPT, CHANGE_SCRIPT, ERASE_SCRIPT, READ_SCRIPT, SET_CURSOR_SCRIPT, UNREAD_SCRIPT } from './scripts.lua';
-
-const BACKEND = 'redis';
 
 const appendScript = new LuaScript(APPEND_SCRIPT);
 const readScript = new LuaScript(READ_SCRIPT);
@@ -65,165 +52,129 @@ interface TaggedStream {
   senders: (string | null)[];
 }
 
-/** The Redis implementation of {@link MessageStore}. Create it with {@link createRedisStore}. */
-export class RedisMessageStore implements MessageStore {
-  readonly name = BACKEND;
-  readonly capabilities: StoreCapabilities = {
-    editDelete: true,
-    retention: true,
-    cursors: true,
-    erase: true,
-    transactions: false,
-  };
-  readonly #client: RedisClient;
-  readonly #options: ResolvedRedisOptions;
-  readonly #guard = new StoreGuard(BACKEND, classifyRedisError);
-  readonly #senders: SenderIndex;
-
+/**
+ * The Redis implementation of `MessageStore`. Create it with {@link createRedisStore}.
+ *
+ * `append` resolves once Redis has executed the script; how durable that is depends on the
+ * server's persistence settings (see docs/backends/redis.md). `eraseSender` touches only the
+ * streams in the sender's index, in chunks of 1000 entries.
+ */
+export class RedisMessageStore extends DriverStore {
   /**
    * @param client - the user's ioredis `Redis` or `Cluster`; not ended by `close()` unless `closeClient`.
    * @param options - see {@link RedisStoreOptions}.
    */
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
-    this.#client = client;
-    this.#options = resolveRedisOptions(BACKEND, options);
-    this.#senders = new SenderIndex(client, this.#options.prefix);
+    super(new RedisDriver(client, resolveRedisOptions(options)));
+  }
+}
+
+/** What is particular to Redis: keys, scripts, the sender index, replica waits. */
+class RedisDriver implements StoreDriver {
+  readonly name = BACKEND;
+  readonly retention = true;
+  readonly #senders: SenderIndex;
+
+  constructor(
+    private readonly client: RedisClient,
+    readonly options: ResolvedRedisOptions,
+  ) {
+    this.#senders = new SenderIndex(client, options.prefix);
   }
 
-  /**
-   * {@inheritDoc MessageStore.append}
-   *
-   * Resolves once Redis has executed the script; how durable that is depends on the server's
-   * persistence settings (see docs/backends/redis.md).
-   */
-  append(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.#guard.run(async () => {
-      const prepared = prepareBatch(BACKEND, batch, this.#options, true);
-      const streams: TaggedStream[] = prepared.streams.map((group) => ({
-        group,
-        tag: streamTag(group.namespace, group.room),
-        senders: group.messages.map((message) => message.senderId),
-      }));
-      await Promise.all(streams.map(({ tag, senders }) => this.#senders.before(tag, senders)));
-      // A script may only touch keys of one slot on a cluster; a standalone server takes the whole batch at once.
-      const calls = this.#client.isCluster ? streams.map((stream) => [stream]) : streams.length > 0 ? [streams] : [];
-      const written = new Map<number, AppendResult>();
-      await Promise.all(calls.map((call) => this.#appendCall(prepared, call, written)));
-      return completeResults(prepared, written);
-    });
+  classify(error: unknown) {
+    return classifyRedisError(error);
   }
 
-  /** {@inheritDoc MessageStore.read} */
-  read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const { after, before, limit } = normalizeReadQuery(BACKEND, query);
-      const page = await this.#readPage(ref, after, before, limit);
-      if (!page) return { messages: [], head: null, hasMore: false, truncated: false };
-      return {
-        messages: page.entries.map((entry) => decodeEntry(BACKEND, ref, page.head.epoch, entry)),
-        head: page.head,
-        hasMore: page.hasMore,
-        truncated: isTruncated(after, page.head.firstSeq),
-      };
-    });
+  async append(prepared: PreparedBatch): Promise<Map<number, AppendResult>> {
+    const streams: TaggedStream[] = prepared.streams.map((group) => ({
+      group,
+      tag: streamTag(group.namespace, group.room),
+      senders: group.messages.map((message) => message.senderId),
+    }));
+    await Promise.all(streams.map(({ tag, senders }) => this.#senders.before(tag, senders)));
+    // A script may only touch keys of one slot on a cluster; a standalone server takes the whole batch at once.
+    const calls = this.client.isCluster ? streams.map((stream) => [stream]) : [streams];
+    const written = new Map<number, AppendResult>();
+    await Promise.all(calls.map((call) => this.#appendCall(prepared, call, written)));
+    return written;
   }
 
-  /** {@inheritDoc MessageStore.head} */
-  head(stream: StreamRef): Promise<StreamHead | null> {
-    return this.#guard.run(async () => {
-      const page = await this.#readPage(validateStream(BACKEND, stream), null, null, 0);
-      return page ? page.head : null;
-    });
+  async read(ref: StreamRef, { after, before, limit }: NormalizedReadQuery): Promise<DriverPage | null> {
+    const page = await this.#readPage(ref, after, before, limit);
+    if (!page) return null;
+    const messages = page.entries.map((entry) => decodeEntry(BACKEND, ref, page.head.epoch, entry));
+    return { messages, head: page.head, hasMore: page.hasMore };
   }
 
-  /** {@inheritDoc MessageStore.edit} */
-  edit(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage> {
-    return this.#guard.run(() => {
-      const { text } = encodeData(data, this.#options.maxPayloadBytes, BACKEND);
-      return this.#change(stream, seq, by, 'e', text);
-    });
+  async head(ref: StreamRef): Promise<StreamHead | null> {
+    const page = await this.#readPage(ref, null, null, 0);
+    return page ? page.head : null;
   }
 
-  /** {@inheritDoc MessageStore.delete} */
-  delete(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage> {
-    return this.#guard.run(() => this.#change(stream, seq, by, 'd', ''));
+  async change(ref: StreamRef, { kind, seq, by, payload }: DriverChange): Promise<StoredMessage | null> {
+    const tag = streamTag(ref.namespace, ref.room);
+    await this.#senders.before(tag, [by]);
+    const reply = await this.#write(changeScript, streamKeys(this.options.prefix, tag), [
+      ...this.#policy(),
+      seq,
+      kind === 'edit' ? 'e' : 'd',
+      payload ?? '',
+      by ?? '',
+    ]);
+    if (reply === null) return null;
+    const [epoch, entry] = expectArray(reply) as [string, string];
+    await this.#senders.after(tag, epoch, [by]);
+    return decodeEntry(BACKEND, ref, epoch, entry);
   }
 
-  /** {@inheritDoc MessageStore.setCursor} */
-  setCursor(stream: StreamRef, userId: string, seq: number): Promise<number> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const wanted = validateInteger(BACKEND, 'seq', seq, 0);
-      return Number(await this.#write(setCursorScript, this.#keysOf(ref), [...this.#policy(), user, wanted]));
-    });
+  async setCursor(ref: StreamRef, user: string, wanted: number): Promise<number> {
+    return Number(await this.#write(setCursorScript, this.#keysOf(ref), [...this.#policy(), user, wanted]));
   }
 
-  /** {@inheritDoc MessageStore.getCursor} */
-  getCursor(stream: StreamRef, userId: string): Promise<number> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const cursor = await this.#client.hget(this.#keysOf(ref)[4], user);
-      return cursor === null ? 0 : Number(cursor);
-    });
+  async getCursor(ref: StreamRef, user: string): Promise<number> {
+    const cursor = await this.client.hget(this.#keysOf(ref)[4], user);
+    return cursor === null ? 0 : Number(cursor);
   }
 
-  /** {@inheritDoc MessageStore.unreadCount} */
-  unreadCount(stream: StreamRef, userId: string): Promise<number> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      return Number(await unreadScript.run(this.#client, this.#keysOf(ref), [...this.#policy(), user]));
-    });
+  async unreadCount(ref: StreamRef, user: string): Promise<number> {
+    return Number(await unreadScript.run(this.client, this.#keysOf(ref), [...this.#policy(), user]));
   }
 
-  /**
-   * {@inheritDoc MessageStore.eraseSender}
-   *
-   * Touches only the streams in the sender's index, in chunks of {@link ERASE_CHUNK} entries.
-   */
-  eraseSender(senderId: string): Promise<number> {
-    return this.#guard.run(async () => {
-      const sender = validateText(BACKEND, 'senderId', senderId, MAX_ID_BYTES);
-      const tags = await this.#client.smembers(senderKey(this.#options.prefix, sender));
-      let erased = 0;
-      for (const tag of tags) {
-        const keys = streamKeys(this.#options.prefix, tag);
-        let from = 1;
-        while (from !== 0) {
-          const reply = await this.#write(eraseScript, keys, [...this.#policy(), sender, from, ERASE_CHUNK]);
-          const [count, next] = reply as [number, number];
-          erased += count;
-          from = next;
-        }
+  async eraseSender(sender: string): Promise<number> {
+    const tags = await this.client.smembers(senderKey(this.options.prefix, sender));
+    let erased = 0;
+    for (const tag of tags) {
+      const keys = streamKeys(this.options.prefix, tag);
+      let from = 1;
+      while (from !== 0) {
+        const reply = await this.#write(eraseScript, keys, [...this.#policy(), sender, from, ERASE_CHUNK]);
+        const [count, next] = reply as [number, number];
+        erased += count;
+        from = next;
       }
-      return erased;
-    });
+    }
+    return erased;
   }
 
-  /** {@inheritDoc MessageStore.close} */
-  close(): Promise<void> {
-    return this.#guard.close(async () => {
-      if (!this.#options.closeClient) return;
-      // QUIT lets pending replies arrive; a client not connected has none and would only queue it.
-      if (this.#client.status === 'ready') await this.#client.quit();
-      else this.#client.disconnect();
-    });
+  async close(): Promise<void> {
+    if (!this.options.closeClient) return;
+    // QUIT lets pending replies arrive; a client not connected has none and would only queue it.
+    if (this.client.status === 'ready') await this.client.quit();
+    else this.client.disconnect();
   }
 
   /** ARGV[1..4] of every script: the clock and the retention policy of this instance. */
-  #policy(now = this.#options.now()): string[] {
-    const { maxCount, maxAgeMs, idempotencyWindowMs } = this.#options;
+  #policy(now = this.options.now()): string[] {
+    const { maxCount, maxAgeMs, idempotencyWindowMs } = this.options;
     return [String(now), String(maxCount ?? 0), String(maxAgeMs ?? 0), String(idempotencyWindowMs ?? 0)];
   }
 
   /** Runs a writing script and, with `waitForReplicas`, makes sure enough replicas have the write. */
   async #write(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const wait = this.#options.waitForReplicas;
-    if (wait === null) return script.run(this.#client, keys, args);
-    const { reply, acknowledged } = await script.runAndWait(this.#client, keys, args, wait);
+    const wait = this.options.waitForReplicas;
+    if (wait === null) return script.run(this.client, keys, args);
+    const { reply, acknowledged } = await script.runAndWait(this.client, keys, args, wait);
     if (acknowledged < wait.replicas) {
       const detail = `the write reached ${acknowledged} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`;
       throw new RoomlogError('UNAVAILABLE', detail, { backend: BACKEND, cause: new Error(`WAIT returned ${acknowledged}`) });
@@ -232,7 +183,7 @@ export class RedisMessageStore implements MessageStore {
   }
 
   #keysOf(ref: StreamRef): StreamKeys {
-    return streamKeys(this.#options.prefix, streamTag(ref.namespace, ref.room));
+    return streamKeys(this.options.prefix, streamTag(ref.namespace, ref.room));
   }
 
   /** One script call appending the messages of `streams`; fills `written` by input index. */
@@ -240,7 +191,7 @@ export class RedisMessageStore implements MessageStore {
     const keys: string[] = [];
     const args: (string | number)[] = this.#policy(prepared.createdAt);
     for (const { group, tag } of streams) {
-      keys.push(...streamKeys(this.#options.prefix, tag));
+      keys.push(...streamKeys(this.options.prefix, tag));
       args.push(newEpoch(), group.messages.length);
       for (const m of group.messages) {
         args.push(m.event, m.senderId ?? '', m.clientMessageId ?? '', m.expiresAt ?? '', m.payload);
@@ -254,10 +205,11 @@ export class RedisMessageStore implements MessageStore {
       const epoch = epochs[s]!;
       group.messages.forEach((message, i) => {
         const value = reply[2 + 2 * i];
+        const seq = Number(value);
         const result: AppendResult =
           reply[1 + 2 * i] === '1'
             ? { message: decodeEntry(BACKEND, group, epoch, String(value)), duplicate: true }
-            : { message: appendedMessage(BACKEND, message, epoch, Number(value), prepared.createdAt), duplicate: false };
+            : { message: appendedMessage(BACKEND, message, epoch, seq, entryId(epoch, seq), prepared.createdAt), duplicate: false };
         written.set(message.index, result);
       });
     });
@@ -266,36 +218,12 @@ export class RedisMessageStore implements MessageStore {
   /** Head and a page of raw entries, or `null` for a stream never written; `limit` 0 reads the head only. */
   async #readPage(ref: StreamRef, after: number | null, before: number | null, limit: number): Promise<RawPage | null> {
     const reply = expectArray(
-      await readScript.run(this.#client, this.#keysOf(ref), [...this.#policy(), after ?? '', before ?? '', limit]),
+      await readScript.run(this.client, this.#keysOf(ref), [...this.#policy(), after ?? '', before ?? '', limit]),
     ) as string[];
     if (reply.length === 0) return null;
     const [seq, epoch, firstSeq, hasMore, ...entries] = reply as [string, string, string, string, ...string[]];
     const head: StreamHead = { seq: Number(seq), epoch, firstSeq: Number(firstSeq) };
     return { head, hasMore: hasMore === '1', entries };
-  }
-
-  async #change(stream: StreamRef, seq: number, by: string | undefined, kind: 'e' | 'd', payload: string): Promise<StoredMessage> {
-    const ref = validateStream(BACKEND, stream);
-    const target = validateSeq(BACKEND, seq);
-    const editor = validateOptionalText(BACKEND, 'by', by, MAX_ID_BYTES);
-    const tag = streamTag(ref.namespace, ref.room);
-    await this.#senders.before(tag, [editor]);
-    const reply = await this.#write(changeScript, streamKeys(this.#options.prefix, tag), [
-      ...this.#policy(),
-      target,
-      kind,
-      payload,
-      editor ?? '',
-    ]);
-    if (reply === null) {
-      throw new RoomlogError('NOT_FOUND', `no live message ${target} in room ${JSON.stringify(ref.room)}`, {
-        backend: BACKEND,
-        cause: new Error(`${kind === 'e' ? 'edit' : 'delete'} target not found`),
-      });
-    }
-    const [epoch, entry] = expectArray(reply) as [string, string];
-    await this.#senders.after(tag, epoch, [editor]);
-    return decodeEntry(BACKEND, ref, epoch, entry);
   }
 }
 
