@@ -99,6 +99,10 @@ export class RoomlogClient {
   readonly #resetHandlers = new Set<(notice: ResetNotice) => void>();
   readonly #receiptHandlers = new Set<(receipt: ReadReceipt) => void>();
   readonly #errorHandlers = new Set<(error: unknown) => void>();
+  /** The events the server persists, as its last sync answer listed them; `null` when it did not say. */
+  #persisted: ReadonlySet<string> | null = null;
+  /** True after an `UNAVAILABLE` was logged, until a sync succeeds. */
+  #outage = false;
   #closed = false;
 
   /**
@@ -182,7 +186,8 @@ export class RoomlogClient {
 
   /**
    * Subscribes to errors nothing else reports: a failed background sync or gap fill, a message
-   * handler that threw. Without a subscriber they are logged with `console.error`.
+   * handler that threw. Without a subscriber they are logged with `console.error`, except
+   * `UNAVAILABLE`: one `console.warn` line per outage (until a sync succeeds again).
    * @returns a function that unsubscribes.
    */
   onError(handler: (error: unknown) => void): () => void {
@@ -206,6 +211,7 @@ export class RoomlogClient {
       if (!(await this.#connected(deadline))) break;
       // After a reconnect the server knows the socket's rooms again only once the sync re-joined them.
       await this.#rooms.get(room)?.synced;
+      this.#assertPersisted(event);
       try {
         const timeout = Math.max(1, Math.min(this.#requestTimeoutMs, deadline - Date.now()));
         const ack = await this.#request<{ message: DeliveredEntry | null }>(event, { room, data, clientMessageId }, timeout);
@@ -300,7 +306,7 @@ export class RoomlogClient {
 
   async #runSync(targets: { room: string; state: RoomState; feed: RoomFeed; from: number; epoch: string | null }[]): Promise<void> {
     for (const { state } of targets) state.syncing++;
-    type SyncAnswer = { rooms: Record<string, Ack<SyncRoomResult>> };
+    type SyncAnswer = { rooms: Record<string, Ack<SyncRoomResult>>; events?: readonly string[] };
     let answer: SyncAnswer | null = null;
     try {
       answer = await this.#request<SyncAnswer>(EVENTS.sync, {
@@ -316,6 +322,8 @@ export class RoomlogClient {
         this.#report(failure);
       }
     }
+    if (answer) this.#persisted = Array.isArray(answer.events) ? new Set(answer.events) : null;
+    if (answer && Object.values(answer.rooms).some((result) => result?.ok)) this.#outage = false;
     for (const { room, state, feed, from, epoch } of targets) {
       state.syncing--;
       const result = answer?.rooms[room];
@@ -408,6 +416,21 @@ export class RoomlogClient {
     throw new RoomlogError('INTERNAL', `unexpected answer to ${event}`, answer);
   }
 
+  /**
+   * Refuses an event the server said it does not persist: no retry could make it stored, and
+   * waiting out the deadline would end in an `UNAVAILABLE` that reads like an outage.
+   * @throws RoomlogError `INVALID_ARGUMENT`
+   */
+  #assertPersisted(event: string): void {
+    if (this.#persisted === null || this.#persisted.has(event)) return;
+    const names = [...this.#persisted].map((name) => JSON.stringify(name)).join(', ');
+    throw new RoomlogError(
+      'INVALID_ARGUMENT',
+      `event ${JSON.stringify(event)} is not persisted by the server (it persists: ${names || 'none'}); see its events option`,
+      { event, persisted: [...this.#persisted] },
+    );
+  }
+
   /** Resolves `true` once connected, `false` if the deadline passes first. */
   #connected(deadline: number): Promise<boolean> {
     if (this.#socket.connected) return Promise.resolve(true);
@@ -436,8 +459,15 @@ export class RoomlogClient {
   }
 
   #report(error: unknown): void {
-    if (this.#errorHandlers.size === 0) console.error('[roomlog] [client]', error);
     for (const handler of this.#errorHandlers) handler(error);
+    if (this.#errorHandlers.size > 0) return;
+    // An outage fails every sync and gap fill until it ends: one line for all of them, not a stack each.
+    if (error instanceof RoomlogError && error.code === 'UNAVAILABLE') {
+      if (!this.#outage) console.warn(`${error.message} (not logged again until the server answers)`);
+      this.#outage = true;
+      return;
+    }
+    console.error('[roomlog] [client]', error);
   }
 }
 

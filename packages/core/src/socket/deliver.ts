@@ -38,6 +38,15 @@ export function presentAll<S extends RoomlogSocket>(
 }
 
 /**
+ * What `legacyDelivery` emits for an entry under its own event name, or `undefined` for
+ * nothing: only `message` entries have a meaning for clients that know no log entries.
+ */
+function legacyPayload<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope: MessageEnvelope): unknown {
+  const map = ctx.options.legacyPayload;
+  return map && envelope.kind === 'message' ? map(envelope) : undefined;
+}
+
+/**
  * Sends a stored entry to every socket in its room, on every node, through the installed
  * adapter. Without `beforeDeliver` that is one room broadcast; with it, the room's sockets are
  * fetched (across nodes) and each gets its own view.
@@ -48,14 +57,19 @@ export function presentAll<S extends RoomlogSocket>(
  */
 export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope: MessageEnvelope): Promise<void> {
   try {
+    const legacy = legacyPayload(ctx, envelope);
     if (!ctx.options.hooks.beforeDeliver) {
       ctx.nsp.to(envelope.room).emit(ROOMLOG_EVENTS.message, envelope);
+      if (legacy !== undefined) ctx.nsp.to(envelope.room).emit(envelope.event, legacy);
       return;
     }
     const sockets = await ctx.nsp.in(envelope.room).fetchSockets();
     await Promise.all(
       sockets.map(async (socket) => {
-        socket.emit(ROOMLOG_EVENTS.message, await present(ctx, socket as Recipient<S['data']>, envelope));
+        const shown = await present(ctx, socket as Recipient<S['data']>, envelope);
+        socket.emit(ROOMLOG_EVENTS.message, shown);
+        const payload = legacy === undefined || 'withheld' in shown ? undefined : legacyPayload(ctx, shown);
+        if (payload !== undefined) socket.emit(shown.event, payload);
       }),
     );
   } catch (error) {

@@ -112,6 +112,16 @@ export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket> {
   maxSyncRooms?: number | undefined;
   /** Group-commit settings for appends. */
   batch?: BatcherOptions | undefined;
+  /**
+   * For a migration from a plain Socket.IO app: every stored `message` entry is also emitted to
+   * the room under its own event name (`chat`, ...), for clients not yet on `@roomlog/client`.
+   * `true` emits the entry's `data` (what such clients received from `io.to(room).emit(event, data)`);
+   * a function returns the payload to emit, or `undefined` to emit nothing for that entry.
+   * Edit and delete log entries and withheld entries are never emitted this way. Live only: such
+   * clients get no replay. See docs/migrating.md.
+   * @default false
+   */
+  legacyDelivery?: boolean | ((entry: MessageEnvelope) => unknown) | undefined;
   hooks?: RoomlogHooks<S> | undefined;
 }
 
@@ -119,6 +129,10 @@ export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket> {
 export interface ResolvedRoomlogOptions<S extends RoomlogSocket> {
   store: MessageStore;
   persists: (event: string) => boolean;
+  /** The persisted event names when `events` is a list (told to clients at sync), else `null`. */
+  eventNames: readonly string[] | null;
+  /** What a legacy client receives for an entry, or `null` when `legacyDelivery` is off. */
+  legacyPayload: ((entry: MessageEnvelope) => unknown) | null;
   authorize: (socket: S, request: AuthorizeRequest) => boolean | Promise<boolean>;
   userId: (socket: S) => string | undefined;
   replayLimit: number;
@@ -165,9 +179,16 @@ export function resolveRoomlogOptions<S extends RoomlogSocket>(options: RoomlogO
   }
   const replayLimit = validateInteger(BACKEND, 'replayLimit', options.replayLimit ?? 500, 1);
   if (replayLimit > MAX_READ_LIMIT) throw invalidArgument(BACKEND, 'replayLimit', `must be at most ${MAX_READ_LIMIT}`);
+  const { legacyDelivery } = options;
+  if (legacyDelivery !== undefined && typeof legacyDelivery !== 'boolean' && typeof legacyDelivery !== 'function') {
+    throw invalidArgument(BACKEND, 'legacyDelivery', 'must be a boolean or a function');
+  }
+  const persists = persistPredicate(options.events);
   return {
     store,
-    persists: persistPredicate(options.events),
+    persists,
+    eventNames: Array.isArray(options.events) ? [...new Set(options.events as readonly string[])].filter(persists) : null,
+    legacyPayload: typeof legacyDelivery === 'function' ? legacyDelivery : legacyDelivery ? (entry) => entry.data : null,
     authorize: options.authorize ?? defaultAuthorize,
     userId: options.userId ?? defaultUserId,
     replayLimit,

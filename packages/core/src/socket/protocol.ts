@@ -135,8 +135,12 @@ export interface SyncRoomResult {
   reason?: SyncReason | undefined;
 }
 
-/** `roomlog:sync` ack: one answer per requested room (a room may fail on its own, e.g. `FORBIDDEN`). */
-export type SyncAck = Ack<{ rooms: Record<string, Ack<SyncRoomResult>> }>;
+/**
+ * `roomlog:sync` ack: one answer per requested room (a room may fail on its own, e.g. `FORBIDDEN`),
+ * and, when the server's `events` option is a list, the persisted event names: a client refuses
+ * a send of any other event at once instead of waiting for an ack that never comes.
+ */
+export type SyncAck = Ack<{ rooms: Record<string, Ack<SyncRoomResult>>; events?: readonly string[] | undefined }>;
 
 /** `roomlog:history` request; same cursor rules as `MessageStore.read`. */
 export interface HistoryRequest {

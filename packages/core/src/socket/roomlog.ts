@@ -89,6 +89,45 @@ function splitArgs(args: AnyArgs): { payload: unknown; ack: unknown } {
   return { payload: args[0] === ack ? undefined : args[0], ack };
 }
 
+/**
+ * True for what can only be a Roomlog send the server does not persist: a send payload with an
+ * ack, under an event nothing else on the socket listens to. Answering it at once spares the
+ * client a retry loop that ends in a misleading `UNAVAILABLE`; anything the app might handle
+ * itself (a listener of that event, another catch-all) is left alone.
+ */
+function isUnservedSend(socket: Socket, event: string, payload: unknown, ack: unknown): ack is (answer: unknown) => void {
+  if (typeof ack !== 'function' || event.startsWith('roomlog:')) return false;
+  const looksLikeSend = payload !== null && typeof payload === 'object' && 'room' in payload && 'clientMessageId' in payload;
+  return looksLikeSend && socket.listeners(event).length === 0 && socket.listenersAny().length === 1;
+}
+
+function notPersistedAnswer<S extends Socket>(ctx: RoomlogContext<S>, event: string): object {
+  const names = ctx.options.eventNames;
+  const known = names ? ` (it persists: ${names.map((name) => JSON.stringify(name)).join(', ')})` : '';
+  const error = invalidArgument('socket', 'event', `${JSON.stringify(event)} is not persisted by this server${known}; see the events option`);
+  return { ok: false, error: error.toJSON() };
+}
+
+/** Sockets already warned about a refused emit that carried no ack; one line per socket is enough. */
+const warnedSockets = new WeakSet<object>();
+
+/**
+ * The stand-in ack of a persisted event emitted without one (a plain `socket.emit(event, ...)`
+ * from a client not on `@roomlog/client`). A refusal could not be answered, so it is logged,
+ * once per socket, instead of vanishing.
+ */
+function unanswered<S extends Socket>(ctx: RoomlogContext<S>, socket: S, event: string): (answer: unknown) => void {
+  return (answer) => {
+    const error = (answer as { ok?: boolean; error?: { message?: string } }).ok === false ? (answer as { error: { message: string } }).error : null;
+    if (!error || warnedSockets.has(socket)) return;
+    warnedSockets.add(socket);
+    console.warn(
+      `[roomlog] [socket] a ${JSON.stringify(event)} emit without an ack from socket ${socket.id} was refused and could not be told: ` +
+        `${error.message}. Clients send { room, data, clientMessageId } with an ack (@roomlog/client does); see docs/migrating.md`,
+    );
+  };
+}
+
 /** Registers Roomlog's handlers on one socket; returns what removes them. */
 function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void {
   const handlers: Record<string, (payload: unknown) => Promise<object>> = {
@@ -116,9 +155,12 @@ function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void
   });
   // One catch-all listener serves both forms of `events` (list or predicate).
   const persisted = (event: string, ...args: AnyArgs) => {
-    if (!ctx.options.persists(event)) return;
     const { payload, ack } = splitArgs(args);
-    respond(ctx, socket, event, ack, () => persistClientMessage(ctx, socket, event, payload));
+    if (!ctx.options.persists(event)) {
+      if (isUnservedSend(socket, event, payload, ack)) ack(notPersistedAnswer(ctx, event));
+      return;
+    }
+    respond(ctx, socket, event, ack ?? unanswered(ctx, socket, event), () => persistClientMessage(ctx, socket, event, payload));
   };
   socket.onAny(persisted);
   return () => {

@@ -72,7 +72,7 @@ export async function sync<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   socket: S,
   request: unknown,
-): Promise<{ rooms: Record<string, Ack<SyncRoomResult>> }> {
+): Promise<{ rooms: Record<string, Ack<SyncRoomResult>>; events?: readonly string[] }> {
   const rooms = (request as { rooms?: unknown } | null)?.rooms;
   if (rooms === null || typeof rooms !== 'object' || Array.isArray(rooms)) {
     throw invalidArgument('socket', 'rooms', `must be an object of room offsets, got ${describe(rooms)}`);
@@ -93,5 +93,7 @@ export async function sync<S extends RoomlogSocket>(
     }),
   );
   // fromEntries defines own properties, so a room named "__proto__" stays data.
-  return { rooms: Object.fromEntries(answers) };
+  // The persisted event names let the client refuse a send the server would not store.
+  const { eventNames } = ctx.options;
+  return { rooms: Object.fromEntries(answers), ...(eventNames ? { events: eventNames } : {}) };
 }
