@@ -68,7 +68,8 @@ export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>,
       sockets.map(async (socket) => {
         const shown = await present(ctx, socket as Recipient<S['data']>, envelope);
         socket.emit(ROOMLOG_EVENTS.message, shown);
-        const payload = legacy === undefined || 'withheld' in shown ? undefined : legacyPayload(ctx, shown);
+        if (legacy === undefined || 'withheld' in shown) return;
+        const payload = legacyPayload(ctx, shown);
         if (payload !== undefined) socket.emit(shown.event, payload);
       }),
     );
