@@ -81,7 +81,7 @@ async function openRedis(): Promise<DemoStore> {
 async function openPostgres(): Promise<DemoStore> {
   const [{ default: pg }, { createPostgresStore }] = await Promise.all([import('pg'), import('@roomlog/postgres')]);
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const store = createPostgresStore(new pg.Pool({ connectionString: url }), { closePool: true });
+  const store = createPostgresStore(new pg.Pool({ connectionString: url }), { closeClient: true });
   await store.migrate();
   return { store, description: `postgres (${safeUrl(url)})`, close: () => store.close() };
 }

@@ -7,12 +7,13 @@ import {
   type AppendResult,
   type PreparedBatch,
   type ResolvedStoreOptions,
-  type StoredMessage,
   ageCutoff,
   newEpoch,
   newMessageId,
+  storedMessage,
 } from '@roomlog/core';
-import { type AppendRow, toData, toNumber } from './rows';
+import { BACKEND } from './options';
+import { type AppendRow, toNumber } from './rows';
 
 /** Rows of slack, beyond twice the batch size, that an append's retention step may remove. */
 const PRUNE_SLACK = 16;
@@ -79,14 +80,11 @@ export function appendResults(prepared: PreparedBatch, rows: readonly AppendRow[
   for (const row of rows) {
     const message = written[row.ord - 1];
     if (message === undefined) throw new Error(`append returned an unknown position ${row.ord}`);
-    const stored: StoredMessage = {
-      namespace: message.namespace,
-      room: message.room,
+    const stored = storedMessage(BACKEND, message, row.epoch, {
       seq: Number(row.seq),
       id: row.id,
-      epoch: row.epoch,
       event: row.event ?? message.event,
-      data: toData(row.duplicate ? row.payload : message.payload),
+      payload: row.duplicate ? row.payload : message.payload,
       senderId: row.duplicate ? row.sender_id : message.senderId,
       clientMessageId: message.clientMessageId,
       createdAt: Number(row.created_at),
@@ -96,7 +94,7 @@ export function appendResults(prepared: PreparedBatch, rows: readonly AppendRow[
       editedAt: toNumber(row.edited_at),
       deletedAt: toNumber(row.deleted_at),
       expiresAt: toNumber(row.expires_at),
-    };
+    });
     results.set(message.index, { message: stored, duplicate: row.duplicate });
   }
   return results;

@@ -3,13 +3,13 @@
  * prefix are SQL identifiers, not data: they are checked against a strict pattern and quoted,
  * so no caller-supplied text ever reaches a statement as syntax.
  */
-import { type BaseStoreOptions, invalidArgument } from '@roomlog/core';
+import { type ClientStoreOptions, type ResolvedClientStoreOptions, invalidArgument, resolveClientStoreOptions } from '@roomlog/core';
 
 /** Backend name used in error prefixes: `[roomlog] [postgres]`. */
 export const BACKEND = 'postgres';
 
 /** Options of {@link createPostgresStore}. */
-export interface PostgresStoreOptions extends BaseStoreOptions {
+export interface PostgresStoreOptions extends ClientStoreOptions {
   /**
    * Schema holding Roomlog's tables (created by `migrate()` when missing). Lowercase letters,
    * digits and `_`, starting with a letter or `_`, at most 63 characters.
@@ -23,8 +23,19 @@ export interface PostgresStoreOptions extends BaseStoreOptions {
    * @default 'roomlog_'
    */
   tablePrefix?: string | undefined;
-  /** End the pool you passed in when the store is closed. @default false */
-  closePool?: boolean | undefined;
+}
+
+/** {@link PostgresStoreOptions} with defaults applied and the table names they resolve to. */
+export interface ResolvedPostgresOptions extends ResolvedClientStoreOptions {
+  tables: TableNames;
+}
+
+/**
+ * Validates the options and applies defaults.
+ * @throws RoomlogError `INVALID_ARGUMENT` for a bad limit, schema or prefix.
+ */
+export function resolvePostgresOptions(options: PostgresStoreOptions = {}): ResolvedPostgresOptions {
+  return { ...resolveClientStoreOptions(BACKEND, options), tables: tableNames(options.schema, options.tablePrefix) };
 }
 
 /** The quoted, schema-qualified names of every object Roomlog creates. */

@@ -3,7 +3,7 @@
  * arrive as strings (pg's default, which never loses precision); every value Roomlog stores in
  * them is a safe integer (seqs, ms timestamps), so `Number` is exact.
  */
-import { type MessageKind, type StoredMessage, type StreamRef, decodeData } from '@roomlog/core';
+import { type MessageKind, type StoredMessage, type StreamRef, storedMessage } from '@roomlog/core';
 import { BACKEND } from './options';
 
 /** A stored entry as selected by `queries.sql.ts` (`payload` is the codec's text, or NULL). */
@@ -51,21 +51,13 @@ export function toNumber(value: string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-/** Decodes a payload column: NULL is a tombstone's `null` data. */
-export function toData(payload: string | null): unknown {
-  return payload === null ? null : decodeData(payload, BACKEND);
-}
-
 /** Converts an entry row of `stream` written under `epoch`. */
 export function rowToMessage(stream: StreamRef, epoch: string, row: EntryRow): StoredMessage {
-  return {
-    namespace: stream.namespace,
-    room: stream.room,
+  return storedMessage(BACKEND, stream, epoch, {
     seq: Number(row.seq),
     id: row.id,
-    epoch,
     event: row.event,
-    data: toData(row.payload),
+    payload: row.payload,
     senderId: row.sender_id,
     clientMessageId: row.client_message_id,
     createdAt: Number(row.created_at),
@@ -75,5 +67,5 @@ export function rowToMessage(stream: StreamRef, epoch: string, row: EntryRow): S
     editedAt: toNumber(row.edited_at),
     deletedAt: toNumber(row.deleted_at),
     expiresAt: toNumber(row.expires_at),
-  };
+  });
 }

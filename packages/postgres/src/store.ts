@@ -1,43 +1,30 @@
 /**
  * `PostgresMessageStore`: the Roomlog contract on PostgreSQL through the user's `pg` pool.
  * Append is one statement per batch (the append function in `schema.sql.ts`), optionally inside
- * the caller's own transaction; reads are keyset scans of the primary key.
+ * the caller's own transaction; reads are keyset scans of the primary key. The store is core's
+ * kit around {@link PostgresDriver}, which holds only what is particular to PostgreSQL.
  */
 import {
   type AppendOptions,
   type AppendResult,
-  MAX_ID_BYTES,
-  type MessageStore,
-  type NewMessage,
-  type ReadQuery,
-  type ReadResult,
-  type ResolvedStoreOptions,
+  type DriverChange,
+  type DriverPage,
+  DriverStore,
+  type NormalizedReadQuery,
+  type PreparedBatch,
   RoomlogError,
-  type StoreCapabilities,
+  type StoreDriver,
   type StoredMessage,
   type StreamHead,
   type StreamRef,
-  StoreGuard,
   ageCutoff,
-  completeResults,
-  encodeData,
   firstSeqOf,
-  isTruncated,
   newMessageId,
-  normalizeReadQuery,
-  prepareBatch,
-  resolveStoreOptions,
-  validateInteger,
-  validateOptionalText,
-  validateSeq,
-  validateStream,
-  validateText,
-  validateUserId,
 } from '@roomlog/core';
 import type { ClientBase, Pool, QueryResultRow } from 'pg';
 import { appendParams, appendResults } from './append';
 import { classifyPostgresError, isMissingSchema } from './errors';
-import { BACKEND, type PostgresStoreOptions, type TableNames, tableNames } from './options';
+import { BACKEND, type PostgresStoreOptions, type ResolvedPostgresOptions, type TableNames, resolvePostgresOptions } from './options';
 import {
   MIGRATION_LOCK_SQL,
   appendSql,
@@ -71,22 +58,43 @@ interface Queryable {
 /** Most rows one `eraseSender` statement touches; it repeats until done. */
 const ERASE_BATCH = 1000;
 
-/** The Roomlog store on PostgreSQL. Create it with {@link createPostgresStore}. */
-export class PostgresMessageStore implements MessageStore<PostgresAppendOptions> {
-  readonly name = BACKEND;
-  readonly capabilities: StoreCapabilities = {
-    editDelete: true,
-    retention: true,
-    cursors: true,
-    erase: true,
-    transactions: true,
-  };
+/**
+ * The Roomlog store on PostgreSQL. Create it with {@link createPostgresStore}.
+ *
+ * `eraseSender` runs in statements of at most 1000 rows each, so a prolific sender never means
+ * one huge transaction; if it rejects midway, calling it again finishes the job.
+ */
+export class PostgresMessageStore extends DriverStore<PostgresAppendOptions> {
   /** The validated, quoted names of this store's tables. */
   readonly tables: TableNames;
-  readonly #pool: Pool;
-  readonly #options: ResolvedStoreOptions;
-  readonly #closePool: boolean;
-  readonly #guard = new StoreGuard(BACKEND, classifyPostgresError);
+  readonly #driver: PostgresDriver;
+
+  /**
+   * @param pool - your `pg` pool; the store never ends it unless `closeClient` is set.
+   * @param options - schema, table prefix, retention, payload limit, clock.
+   */
+  constructor(pool: Pool, options: PostgresStoreOptions = {}) {
+    const driver = new PostgresDriver(pool, resolvePostgresOptions(options));
+    super(driver);
+    this.#driver = driver;
+    this.tables = driver.options.tables;
+  }
+
+  /**
+   * Creates the schema, tables, indexes and the append function if missing. Idempotent, and
+   * safe when several nodes run it at once: it holds a transaction-scoped advisory lock keyed
+   * by schema. The same script is available as `migrationSql()`.
+   */
+  migrate(): Promise<void> {
+    return this.guarded(() => this.#driver.migrate());
+  }
+}
+
+/** What is particular to PostgreSQL: the statements of `queries.sql.ts` and the rows they return. */
+class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
+  readonly name = BACKEND;
+  readonly retention = true;
+  readonly transactions = true;
   readonly #retention: RetentionShape;
   readonly #sql: {
     append: string;
@@ -99,17 +107,12 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
     erase: string;
   };
 
-  /**
-   * @param pool - your `pg` pool; the store never ends it unless `closePool` is set.
-   * @param options - schema, table prefix, retention, payload limit, clock.
-   */
-  constructor(pool: Pool, options: PostgresStoreOptions = {}) {
-    this.#options = resolveStoreOptions(BACKEND, options);
-    this.tables = tableNames(options.schema, options.tablePrefix);
-    this.#pool = pool;
-    this.#closePool = options.closePool === true;
-    const t = this.tables;
-    this.#retention = { age: this.#options.maxAgeMs !== null, count: this.#options.maxCount !== null };
+  constructor(
+    private readonly pool: Pool,
+    readonly options: ResolvedPostgresOptions,
+  ) {
+    const t = options.tables;
+    this.#retention = { age: options.maxAgeMs !== null, count: options.maxCount !== null };
     this.#sql = {
       append: appendSql(t),
       readOldest: readSql(t, false, this.#retention),
@@ -122,168 +125,123 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
     };
   }
 
-  /**
-   * Creates the schema, tables, indexes and the append function if missing. Idempotent, and
-   * safe when several nodes run it at once: it holds a transaction-scoped advisory lock keyed
-   * by schema. The same script is available as `migrationSql()`.
-   */
-  migrate(): Promise<void> {
-    return this.#run(async () => {
-      const client = await this.#pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query(MIGRATION_LOCK_SQL, [this.tables.lockKey]);
-        await client.query(schemaSql(this.tables));
-        await client.query('COMMIT');
-        client.release();
-      } catch (error) {
-        // Discarding the connection also ends the failed transaction, whatever its state.
-        client.release(true);
-        throw error;
-      }
-    });
+  classify(error: unknown) {
+    return classifyPostgresError(error);
   }
 
-  /** {@inheritDoc MessageStore.append} */
-  append(batch: readonly NewMessage[], options?: PostgresAppendOptions): Promise<AppendResult[]> {
-    return this.#run(async () => {
-      const prepared = prepareBatch(BACKEND, batch, this.#options, true);
-      if (prepared.streams.length === 0) return [];
-      const db: Queryable = options?.client ?? this.#pool;
-      const { rows } = await db.query<AppendRow>(this.#sql.append, appendParams(prepared, this.#options));
-      return completeResults(prepared, appendResults(prepared, rows));
-    });
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(MIGRATION_LOCK_SQL, [this.options.tables.lockKey]);
+      await client.query(schemaSql(this.options.tables));
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      // Discarding the connection also ends the failed transaction, whatever its state.
+      client.release(true);
+      throw error;
+    }
   }
 
-  /** {@inheritDoc MessageStore.read} */
-  read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult> {
-    return this.#run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const { after, before, limit } = normalizeReadQuery(BACKEND, query);
-      const newest = after === null;
-      const rows = await this.#readRows(ref, newest ? this.#sql.readNewest : this.#sql.readOldest, after, before, limit + 1);
-      const head = this.#headOf(rows);
-      if (head === null) return { messages: [], head: null, hasMore: false, truncated: false };
-      const entries = rows[0]!.seq === null ? [] : (rows as EntryRow[]);
-      const hasMore = entries.length > limit;
-      const page = hasMore ? entries.slice(0, limit) : entries;
-      if (newest) page.reverse();
-      return {
-        messages: page.map((row) => rowToMessage(ref, head.epoch, row)),
-        head,
-        hasMore,
-        truncated: isTruncated(after, head.firstSeq),
-      };
-    });
+  async append(prepared: PreparedBatch, options: PostgresAppendOptions | undefined): Promise<Map<number, AppendResult>> {
+    const rows = await this.#query<AppendRow>(this.#sql.append, appendParams(prepared, this.options), options?.client);
+    return appendResults(prepared, rows);
   }
 
-  /** {@inheritDoc MessageStore.head} */
-  head(stream: StreamRef): Promise<StreamHead | null> {
-    return this.#run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      return this.#headOf(await this.#readRows(ref, this.#sql.readNewest, null, null, 0));
-    });
+  async read(ref: StreamRef, { after, before, limit }: NormalizedReadQuery): Promise<DriverPage | null> {
+    const newest = after === null;
+    const rows = await this.#readRows(ref, newest ? this.#sql.readNewest : this.#sql.readOldest, after, before, limit + 1);
+    const head = this.#headOf(rows);
+    if (head === null) return null;
+    const entries = rows[0]!.seq === null ? [] : (rows as EntryRow[]);
+    const hasMore = entries.length > limit;
+    const page = hasMore ? entries.slice(0, limit) : entries;
+    if (newest) page.reverse();
+    return { messages: page.map((row) => rowToMessage(ref, head.epoch, row)), head, hasMore };
   }
 
-  /** {@inheritDoc MessageStore.edit} */
-  edit(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage> {
-    return this.#run(() => {
-      const { text } = encodeData(data, this.#options.maxPayloadBytes, BACKEND);
-      return this.#change(stream, seq, by, 'edit', text);
-    });
+  async head(ref: StreamRef): Promise<StreamHead | null> {
+    return this.#headOf(await this.#readRows(ref, this.#sql.readNewest, null, null, 0));
   }
 
-  /** {@inheritDoc MessageStore.delete} */
-  delete(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage> {
-    return this.#run(() => this.#change(stream, seq, by, 'delete', null));
+  async change(ref: StreamRef, { kind, seq, by, payload }: DriverChange): Promise<StoredMessage | null> {
+    const [now, cutoff, maxCount] = this.#retentionParams();
+    const [row] = await this.#query<EntryRow & { epoch: string }>(this.#sql.change, [
+      ref.namespace,
+      ref.room,
+      seq,
+      payload,
+      now,
+      cutoff,
+      maxCount,
+      newMessageId(),
+      kind,
+      by,
+    ]);
+    return row === undefined ? null : rowToMessage(ref, row.epoch, row);
   }
 
-  /** {@inheritDoc MessageStore.setCursor} */
-  setCursor(stream: StreamRef, userId: string, seq: number): Promise<number> {
-    return this.#run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const wanted = validateInteger(BACKEND, 'seq', seq, 0);
-      const { rows } = await this.#pool.query<{ seq: string }>(this.#sql.setCursor, [ref.namespace, ref.room, user, wanted]);
-      return rows.length === 0 ? 0 : Number(rows[0]!.seq);
-    });
+  async setCursor(ref: StreamRef, user: string, wanted: number): Promise<number> {
+    const rows = await this.#query<{ seq: string }>(this.#sql.setCursor, [ref.namespace, ref.room, user, wanted]);
+    return rows.length === 0 ? 0 : Number(rows[0]!.seq);
   }
 
-  /** {@inheritDoc MessageStore.getCursor} */
-  getCursor(stream: StreamRef, userId: string): Promise<number> {
-    return this.#run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const { rows } = await this.#pool.query<{ seq: string }>(this.#sql.getCursor, [ref.namespace, ref.room, user]);
-      return rows.length === 0 ? 0 : Number(rows[0]!.seq);
-    });
+  async getCursor(ref: StreamRef, user: string): Promise<number> {
+    const rows = await this.#query<{ seq: string }>(this.#sql.getCursor, [ref.namespace, ref.room, user]);
+    return rows.length === 0 ? 0 : Number(rows[0]!.seq);
   }
 
-  /** {@inheritDoc MessageStore.unreadCount} */
-  unreadCount(stream: StreamRef, userId: string): Promise<number> {
-    return this.#run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const { rows } = await this.#pool.query<{ unread: number }>(this.#sql.unread, [
-        ref.namespace,
-        ref.room,
-        user,
-        ...this.#retentionParams(),
-      ]);
-      return rows[0]?.unread ?? 0;
-    });
+  async unreadCount(ref: StreamRef, user: string): Promise<number> {
+    const rows = await this.#query<{ unread: number }>(this.#sql.unread, [ref.namespace, ref.room, user, ...this.#retentionParams()]);
+    return rows[0]?.unread ?? 0;
   }
 
-  /**
-   * {@inheritDoc MessageStore.eraseSender}
-   * Runs in statements of at most 1000 rows each, so a prolific sender never means one huge
-   * transaction; if it rejects midway, calling it again finishes the job.
-   */
-  eraseSender(senderId: string): Promise<number> {
-    return this.#run(async () => {
-      const sender = validateText(BACKEND, 'senderId', senderId, MAX_ID_BYTES);
-      const now = this.#options.now();
-      let erased = 0;
-      for (;;) {
-        const { rowCount } = await this.#pool.query(this.#sql.erase, [sender, now, ERASE_BATCH]);
-        erased += rowCount ?? 0;
-        if ((rowCount ?? 0) < ERASE_BATCH) return erased;
-      }
-    });
+  async eraseSender(sender: string): Promise<number> {
+    const now = this.options.now();
+    let erased = 0;
+    for (;;) {
+      const count = await this.#execute(this.#sql.erase, [sender, now, ERASE_BATCH]);
+      erased += count;
+      if (count < ERASE_BATCH) return erased;
+    }
   }
 
-  /** {@inheritDoc MessageStore.close} Ends the pool only with `closePool: true`. */
-  close(): Promise<void> {
-    return this.#guard.close(() => (this.#closePool ? this.#pool.end() : undefined));
+  async close(): Promise<void> {
+    if (this.options.closeClient) await this.pool.end();
   }
 
-  /** Runs a public method's body: `CLOSED` after close, every error a `RoomlogError`. */
-  #run<T>(body: () => Promise<T>): Promise<T> {
-    return this.#guard.run(async () => {
-      try {
-        return await body();
-      } catch (error) {
-        if (!isMissingSchema(error)) throw error;
-        throw new RoomlogError('INTERNAL', `Roomlog's tables are missing in ${this.tables.schema}: run store.migrate() first`, {
-          backend: BACKEND,
-          cause: error,
-        });
-      }
-    });
+  /** Runs a statement on the pool (or the caller's client); a missing schema says what to do about it. */
+  async #run<R extends QueryResultRow>(sql: string, values: readonly unknown[], db: Queryable = this.pool) {
+    try {
+      return await db.query<R>(sql, values);
+    } catch (error) {
+      if (!isMissingSchema(error)) throw error;
+      throw new RoomlogError('INTERNAL', `Roomlog's tables are missing in ${this.options.tables.schema}: run store.migrate() first`, {
+        backend: BACKEND,
+        cause: error,
+      });
+    }
+  }
+
+  async #query<R extends QueryResultRow>(sql: string, values: readonly unknown[], db?: Queryable): Promise<R[]> {
+    return (await this.#run<R>(sql, values, db)).rows;
+  }
+
+  async #execute(sql: string, values: readonly unknown[]): Promise<number> {
+    return (await this.#run(sql, values)).rowCount ?? 0;
   }
 
   /** `now`, the age cutoff and `maxCount`, as the statements in `queries.sql.ts` take them. */
   #retentionParams(): [number, number | null, number | null] {
-    const now = this.#options.now();
-    return [now, ageCutoff(this.#options, now), this.#options.maxCount];
+    const now = this.options.now();
+    return [now, ageCutoff(this.options, now), this.options.maxCount];
   }
 
   /** Runs the read statement (`limit` rows of entries; 0 for the head alone). */
-  async #readRows(ref: StreamRef, sql: string, after: number | null, before: number | null, limit: number): Promise<ReadRow[]> {
+  #readRows(ref: StreamRef, sql: string, after: number | null, before: number | null, limit: number): Promise<ReadRow[]> {
     const [now, cutoff, maxCount] = this.#retentionParams();
-    const values = readValues(this.#retention, { ...ref, now, after, before, limit }, { cutoff, maxCount });
-    const { rows } = await this.#pool.query<ReadRow>(sql, values);
-    return rows;
+    return this.#query<ReadRow>(sql, readValues(this.#retention, { ...ref, now, after, before, limit }, { cutoff, maxCount }));
   }
 
   /** The head carried by the read statement's rows, or `null` when the stream was never written. */
@@ -291,35 +249,7 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
     const first = rows[0];
     if (first === undefined) return null;
     const seq = Number(first.head_seq);
-    return { seq, epoch: first.epoch, firstSeq: firstSeqOf(this.#options, seq, toNumber(first.oldest_live)) };
-  }
-
-  /** Edits (`payload` = new text) or deletes (`payload` = null) message `seq` and logs it. */
-  async #change(stream: StreamRef, seq: number, by: string | undefined, kind: 'edit' | 'delete', payload: string | null): Promise<StoredMessage> {
-    const ref = validateStream(BACKEND, stream);
-    const target = validateSeq(BACKEND, seq);
-    const editor = validateOptionalText(BACKEND, 'by', by, MAX_ID_BYTES);
-    const [now, cutoff, maxCount] = this.#retentionParams();
-    const { rows } = await this.#pool.query<EntryRow & { epoch: string }>(this.#sql.change, [
-      ref.namespace,
-      ref.room,
-      target,
-      payload,
-      now,
-      cutoff,
-      maxCount,
-      newMessageId(),
-      kind,
-      editor,
-    ]);
-    const row = rows[0];
-    if (row === undefined) {
-      throw new RoomlogError('NOT_FOUND', `no live message ${target} in room ${JSON.stringify(ref.room)}`, {
-        backend: BACKEND,
-        cause: new Error(`${kind} target not found`),
-      });
-    }
-    return rowToMessage(ref, row.epoch, row);
+    return { seq, epoch: first.epoch, firstSeq: firstSeqOf(this.options, seq, toNumber(first.oldest_live)) };
   }
 }
 
@@ -327,7 +257,7 @@ export class PostgresMessageStore implements MessageStore<PostgresAppendOptions>
  * Creates a {@link PostgresMessageStore} on your `pg` pool. Call `migrate()` once (or run
  * `migrationSql()` with your migration tool) before the first append.
  *
- * @param pool - your `pg` `Pool`; `close()` leaves it open unless `closePool: true`.
+ * @param pool - your `pg` `Pool`; `close()` leaves it open unless `closeClient: true`.
  * @param options - schema, table prefix, retention, payload limit, clock.
  */
 export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = {}): PostgresMessageStore {

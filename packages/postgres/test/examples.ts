@@ -9,13 +9,14 @@ import { createPostgresStore } from '../src/index';
 export async function usage(connectionString: string, schema: string) {
   // #region usage
   const pool = new pg.Pool({ connectionString });
-  const store = createPostgresStore(pool, { schema, maxCount: 10_000, closePool: true });
+  pool.on('error', (error) => console.warn(`postgres: idle connection lost: ${error.message}`)); // else Node exits
+  const store = createPostgresStore(pool, { schema, maxCount: 10_000, closeClient: true });
   await store.migrate(); // idempotent; safe when every node runs it at startup
 
   const [first] = await store.append([{ namespace: '/', room: 'lobby', event: 'chat', data: { text: 'hi' } }]);
   const page = await store.read({ namespace: '/', room: 'lobby' }, { after: first!.message.seq - 1 });
   console.log(page.messages[0]?.data); // { text: 'hi' }
-  await store.close(); // ends the pool because of closePool: true
+  await store.close(); // ends the pool because of closeClient: true
   // #endregion usage
   return page;
 }
