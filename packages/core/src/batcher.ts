@@ -50,8 +50,9 @@ function positive(field: string, value: number | undefined, fallback: number): n
  * Coalesces concurrent `append`s into batched `store.append` calls.
  *
  * A failed call rejects the messages in it. If it failed because one message was invalid
- * (which writes nothing), the others are retried one by one, so one client's bad payload never
- * fails another client's message. If it failed with `UNAVAILABLE`, the messages waiting for the
+ * (which writes nothing: the codec turns every encoding failure into `INVALID_ARGUMENT` or
+ * `PAYLOAD_TOO_LARGE` before any write), the batch is retried in halves until the bad message
+ * fails alone, so one client's bad payload never fails another client's message. If it failed with `UNAVAILABLE`, the messages waiting for the
  * next call are rejected with it at once rather than each waiting out the backend's timeout.
  */
 export class AppendBatcher {
@@ -140,8 +141,12 @@ export class AppendBatcher {
     } catch (thrown) {
       const error = toRoomlogError(thrown, this.#store.name);
       if (batch.length > 1 && isRoomlogError(error) && INPUT_ERRORS.has(error.code)) {
-        // Nothing was written; isolate the bad message. One at a time keeps arrival order per stream.
-        for (const pending of batch) await this.#flush([pending]);
+        // Nothing was written; isolate the bad message by halves (a few calls per bad message,
+        // not one per message of the batch, so a client sending one bad message per batch cannot
+        // slow everyone's writes down to one call each). First half first keeps arrival order.
+        const half = Math.ceil(batch.length / 2);
+        await this.#flush(batch.slice(0, half));
+        await this.#flush(batch.slice(half));
         return;
       }
       for (const pending of batch) pending.reject(error);

@@ -5,8 +5,14 @@
  * of the caller's that starts with `$` gets one more `$` (`$where` is stored as `$$where`), so
  * a tag can never be confused with data and no stored key is ever an operator. Plain JSON
  * without binary or `$` keys is stored exactly as `JSON.stringify` writes it.
+ *
+ * Size is counted while `data` is walked, before anything is copied, and the walk stops as soon
+ * as the count passes the limit. Socket.IO's parser hands back one `Buffer` for every placeholder
+ * that names the same attachment, so a small packet can refer to one binary thousands of times:
+ * every reference counts its bytes, and refusing such a packet costs memory proportional to the
+ * packet, never to what it would expand to.
  */
-import { RoomlogError, invalidArgument } from './errors';
+import { RoomlogError, invalidArgument, isRoomlogError } from './errors';
 
 /** Deepest nesting of objects and arrays accepted in `data`. */
 export const MAX_DATA_DEPTH = 128;
@@ -24,11 +30,37 @@ export interface EncodedData {
   text: string;
   /** Size of the data as the payload limit counts it: UTF-8 bytes of its JSON, binary at raw size. */
   bytes: number;
+  /** UTF-8 bytes of `text` (binary as its base64 tag, `$` keys escaped). */
+  storedBytes: number;
+  /** Binary values in the data, every reference counted (what Socket.IO sends as attachments). */
+  binaries: number;
 }
 
-interface ScanState {
+/** What {@link measureData} reports. */
+export interface DataSize {
+  /** Size as the payload limit counts it (see {@link EncodedData.bytes}). */
+  bytes: number;
+  /** Size of the text {@link encodeData} stores (see {@link EncodedData.storedBytes}). */
+  storedBytes: number;
+  /** Binary values, every reference counted. */
+  binaries: number;
+}
+
+/** Limits of {@link measureData}. */
+export interface SizeLimits {
+  /** Largest accepted size in bytes (see {@link EncodedData.bytes}). */
+  maxBytes: number;
+  /** Most binary values accepted. @default no limit */
+  maxBinaries?: number | undefined;
+}
+
+interface WalkState extends DataSize {
+  /** Whether the slow path (binary or `$` keys) is needed. */
   special: boolean;
   seen: Set<object>;
+  maxBytes: number;
+  maxBinaries: number;
+  backend: string;
 }
 
 function isBinary(value: object): value is ArrayBufferView | ArrayBuffer {
@@ -40,13 +72,21 @@ function binaryBytes(value: ArrayBufferView | ArrayBuffer): Buffer {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
-/** Applies `toJSON` the way `JSON.stringify` does, so the codec sees what Socket.IO would send. */
+/**
+ * What `JSON.stringify` sees of a value: `toJSON` applied, boxed primitives unwrapped. The codec
+ * stores what Socket.IO would send.
+ */
 function jsonView(value: unknown, key: string): unknown {
-  if (value !== null && typeof value === 'object' && !isBinary(value)) {
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return toJSON.call(value, key);
-  }
-  return value;
+  if (value === null || typeof value !== 'object' || isBinary(value)) return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  const viewed: unknown = typeof toJSON === 'function' ? toJSON.call(value, key) : value;
+  if (viewed instanceof Number || viewed instanceof String || viewed instanceof Boolean) return viewed.valueOf();
+  return viewed;
+}
+
+/** Values JSON leaves out of objects (and writes as `null` in arrays). */
+function isDropped(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
 function checkString(backend: string, value: string): void {
@@ -55,74 +95,151 @@ function checkString(backend: string, value: string): void {
   }
 }
 
+/** Characters `JSON.stringify` escapes in a well-formed string. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** UTF-8 bytes of a well-formed string as JSON writes it, quotes included. */
+function jsonStringBytes(value: string): number {
+  let bytes = Buffer.byteLength(value, 'utf8') + 2;
+  if (!NEEDS_ESCAPE.test(value)) return bytes;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34 || c === 92 || c === 8 || c === 9 || c === 10 || c === 12 || c === 13) bytes += 1;
+    else if (c < 32) bytes += 5; // \u00XX
+  }
+  return bytes;
+}
+
+function tooLarge(state: WalkState): RoomlogError {
+  return new RoomlogError('PAYLOAD_TOO_LARGE', `data is over the limit of ${state.maxBytes} bytes`, {
+    backend: state.backend,
+    cause: new RangeError(`payload exceeds maxPayloadBytes=${state.maxBytes}`),
+  });
+}
+
+/** Counts `bytes` (and `stored` extra for the stored form); stops the walk past the limit. */
+function add(state: WalkState, bytes: number, storedExtra = 0): void {
+  state.bytes += bytes;
+  state.storedBytes += bytes + storedExtra;
+  if (state.bytes > state.maxBytes) throw tooLarge(state);
+}
+
 /**
- * Walks `data` once: rejects what cannot be stored faithfully (cycles, too deep, lone
- * surrogates, BigInt) and reports whether the slow path (binary or `$` keys) is needed.
+ * Walks a value `jsonView` already produced: counts its JSON size and its binaries, and rejects
+ * what cannot be stored faithfully (cycles, too deep, lone surrogates, BigInt).
  */
-function scan(backend: string, value: unknown, key: string, depth: number, state: ScanState): void {
-  const viewed = jsonView(value, key);
+function walk(viewed: unknown, depth: number, state: WalkState): void {
   switch (typeof viewed) {
     case 'string':
-      checkString(backend, viewed);
-      return;
+      checkString(state.backend, viewed);
+      return add(state, jsonStringBytes(viewed));
+    case 'number':
+      return add(state, Number.isFinite(viewed) ? String(viewed).length : 4);
+    case 'boolean':
+      return add(state, viewed ? 4 : 5);
     case 'bigint':
-      throw invalidArgument(backend, 'data', 'contains a BigInt, which JSON cannot carry');
+      throw invalidArgument(state.backend, 'data', 'contains a BigInt, which JSON cannot carry');
     case 'object':
       break;
     default:
-      return;
+      // undefined, functions, symbols: `null` where JSON writes them at all (arrays, top level).
+      return add(state, 4);
   }
-  if (viewed === null) return;
+  if (viewed === null) return add(state, 4);
   if (isBinary(viewed)) {
     state.special = true;
-    return;
+    state.binaries++;
+    if (state.binaries > state.maxBinaries) {
+      throw new RoomlogError('PAYLOAD_TOO_LARGE', `data carries more than ${state.maxBinaries} binary values`, {
+        backend: state.backend,
+        cause: new RangeError(`more than ${state.maxBinaries} binary values`),
+      });
+    }
+    const raw = viewed.byteLength;
+    return add(state, raw, BINARY_TAG_OVERHEAD + 4 * Math.ceil(raw / 3) - raw);
   }
   if (depth >= MAX_DATA_DEPTH) {
-    throw invalidArgument(backend, 'data', `is nested deeper than ${MAX_DATA_DEPTH} levels`);
+    throw invalidArgument(state.backend, 'data', `is nested deeper than ${MAX_DATA_DEPTH} levels`);
   }
-  if (state.seen.has(viewed)) throw invalidArgument(backend, 'data', 'contains a circular reference');
+  if (state.seen.has(viewed)) throw invalidArgument(state.backend, 'data', 'contains a circular reference');
   state.seen.add(viewed);
   if (Array.isArray(viewed)) {
-    for (let i = 0; i < viewed.length; i++) scan(backend, viewed[i], String(i), depth + 1, state);
+    add(state, viewed.length === 0 ? 2 : 1 + viewed.length); // brackets and commas
+    for (let i = 0; i < viewed.length; i++) walk(jsonView(viewed[i], String(i)), depth + 1, state);
   } else {
+    let written = 0;
+    add(state, 2);
     for (const k of Object.keys(viewed)) {
-      checkString(backend, k);
-      if (k.charCodeAt(0) === 36 /* $ */) state.special = true;
-      scan(backend, (viewed as Record<string, unknown>)[k], k, depth + 1, state);
+      checkString(state.backend, k);
+      const item = jsonView((viewed as Record<string, unknown>)[k], k);
+      if (isDropped(item)) continue;
+      const escaped = k.charCodeAt(0) === 36; /* $ */
+      if (escaped) state.special = true;
+      add(state, jsonStringBytes(k) + 1 + (written > 0 ? 1 : 0), escaped ? 1 : 0); // key, colon, comma
+      written++;
+      walk(item, depth + 1, state);
     }
   }
   state.seen.delete(viewed);
 }
 
-interface TagCounts {
-  /** Bytes the tags add beyond the data's own JSON size. */
-  overhead: number;
+function measure(data: unknown, limits: SizeLimits, backend: string): WalkState {
+  const state: WalkState = {
+    bytes: 0,
+    storedBytes: 0,
+    binaries: 0,
+    special: false,
+    seen: new Set(),
+    maxBytes: limits.maxBytes,
+    maxBinaries: limits.maxBinaries ?? Number.POSITIVE_INFINITY,
+    backend,
+  };
+  walk(jsonView(data, ''), 0, state);
+  return state;
 }
 
-/** Copy of `value` with binary tagged and `$` keys escaped (slow path only). */
-function tag(value: unknown, key: string, counts: TagCounts): unknown {
-  const viewed = jsonView(value, key);
-  if (viewed === null || typeof viewed !== 'object') return viewed;
-  if (isBinary(viewed)) {
-    const bytes = binaryBytes(viewed);
-    const base64 = bytes.toString('base64');
-    counts.overhead += BINARY_TAG_OVERHEAD + base64.length - bytes.byteLength;
-    return { [BINARY_TAG]: base64 };
+/** Turns whatever encoding threw into the code the caller can act on. */
+function encodingError(thrown: unknown, backend: string): RoomlogError {
+  if (isRoomlogError(thrown)) return thrown;
+  // The engine's own limits (string length, call stack) are size limits.
+  if (thrown instanceof RangeError) {
+    return new RoomlogError('PAYLOAD_TOO_LARGE', `data is too large to encode: ${thrown.message}`, { backend, cause: thrown });
   }
-  if (Array.isArray(viewed)) return viewed.map((item, i) => tag(item, String(i), counts));
+  // A `toJSON` of the caller's that threw.
+  return new RoomlogError('INVALID_ARGUMENT', 'data cannot be encoded', { backend, cause: thrown });
+}
+
+/**
+ * Measures `data` without copying it: its size as the payload limit counts it, the size of its
+ * stored text, and its binary values. Stops as soon as a limit is passed.
+ *
+ * @param data - the message data.
+ * @param limits - largest size in bytes, and optionally most binary values.
+ * @param backend - backend name for error messages.
+ * @throws RoomlogError `INVALID_ARGUMENT` for data that cannot be stored faithfully,
+ *   `PAYLOAD_TOO_LARGE` above a limit.
+ */
+export function measureData(data: unknown, limits: SizeLimits, backend = 'core'): DataSize {
+  try {
+    const { bytes, storedBytes, binaries } = measure(data, limits, backend);
+    return { bytes, storedBytes, binaries };
+  } catch (thrown) {
+    throw encodingError(thrown, backend);
+  }
+}
+
+/** Copy of `value` (already through `jsonView`) with binary tagged and `$` keys escaped (slow path only). */
+function tag(viewed: unknown): unknown {
+  if (viewed === null || typeof viewed !== 'object') return viewed;
+  if (isBinary(viewed)) return { [BINARY_TAG]: binaryBytes(viewed).toString('base64') };
+  if (Array.isArray(viewed)) return viewed.map((item, i) => tag(jsonView(item, String(i))));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(viewed)) {
-    const item = tag((viewed as Record<string, unknown>)[k], k, counts);
-    const escaped = k.charCodeAt(0) === 36 ? `$${k}` : k;
-    if (escaped !== k && !isDropped(item)) counts.overhead += 1;
-    defineData(out, escaped, item);
+    const item = jsonView((viewed as Record<string, unknown>)[k], k);
+    if (isDropped(item)) continue;
+    defineData(out, k.charCodeAt(0) === 36 ? `$${k}` : k, tag(item));
   }
   return out;
-}
-
-/** Values JSON leaves out of objects. */
-function isDropped(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
 /** Sets a property without ever invoking the `__proto__` setter. */
@@ -135,36 +252,28 @@ function defineData(target: Record<string, unknown>, key: string, value: unknown
 }
 
 /**
- * Encodes `data` for storage and enforces the payload limit.
+ * Encodes `data` for storage and enforces the payload limit. The size is counted first, without
+ * a copy, so data over the limit is refused before any text is built.
  *
  * @param data - the message data.
  * @param maxPayloadBytes - largest accepted size in bytes (see {@link EncodedData.bytes}).
  * @param backend - backend name for error messages.
  * @throws RoomlogError `INVALID_ARGUMENT` for data that cannot be stored faithfully,
- *   `PAYLOAD_TOO_LARGE` above the limit.
+ *   `PAYLOAD_TOO_LARGE` above the limit or past the engine's own limits.
  */
 export function encodeData(data: unknown, maxPayloadBytes: number, backend = 'core'): EncodedData {
-  const state: ScanState = { special: false, seen: new Set() };
-  scan(backend, data, '', 0, state);
-  let text: string | undefined;
-  let overhead = 0;
-  if (state.special) {
-    const counts: TagCounts = { overhead: 0 };
-    text = JSON.stringify(tag(data, '', counts));
-    overhead = counts.overhead;
-  } else {
-    text = JSON.stringify(data);
+  try {
+    const state = measure(data, { maxBytes: maxPayloadBytes }, backend);
+    // Top-level undefined, functions and symbols have no JSON form; Socket.IO sends null.
+    const text = (state.special ? JSON.stringify(tag(jsonView(data, ''))) : JSON.stringify(data)) ?? 'null';
+    // A `toJSON` that answers differently the second time could slip past the count.
+    if (Buffer.byteLength(text, 'utf8') !== state.storedBytes) {
+      throw invalidArgument(backend, 'data', 'changed while it was encoded (a toJSON that is not stable)');
+    }
+    return { text, bytes: state.bytes, storedBytes: state.storedBytes, binaries: state.binaries };
+  } catch (thrown) {
+    throw encodingError(thrown, backend);
   }
-  // Top-level undefined, functions and symbols have no JSON form; Socket.IO sends null.
-  if (text === undefined) text = 'null';
-  const bytes = Buffer.byteLength(text, 'utf8') - overhead;
-  if (bytes > maxPayloadBytes) {
-    throw new RoomlogError('PAYLOAD_TOO_LARGE', `data is ${bytes} bytes, over the limit of ${maxPayloadBytes}`, {
-      backend,
-      cause: new RangeError(`payload of ${bytes} bytes exceeds maxPayloadBytes=${maxPayloadBytes}`),
-    });
-  }
-  return { text, bytes };
 }
 
 function untag(value: unknown): unknown {

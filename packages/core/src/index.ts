@@ -49,7 +49,16 @@ export {
   type RoomlogErrorCode,
   type RoomlogErrorOptions,
 } from './errors';
-export { encodeData, decodeData, DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, type EncodedData } from './codec';
+export {
+  encodeData,
+  decodeData,
+  measureData,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_DATA_DEPTH,
+  type DataSize,
+  type EncodedData,
+  type SizeLimits,
+} from './codec';
 export {
   validateText,
   validateOptionalText,

@@ -120,13 +120,28 @@ describe('AppendBatcher', () => {
     const alsoGood = batcher.append(msg(4));
     store.release();
     await first;
-    // The batch [2, bad, 4] fails validation, then each is retried alone.
-    for (let i = 0; i < 4; i++) {
+    // The batch [2, bad, 4] fails validation, then is retried in halves: [2, bad] ([2], [bad]), [4].
+    for (let i = 0; i < 5; i++) {
       await until(() => store.waiting === 1);
       store.release();
     }
     expect(await bad).toMatchObject({ name: 'RoomlogError', code: 'INVALID_ARGUMENT' });
     expect((await Promise.all([good, alsoGood])).map((r) => r.message.data)).toEqual([{ n: 2 }, { n: 4 }]);
+  });
+
+  it('fails only the message whose data refers to one binary thousands of times, never its batch-mates', async () => {
+    const store = new MemoryStore();
+    const batcher = new AppendBatcher(store);
+    const shared = Buffer.alloc(700_000);
+    const hostile = { ...stream, event: 'chat', data: Array.from({ length: 500 }, () => shared) };
+    const sends = Array.from({ length: 200 }, (_, n) => (n % 50 === 25 ? batcher.append(hostile) : batcher.append(msg(n))));
+    const outcomes = await Promise.all(sends.map((p) => p.then(() => 'ok', (error: RoomlogError) => error.code)));
+    expect(outcomes.filter((o) => o === 'PAYLOAD_TOO_LARGE')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(196);
+    const page = await store.read(stream, { limit: 1000 });
+    expect(page.messages.map((m) => (m.data as { n: number }).n)).toEqual(
+      Array.from({ length: 200 }, (_, n) => n).filter((n) => n % 50 !== 25),
+    );
   });
 
   it('drains on close and refuses with CLOSED afterwards', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, decodeData, encodeData, isRoomlogError } from '../src/index';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, decodeData, encodeData, isRoomlogError, measureData } from '../src/index';
 
 const roundTrip = (data: unknown) => decodeData(encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES).text);
 
@@ -39,7 +39,8 @@ describe('codec', () => {
 
   it('stores plain JSON exactly as JSON.stringify writes it', () => {
     const data = { a: [1, 'two', null], b: { c: true } };
-    expect(encodeData(data, 1000)).toEqual({ text: JSON.stringify(data), bytes: JSON.stringify(data).length });
+    const text = JSON.stringify(data);
+    expect(encodeData(data, 1000)).toEqual({ text, bytes: text.length, storedBytes: text.length, binaries: 0 });
   });
 
   it('tags binary and escapes every $-key, so user keys never look like tags or operators', () => {
@@ -132,5 +133,71 @@ describe('codec', () => {
     expect(() => decodeData('{not json', 'redis')).toThrow(
       expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/^\[roomlog\] \[redis\] /), cause: expect.any(SyntaxError) }),
     );
+  });
+
+  it('reports the size it stores: storedBytes is the UTF-8 size of the text, bytes the same with binary raw and tags free (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0001', '\u001f', '€', '😀', '\u2028', 'é') });
+    const { value: sized } = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        storable,
+        text,
+        fc.constantFrom(undefined, Number.NaN, Infinity, -0, 1e21, 5e-324, () => 1, Symbol('s')),
+        fc.constant(new Date(0)),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.uniqueArray(fc.tuple(fc.oneof(trickyKey, text), tie('value')), { maxLength: 4, selector: ([key]) => key }).map(own),
+      ),
+    }));
+    fc.assert(
+      fc.property(sized, (data) => {
+        const encoded = encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES);
+        expect(encoded.storedBytes).toBe(Buffer.byteLength(encoded.text, 'utf8'));
+        // Independently: JSON with every binary written as its raw byte count of placeholder characters.
+        // (A replacer sees what toJSON made of a Buffer; the holder still has the Buffer itself.)
+        const raw = JSON.stringify(data, function (this: Record<string, unknown>, key, value: unknown) {
+          const original = this[key];
+          return Buffer.isBuffer(original) ? `\u0000${'x'.repeat(original.length)}` : value;
+        });
+        const rawBytes = raw === undefined ? 4 : Buffer.byteLength(raw.replaceAll(/"\\u0000(x*)"/g, '$1'), 'utf8');
+        expect(encoded.bytes).toBe(rawBytes);
+        expect(measureData(data, { maxBytes: DEFAULT_MAX_PAYLOAD_BYTES })).toEqual({
+          bytes: encoded.bytes,
+          storedBytes: encoded.storedBytes,
+          binaries: encoded.binaries,
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('counts every reference to one shared binary, and refuses past the limit without building the text', () => {
+    const shared = Buffer.alloc(700_000);
+    // What socket.io-parser makes of a packet whose placeholders all name attachment 0.
+    const data = { refs: Array.from({ length: 5_000 }, () => shared) };
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    expect(() => encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 * 2 ** 20);
+    expect(measureData([shared, shared], { maxBytes: 2 ** 30 }).bytes).toBe(1 + 1 + 1 + 2 * 700_000);
+    expect(measureData([shared, shared], { maxBytes: 2 ** 30 }).binaries).toBe(2);
+  });
+
+  it('refuses more binary values than maxBinaries with PAYLOAD_TOO_LARGE', () => {
+    const eleven = Array.from({ length: 11 }, () => Buffer.alloc(1));
+    expect(measureData(eleven.slice(1), { maxBytes: 1000, maxBinaries: 10 }).binaries).toBe(10);
+    expect(() => measureData(eleven, { maxBytes: 1000, maxBinaries: 10 })).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('more than 10 binary values') }),
+    );
+  });
+
+  it('turns an engine RangeError into PAYLOAD_TOO_LARGE and a throwing toJSON into INVALID_ARGUMENT', () => {
+    const deepToJSON = { toJSON: () => { throw new RangeError('Invalid string length'); } };
+    expect(() => encodeData(deepToJSON, 1000)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', cause: expect.any(RangeError) }));
+    const throwing = { toJSON: () => { throw new Error('nope'); } };
+    expect(() => encodeData({ a: throwing }, 1000)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.any(Error) }));
+    let calls = 0;
+    const unstable = { toJSON: () => 'x'.repeat(++calls === 1 ? 1 : 500) };
+    expect(() => encodeData(unstable, 1000)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Running a client request and answering its ack: `{ ok: true, ...result }` or
  * `{ ok: false, error: { code, message } }`. Nothing a client sends can make a handler throw
- * past this point, so no request crashes the server.
+ * past this point, and nothing thrown while sending the answer (an encoder hitting a string
+ * length limit, a closed transport) leaves it: it goes to `onError`, so no request crashes the
+ * server.
  */
-import { type RoomlogError, toRoomlogError } from '../errors';
+import { RoomlogError, toRoomlogError } from '../errors';
 import { startRequest } from '../telemetry';
 import type { RoomlogContext } from './context';
 import { toErrorPayload } from './envelope';
@@ -15,6 +17,34 @@ export function report<S extends RoomlogSocket>(ctx: RoomlogContext<S>, error: R
     ctx.options.hooks.onError(error, context);
   } catch (hookError) {
     console.error('[roomlog] [socket] onError threw', hookError);
+  }
+}
+
+/** What an ack that could not be sent is replaced with: small enough to always encode. */
+const UNSENDABLE = {
+  ok: false,
+  error: { code: 'INTERNAL', message: '[roomlog] [socket] the answer could not be sent' },
+} as const;
+
+/**
+ * Calls an ack (or any emit) and reports what it throws instead of letting it escape. After a
+ * failed answer the client still gets a small `INTERNAL` one, so it does not wait out its timeout.
+ */
+export function sendSafely<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  context: ErrorContext<S>,
+  send: (answer: unknown) => void,
+  answer: unknown,
+): void {
+  try {
+    send(answer);
+  } catch (thrown) {
+    report(ctx, new RoomlogError('INTERNAL', `could not send the answer to ${context.event}`, { backend: 'socket', cause: thrown }), context);
+    try {
+      send(UNSENDABLE);
+    } catch {
+      // The transport itself is gone; the client's timeout answers for us.
+    }
   }
 }
 
@@ -30,17 +60,24 @@ export function respond<S extends RoomlogSocket>(
   work: () => Promise<object>,
 ): void {
   const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : () => {};
+  const context = { event, socket };
   const answered = startRequest(event);
-  work().then(
+  let running: Promise<object>;
+  try {
+    running = work();
+  } catch (thrown) {
+    running = Promise.reject(thrown);
+  }
+  running.then(
     (result) => {
       answered(null);
-      reply({ ok: true, ...result });
+      sendSafely(ctx, context, reply, { ok: true, ...result });
     },
     (thrown: unknown) => {
       const error = toRoomlogError(thrown, 'socket');
       answered(error.code);
-      report(ctx, error, { event, socket });
-      reply({ ok: false, error: toErrorPayload(error) });
+      report(ctx, error, context);
+      sendSafely(ctx, context, reply, { ok: false, error: toErrorPayload(error) });
     },
   );
 }
