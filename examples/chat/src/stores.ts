@@ -53,7 +53,7 @@ async function openSqlite(dataDir: string): Promise<DemoStore> {
     migrations: [RoomlogSchema1764316800000],
     migrationsRun: true,
   }).initialize();
-  const store = createTypeormStore(dataSource, { destroyDataSource: true });
+  const store = createTypeormStore(dataSource, { closeClient: true });
   return { store, description: `sqlite (${location}, TypeORM + sql.js)`, close: () => store.close() };
 }
 

@@ -11,5 +11,5 @@ export async function openStore(file: string) {
     migrations: [RoomlogSchema1764316800000],
     migrationsRun: true, // creates Roomlog's tables on first start
   });
-  return createTypeormStore(await dataSource.initialize(), { destroyDataSource: true });
+  return createTypeormStore(await dataSource.initialize(), { closeClient: true });
 }

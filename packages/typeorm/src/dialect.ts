@@ -2,9 +2,7 @@
  * The SQL dialects this backend speaks, and how each TypeORM driver maps to one.
  */
 import { RoomlogError } from '@roomlog/core';
-
-/** Backend name in error prefixes: `[roomlog] [typeorm]`. */
-export const BACKEND = 'typeorm';
+import { BACKEND } from './options';
 
 /**
  * - `postgres`: `ON CONFLICT ... RETURNING`, `$n` parameters, row locks.

@@ -5,6 +5,7 @@
  * PostgreSQL and SQLite share one upsert syntax (`ON CONFLICT ... RETURNING`); MySQL/MariaDB
  * use `ON DUPLICATE KEY UPDATE` and read the result back with a second statement.
  */
+import type { NewEntry as CoreNewEntry } from '@roomlog/core';
 import { type Dialect, Params } from './dialect';
 
 /** Escaped, schema-qualified table names as the DataSource sees them. */
@@ -138,20 +139,8 @@ export function findByClientIds(dialect: Dialect, t: TableNames, wanted: Readonl
   return { sql: `SELECT ${MESSAGE_COLUMNS} FROM ${t.messages} WHERE ${conditions.join(' OR ')}${lock}`, params: p.values };
 }
 
-/** A new entry to insert. */
-export interface NewEntry {
-  key: string;
-  seq: number;
-  id: string;
-  event: string;
-  payload: string | null;
-  senderId: string | null;
-  clientMessageId: string | null;
-  createdAt: number;
-  kind: 'message' | 'edit' | 'delete';
-  target: number | null;
-  expiresAt: number | null;
-}
+/** A new entry to insert: core's `NewEntry` and the stream's key. */
+export type NewEntry = CoreNewEntry & { key: string };
 
 /** Inserts entries (version 1, never edited or deleted) in one statement. */
 export function insertEntries(dialect: Dialect, t: TableNames, entries: readonly NewEntry[]): Statement {

@@ -2,8 +2,9 @@
  * Converting database rows to the contract's types. PostgreSQL and MySQL return BIGINT as a
  * string and sql.js as a number; every value Roomlog stores fits a JS number.
  */
-import { type MessageKind, type StoredMessage, type StreamRef, decodeData } from '@roomlog/core';
-import type { MessageRow, NewEntry } from './queries.sql';
+import { type MessageKind, type StoredMessage, type StreamRef, storedMessage } from '@roomlog/core';
+import { BACKEND } from './options';
+import type { MessageRow } from './queries.sql';
 
 /** A BIGINT column as a number. */
 export function toNumber(value: number | string): number {
@@ -26,15 +27,12 @@ export function toTextOrNull(value: string | Buffer | null): string | null {
 }
 
 /** A message row as the contract's {@link StoredMessage}, its data decoded afresh. */
-export function toStoredMessage(stream: StreamRef, epoch: string, row: MessageRow, backend: string): StoredMessage {
-  return {
-    namespace: stream.namespace,
-    room: stream.room,
+export function toStoredMessage(stream: StreamRef, epoch: string, row: MessageRow): StoredMessage {
+  return storedMessage(BACKEND, stream, epoch, {
     seq: toNumber(row.seq),
     id: row.id,
-    epoch,
     event: toText(row.event),
-    data: row.payload === null ? null : decodeData(row.payload, backend),
+    payload: row.payload,
     senderId: toTextOrNull(row.sender_id),
     clientMessageId: toTextOrNull(row.client_message_id),
     createdAt: toNumber(row.created_at),
@@ -44,27 +42,5 @@ export function toStoredMessage(stream: StreamRef, epoch: string, row: MessageRo
     editedAt: toNumberOrNull(row.edited_at),
     deletedAt: toNumberOrNull(row.deleted_at),
     expiresAt: toNumberOrNull(row.expires_at),
-  };
-}
-
-/** A just-inserted entry as a {@link StoredMessage}, without a round trip. */
-export function newEntryMessage(stream: StreamRef, epoch: string, entry: NewEntry, backend: string): StoredMessage {
-  return {
-    namespace: stream.namespace,
-    room: stream.room,
-    seq: entry.seq,
-    id: entry.id,
-    epoch,
-    event: entry.event,
-    data: entry.payload === null ? null : decodeData(entry.payload, backend),
-    senderId: entry.senderId,
-    clientMessageId: entry.clientMessageId,
-    createdAt: entry.createdAt,
-    kind: entry.kind,
-    target: entry.target,
-    version: 1,
-    editedAt: null,
-    deletedAt: null,
-    expiresAt: entry.expiresAt,
-  };
+  });
 }

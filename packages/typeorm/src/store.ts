@@ -5,49 +5,37 @@
  */
 import {
   type AppendResult,
-  type MessageStore,
-  type NewMessage,
+  type DriverChange,
+  type DriverPage,
+  DriverStore,
+  type NormalizedReadQuery,
   type PreparedBatch,
   type PreparedStream,
-  type ReadQuery,
-  type ReadResult,
-  type ResolvedStoreOptions,
   RoomlogError,
-  type StoreCapabilities,
-  StoreGuard,
+  type StoreDriver,
   type StoredMessage,
   type StreamHead,
   type StreamRef,
-  MAX_ID_BYTES,
   ageCutoff,
-  completeResults,
+  backoff,
   countFloor,
-  encodeData,
   firstSeqOf,
   invalidArgument,
   isLive,
-  isTruncated,
+  newEntry,
+  newEntryMessage,
   newEpoch,
   newMessageId,
-  normalizeReadQuery,
-  prepareBatch,
-  resolveStoreOptions,
-  validateInteger,
-  validateOptionalText,
-  validateSeq,
-  validateStream,
-  validateText,
-  validateUserId,
+  streamDigest,
 } from '@roomlog/core';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { BACKEND, type Dialect, dialectOf } from './dialect';
+import { type Dialect, dialectOf } from './dialect';
 import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
 import { classifyTypeormError, isRetryable } from './errors';
 import { runExclusive } from './exclusive';
-import { hashStreamKey, streamHash } from './keys';
-import type { TypeormAppendOptions, TypeormStoreOptions } from './options';
+import { BACKEND, type ResolvedTypeormOptions, type TypeormAppendOptions, type TypeormStoreOptions, resolveTypeormOptions } from './options';
 import * as sql from './queries.sql';
-import { newEntryMessage, toNumber, toNumberOrNull, toStoredMessage, toText } from './rows';
+import { toNumber, toNumberOrNull, toStoredMessage, toText } from './rows';
 
 /** Most rows in one INSERT, and most payload characters, so a statement stays under MySQL's `max_allowed_packet`. */
 const INSERT_MAX_ROWS = 500;
@@ -56,24 +44,9 @@ const INSERT_MAX_PAYLOAD_CHARS = 4_000_000;
 type StreamState = { epoch: string; seq: number; nextExpiry: number | null };
 
 /** The Roomlog contract on a TypeORM `DataSource`. Create it with {@link createTypeormStore}. */
-export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
-  readonly name = BACKEND;
-  readonly capabilities: StoreCapabilities = {
-    editDelete: true,
-    retention: true,
-    cursors: true,
-    erase: true,
-    transactions: true,
-  };
-  /** The DataSource the store works on (yours; see `destroyDataSource`). */
+export class TypeormMessageStore extends DriverStore<TypeormAppendOptions> {
+  /** The DataSource the store works on (yours; `close()` destroys it only with `closeClient`). */
   readonly dataSource: DataSource;
-  readonly #options: ResolvedStoreOptions;
-  readonly #dialect: Dialect;
-  readonly #maxRetries: number;
-  readonly #sweepLimit: number;
-  readonly #destroyDataSource: boolean;
-  readonly #guard = new StoreGuard(BACKEND, classifyTypeormError);
-  #tables: sql.TableNames | null = null;
 
   /**
    * @param dataSource - your DataSource, with {@link roomlogEntities} among its entities. It may
@@ -84,154 +57,118 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
     if (dataSource === null || typeof dataSource !== 'object' || typeof dataSource.createQueryRunner !== 'function') {
       throw invalidArgument(BACKEND, 'dataSource', 'must be a TypeORM DataSource');
     }
+    super(new TypeormDriver(dataSource, resolveTypeormOptions(options)));
     this.dataSource = dataSource;
+  }
+}
+
+/** What is particular to TypeORM: counter rows, transactions with retries, the three dialects' statements. */
+class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
+  readonly name = BACKEND;
+  readonly retention = true;
+  readonly transactions = true;
+  readonly #dialect: Dialect;
+  #tables: sql.TableNames | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly options: ResolvedTypeormOptions,
+  ) {
     this.#dialect = dialectOf(dataSource.options.type);
-    this.#options = resolveStoreOptions(BACKEND, options);
-    this.#maxRetries = options.maxRetries === undefined ? 5 : validateInteger(BACKEND, 'maxRetries', options.maxRetries, 0);
-    this.#sweepLimit = options.sweepLimit === undefined ? 1000 : validateInteger(BACKEND, 'sweepLimit', options.sweepLimit, 1);
-    this.#destroyDataSource = options.destroyDataSource ?? false;
   }
 
-  /** {@inheritDoc @roomlog/core#MessageStore.append} */
-  append(batch: readonly NewMessage[], options?: TypeormAppendOptions): Promise<AppendResult[]> {
-    return this.#guard.run(async () => {
-      const prepared = prepareBatch(BACKEND, batch, this.#options, true);
-      if (prepared.streams.length === 0) return [];
-      const manager = options?.manager;
-      const write = (runner: QueryRunner) => this.#appendIn(runner, prepared);
-      const written = manager === undefined ? await this.#transaction(write) : await this.#inCallerTransaction(manager, write);
-      return completeResults(prepared, written);
-    });
+  classify(error: unknown) {
+    return classifyTypeormError(error);
   }
 
-  /** {@inheritDoc @roomlog/core#MessageStore.read} */
-  read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult> {
-    return this.#guard.run(() => {
-      const ref = validateStream(BACKEND, stream);
-      const { after, before, limit } = normalizeReadQuery(BACKEND, query);
-      const key = streamHash(ref.namespace, ref.room);
-      const now = this.#options.now();
-      return this.#session(async (runner) => {
-        const state = await this.#stream(runner, key, false);
-        if (state === null) return { messages: [], head: null, hasMore: false, truncated: false };
-        const head = await this.#headOf(runner, key, state, now);
-        // Bounded by the head just read, so the page never holds an entry newer than `head`.
-        const low = Math.max(countFloor(this.#options, state.seq), (after ?? 0) + 1);
-        const high = Math.min(state.seq, (before ?? Number.POSITIVE_INFINITY) - 1);
-        const truncated = isTruncated(after, head.firstSeq);
-        if (low > high) return { messages: [], head, hasMore: false, truncated };
-        const forward = after !== null;
-        const rows = await this.#query<sql.MessageRow>(
-          runner,
-          sql.selectPage(this.#dialect, this.#tableNames(), {
-            key,
-            low,
-            high,
-            order: forward ? 'ASC' : 'DESC',
-            limit: limit + 1,
-            now,
-            cutoff: ageCutoff(this.#options, now),
-          }),
-        );
-        const hasMore = rows.length > limit;
-        if (hasMore) rows.pop();
-        if (!forward) rows.reverse();
-        return { messages: rows.map((row) => toStoredMessage(ref, state.epoch, row, BACKEND)), head, hasMore, truncated };
-      });
-    });
+  async append(prepared: PreparedBatch, options: TypeormAppendOptions | undefined): Promise<Map<number, AppendResult>> {
+    const manager = options?.manager;
+    const write = (runner: QueryRunner) => this.#appendIn(runner, prepared);
+    return manager === undefined ? this.#transaction(write) : this.#inCallerTransaction(manager, write);
   }
 
-  /** {@inheritDoc @roomlog/core#MessageStore.head} */
-  head(stream: StreamRef): Promise<StreamHead | null> {
-    return this.#guard.run(() => {
-      const ref = validateStream(BACKEND, stream);
-      const key = streamHash(ref.namespace, ref.room);
-      const now = this.#options.now();
-      return this.#session(async (runner) => {
-        const state = await this.#stream(runner, key, false);
-        return state === null ? null : this.#headOf(runner, key, state, now);
-      });
-    });
-  }
-
-  /** {@inheritDoc @roomlog/core#MessageStore.edit} */
-  edit(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage> {
-    return this.#guard.run(() => {
-      const { text } = encodeData(data, this.#options.maxPayloadBytes, BACKEND);
-      return this.#change(stream, seq, by, 'edit', text);
-    });
-  }
-
-  /** {@inheritDoc @roomlog/core#MessageStore.delete} */
-  delete(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage> {
-    return this.#guard.run(() => this.#change(stream, seq, by, 'delete', null));
-  }
-
-  /** {@inheritDoc @roomlog/core#MessageStore.setCursor} */
-  setCursor(stream: StreamRef, userId: string, seq: number): Promise<number> {
-    return this.#guard.run(() => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const wanted = validateInteger(BACKEND, 'seq', seq, 0);
-      const key = streamHash(ref.namespace, ref.room);
-      return this.#session(async (runner) => {
-        // The head only grows, so clamping to a head read a moment ago is still within it.
-        const headSeq = (await this.#stream(runner, key, false))?.seq ?? 0;
-        const t = this.#tableNames();
-        let rows = await this.#query<{ seq: number | string }>(runner, sql.advanceCursor(this.#dialect, t, key, user, Math.min(wanted, headSeq)));
-        if (this.#dialect === 'mysql') rows = await this.#query(runner, sql.selectCursor(this.#dialect, t, key, user));
-        return toNumber(this.#first(rows).seq);
-      });
-    });
-  }
-
-  /** {@inheritDoc @roomlog/core#MessageStore.getCursor} */
-  getCursor(stream: StreamRef, userId: string): Promise<number> {
-    return this.#guard.run(() => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const statement = sql.selectCursor(this.#dialect, this.#tableNames(), streamHash(ref.namespace, ref.room), user);
-      return this.#session(async (runner) => {
-        const [row] = await this.#query<{ seq: number | string }>(runner, statement);
-        return row === undefined ? 0 : toNumber(row.seq);
-      });
-    });
-  }
-
-  /** {@inheritDoc @roomlog/core#MessageStore.unreadCount} */
-  unreadCount(stream: StreamRef, userId: string): Promise<number> {
-    return this.#guard.run(() => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const now = this.#options.now();
-      const statement = sql.countUnread(
-        this.#dialect,
-        this.#tableNames(),
-        streamHash(ref.namespace, ref.room),
-        user,
-        now,
-        ageCutoff(this.#options, now),
-        this.#options.maxCount,
+  read(ref: StreamRef, { after, before, limit }: NormalizedReadQuery): Promise<DriverPage | null> {
+    const key = streamDigest(ref.namespace, ref.room);
+    const now = this.options.now();
+    return this.#session(async (runner) => {
+      const state = await this.#stream(runner, key, false);
+      if (state === null) return null;
+      const head = await this.#headOf(runner, key, state, now);
+      // Bounded by the head just read, so the page never holds an entry newer than `head`.
+      const low = Math.max(countFloor(this.options, state.seq), (after ?? 0) + 1);
+      const high = Math.min(state.seq, (before ?? Number.POSITIVE_INFINITY) - 1);
+      if (low > high) return { messages: [], head, hasMore: false };
+      const forward = after !== null;
+      const rows = await this.#query<sql.MessageRow>(
+        runner,
+        sql.selectPage(this.#dialect, this.#tableNames(), {
+          key,
+          low,
+          high,
+          order: forward ? 'ASC' : 'DESC',
+          limit: limit + 1,
+          now,
+          cutoff: ageCutoff(this.options, now),
+        }),
       );
-      return this.#session(async (runner) => toNumber(this.#first(await this.#query<{ n: number | string }>(runner, statement)).n));
+      const hasMore = rows.length > limit;
+      if (hasMore) rows.pop();
+      if (!forward) rows.reverse();
+      return { messages: rows.map((row) => toStoredMessage(ref, state.epoch, row)), head, hasMore };
     });
   }
 
-  /** {@inheritDoc @roomlog/core#MessageStore.eraseSender} */
-  eraseSender(senderId: string): Promise<number> {
-    return this.#guard.run(() => {
-      const sender = validateText(BACKEND, 'senderId', senderId, MAX_ID_BYTES);
-      const statement = sql.eraseSender(this.#dialect, this.#tableNames(), sender, this.#options.now());
-      // Its own transaction, so a deadlock with a concurrent sweep of the same rows is retried.
-      return this.#transaction((runner) => this.#execute(runner, statement));
+  head(ref: StreamRef): Promise<StreamHead | null> {
+    const key = streamDigest(ref.namespace, ref.room);
+    const now = this.options.now();
+    return this.#session(async (runner) => {
+      const state = await this.#stream(runner, key, false);
+      return state === null ? null : this.#headOf(runner, key, state, now);
     });
   }
 
-  /** {@inheritDoc @roomlog/core#MessageStore.close} */
-  close(): Promise<void> {
-    return this.#guard.close(async () => {
-      if (this.#destroyDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+  setCursor(ref: StreamRef, user: string, wanted: number): Promise<number> {
+    const key = streamDigest(ref.namespace, ref.room);
+    return this.#session(async (runner) => {
+      // The head only grows, so clamping to a head read a moment ago is still within it.
+      const headSeq = (await this.#stream(runner, key, false))?.seq ?? 0;
+      const t = this.#tableNames();
+      let rows = await this.#query<{ seq: number | string }>(runner, sql.advanceCursor(this.#dialect, t, key, user, Math.min(wanted, headSeq)));
+      if (this.#dialect === 'mysql') rows = await this.#query(runner, sql.selectCursor(this.#dialect, t, key, user));
+      return toNumber(this.#first(rows).seq);
     });
+  }
+
+  getCursor(ref: StreamRef, user: string): Promise<number> {
+    const statement = sql.selectCursor(this.#dialect, this.#tableNames(), streamDigest(ref.namespace, ref.room), user);
+    return this.#session(async (runner) => {
+      const [row] = await this.#query<{ seq: number | string }>(runner, statement);
+      return row === undefined ? 0 : toNumber(row.seq);
+    });
+  }
+
+  unreadCount(ref: StreamRef, user: string): Promise<number> {
+    const now = this.options.now();
+    const statement = sql.countUnread(
+      this.#dialect,
+      this.#tableNames(),
+      streamDigest(ref.namespace, ref.room),
+      user,
+      now,
+      ageCutoff(this.options, now),
+      this.options.maxCount,
+    );
+    return this.#session(async (runner) => toNumber(this.#first(await this.#query<{ n: number | string }>(runner, statement)).n));
+  }
+
+  eraseSender(sender: string): Promise<number> {
+    const statement = sql.eraseSender(this.#dialect, this.#tableNames(), sender, this.options.now());
+    // Its own transaction, so a deadlock with a concurrent sweep of the same rows is retried.
+    return this.#transaction((runner) => this.#execute(runner, statement));
+  }
+
+  async close(): Promise<void> {
+    if (this.options.closeClient && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
   /**
@@ -242,7 +179,7 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
   async #appendIn(runner: QueryRunner, batch: PreparedBatch): Promise<Map<number, AppendResult>> {
     const t = this.#tableNames();
     const now = batch.createdAt;
-    const groups = batch.streams.map((group) => ({ group, key: hashStreamKey(group.stream) }));
+    const groups = batch.streams.map((group) => ({ group, key: streamDigest(group.namespace, group.room) }));
     groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const counters = await this.#allocate(runner, groups);
     await this.#purgeLostStreams(runner, groups, counters);
@@ -250,41 +187,29 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
     const written = new Map<number, AppendResult>();
     const entries: sql.NewEntry[] = [];
     const stale: { key: string; seq: number }[] = [];
-    const cutoff = ageCutoff(this.#options, now);
+    const cutoff = ageCutoff(this.options, now);
     for (const { group, key } of groups) {
       const counter = counters.get(key);
       if (counter === undefined) throw new Error(`no counter row came back for stream ${key}`);
       const ref = { namespace: group.namespace, room: group.room };
       const before = counter.seq - group.messages.length;
-      const floor = countFloor(this.#options, before);
+      const floor = countFloor(this.options, before);
       let seq = before;
       for (const message of group.messages) {
         const original = message.clientMessageId === null ? undefined : stored.get(key)?.get(message.clientMessageId);
         if (original !== undefined) {
           const originalSeq = toNumber(original.seq);
           if (originalSeq >= floor && isLive(toNumber(original.created_at), toNumberOrNull(original.expires_at), now, cutoff)) {
-            written.set(message.index, { message: toStoredMessage(ref, counter.epoch, original, BACKEND), duplicate: true });
+            written.set(message.index, { message: toStoredMessage(ref, counter.epoch, original), duplicate: true });
             continue;
           }
           // Expired but not yet swept: remove it so its idempotency key is free again.
           stale.push({ key, seq: originalSeq });
         }
         seq += 1;
-        const entry: sql.NewEntry = {
-          key,
-          seq,
-          id: newMessageId(),
-          event: message.event,
-          payload: message.payload,
-          senderId: message.senderId,
-          clientMessageId: message.clientMessageId,
-          createdAt: now,
-          kind: 'message',
-          target: null,
-          expiresAt: message.expiresAt,
-        };
+        const entry: sql.NewEntry = { ...newEntry(message, seq, newMessageId(), now), key };
         entries.push(entry);
-        written.set(message.index, { message: newEntryMessage(ref, counter.epoch, entry, BACKEND), duplicate: false });
+        written.set(message.index, { message: newEntryMessage(BACKEND, ref, counter.epoch, entry), duplicate: false });
       }
       const unused = counter.seq - seq;
       if (unused > 0) {
@@ -379,29 +304,26 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
    * TTL is due, TTL-expired.
    */
   async #sweep(runner: QueryRunner, streams: readonly { key: string; seq: number; nextExpiry: number | null }[], now: number): Promise<void> {
-    const cutoff = ageCutoff(this.#options, now);
+    const cutoff = ageCutoff(this.options, now);
     const sweeps: sql.Sweep[] = [];
     for (const { key, seq, nextExpiry } of streams) {
-      const floor = countFloor(this.#options, seq);
+      const floor = countFloor(this.options, seq);
       const sweep = { key, floor: floor > 1 ? floor : null, cutoff, now: nextExpiry !== null && nextExpiry <= now ? now : null };
       if (sweep.floor !== null || sweep.cutoff !== null || sweep.now !== null) sweeps.push(sweep);
     }
     if (sweeps.length === 0) return;
     const t = this.#tableNames();
-    await this.#execute(runner, sql.deleteExpired(this.#dialect, t, sweeps, this.#sweepLimit));
+    await this.#execute(runner, sql.deleteExpired(this.#dialect, t, sweeps, this.options.sweepLimit));
     const due = sweeps.filter((sweep) => sweep.now !== null).map((sweep) => sweep.key);
     if (due.length > 0) await this.#execute(runner, sql.refreshNextExpiry(this.#dialect, t, due));
   }
 
   /** Edits or deletes message `seq` in place and appends the log entry, in one transaction. */
-  #change(stream: StreamRef, seq: number, by: string | undefined, kind: 'edit' | 'delete', payload: string | null): Promise<StoredMessage> {
-    const ref = validateStream(BACKEND, stream);
-    const target = validateSeq(BACKEND, seq);
-    const editor = validateOptionalText(BACKEND, 'by', by, MAX_ID_BYTES);
-    const key = streamHash(ref.namespace, ref.room);
+  change(ref: StreamRef, { kind, seq: target, by, payload }: DriverChange): Promise<StoredMessage | null> {
+    const key = streamDigest(ref.namespace, ref.room);
     const t = this.#tableNames();
     return this.#transaction(async (runner) => {
-      const now = this.#options.now();
+      const now = this.options.now();
       const state = await this.#stream(runner, key, true);
       const [row] = state === null ? [] : await this.#query<sql.MessageRow>(runner, sql.selectEntry(this.#dialect, t, key, target));
       if (
@@ -409,23 +331,20 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
         row === undefined ||
         row.kind !== 'message' ||
         row.deleted_at !== null ||
-        target < countFloor(this.#options, state.seq) ||
-        !isLive(toNumber(row.created_at), toNumberOrNull(row.expires_at), now, ageCutoff(this.#options, now))
+        target < countFloor(this.options, state.seq) ||
+        !isLive(toNumber(row.created_at), toNumberOrNull(row.expires_at), now, ageCutoff(this.options, now))
       ) {
-        throw new RoomlogError('NOT_FOUND', `no live message ${target} in room ${JSON.stringify(ref.room)}`, {
-          backend: BACKEND,
-          cause: new Error(`${kind} target not found`),
-        });
+        return null;
       }
       const stamp = kind === 'edit' ? 'edited_at' : 'deleted_at';
       await this.#execute(runner, sql.changeEntry(this.#dialect, t, key, target, payload, stamp, now));
       const logSeq = state.seq + 1;
       await this.#insert(runner, [
-        { key, seq: logSeq, id: newMessageId(), event: toText(row.event), payload, senderId: editor, clientMessageId: null, createdAt: now, kind, target, expiresAt: null },
+        { key, seq: logSeq, id: newMessageId(), event: toText(row.event), payload, senderId: by, clientMessageId: null, createdAt: now, kind, target, expiresAt: null },
       ]);
       await this.#execute(runner, sql.setStreamSeq(this.#dialect, t, key, logSeq));
       await this.#sweep(runner, [{ key, seq: logSeq, nextExpiry: state.nextExpiry }], now);
-      return toStoredMessage(ref, state.epoch, { ...row, payload, version: toNumber(row.version) + 1, [stamp]: now }, BACKEND);
+      return toStoredMessage(ref, state.epoch, { ...row, payload, version: toNumber(row.version) + 1, [stamp]: now });
     });
   }
 
@@ -438,13 +357,13 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
   /** The head of an existing stream; with `maxAgeMs`, one more query finds the oldest live entry. */
   async #headOf(runner: QueryRunner, key: string, state: StreamState, now: number): Promise<StreamHead> {
     let oldestLive: number | null = null;
-    const cutoff = ageCutoff(this.#options, now);
+    const cutoff = ageCutoff(this.options, now);
     if (cutoff !== null) {
-      const statement = sql.oldestLiveSeq(this.#dialect, this.#tableNames(), key, countFloor(this.#options, state.seq), cutoff, now);
+      const statement = sql.oldestLiveSeq(this.#dialect, this.#tableNames(), key, countFloor(this.options, state.seq), cutoff, now);
       const [row] = await this.#query<{ seq: number | string | null }>(runner, statement);
       oldestLive = toNumberOrNull(row?.seq ?? null);
     }
-    return { seq: state.seq, epoch: state.epoch, firstSeq: firstSeqOf(this.#options, state.seq, oldestLive) };
+    return { seq: state.seq, epoch: state.epoch, firstSeq: firstSeqOf(this.options, state.seq, oldestLive) };
   }
 
   /**
@@ -456,9 +375,8 @@ export class TypeormMessageStore implements MessageStore<TypeormAppendOptions> {
       try {
         return await this.#exclusive(() => this.#transactionOnce(body));
       } catch (error) {
-        if (attempt >= this.#maxRetries || !isRetryable(error)) throw error;
-        // A little jitter so the racers do not collide again in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        if (attempt >= this.options.maxRetries || !isRetryable(error)) throw error;
+        await backoff(attempt + 1);
       }
     }
   }

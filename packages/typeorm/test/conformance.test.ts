@@ -4,10 +4,9 @@
  * the user's own `dataSource.transaction(manager => …)`, passed as `{ manager }`.
  */
 import { type ConformanceTransaction, type TransactionOutcome, runConformanceSuite } from '@roomlog/conformance';
-import type { MessageStore } from '@roomlog/core';
+import { type MessageStore, streamDigest } from '@roomlog/core';
 import type { DataSource } from 'typeorm';
 import { RoomlogMessageRow, type TypeormAppendOptions, type TypeormMessageStore, createTypeormStore } from '../src/index';
-import { streamHash } from '../src/keys';
 import { type Engine, mariadbEngine, postgresEngine, sqljsEngine, sqljsFileEngine } from './fixtures';
 
 /** Thrown out of `dataSource.transaction` to make TypeORM roll back; carries what the body returned. */
@@ -64,7 +63,7 @@ function suiteOn(name: string, makeEngine: () => Engine | Promise<Engine>, isola
     inspect: {
       async storedCount(stream) {
         const [dataSource] = await dataSources();
-        return dataSource!.getRepository(RoomlogMessageRow).countBy({ streamKey: streamHash(stream.namespace, stream.room) });
+        return dataSource!.getRepository(RoomlogMessageRow).countBy({ streamKey: streamDigest(stream.namespace, stream.room) });
       },
     },
   });

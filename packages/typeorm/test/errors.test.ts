@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RoomlogCursorRow, createTypeormStore, roomlogEntities } from '../src/index';
 import { classifyTypeormError, isRetryable } from '../src/errors';
-import { streamHash } from '../src/keys';
+import { streamDigest } from '@roomlog/core';
 import { type Engine, MYSQL_URL, POSTGRES_URL, mariadbEngine, postgresEngine, sqljsEngine } from './fixtures';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -56,7 +56,7 @@ describe.each([
   it('rejects with UNAVAILABLE, the driver error as cause', async () => {
     const proxy = await cuttableProxy(new URL(serverUrl));
     const dataSource = await new DataSource({ type, url: proxy.url.toString(), entities: roomlogEntities(type), poolSize: 1 }).initialize();
-    const store = createTypeormStore(dataSource, { destroyDataSource: true });
+    const store = createTypeormStore(dataSource, { closeClient: true });
     try {
       await proxy.cut();
       expect(await codeOf(store.append([{ namespace: '/', room: 'r', event: 'chat', data: 1 }]))).toBe('UNAVAILABLE');
@@ -78,7 +78,7 @@ describe.each([
   it('the engine’s duplicate-key error (23505 / ER_DUP_ENTRY / SQLite UNIQUE) is a retryable race, UNAVAILABLE if it escapes', async () => {
     engine = await makeEngine();
     const dataSource = await engine.open();
-    const row = { streamKey: streamHash('/', randomUUID()), userId: 'u', seq: 1 };
+    const row = { streamKey: streamDigest('/', randomUUID()), userId: 'u', seq: 1 };
     const cursors = dataSource.getRepository(RoomlogCursorRow);
     await cursors.insert(row);
     const error = await cursors.insert(row).then(

@@ -7,7 +7,7 @@ import type { StreamRef } from '@roomlog/core';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomlogMessageRow, createTypeormStore } from '../src/index';
-import { streamHash } from '../src/keys';
+import { streamDigest } from '@roomlog/core';
 import { type Engine, mariadbEngine, postgresEngine, sqljsEngine } from './fixtures';
 
 describe.each([
@@ -28,7 +28,7 @@ describe.each([
   });
 
   const stored = (stream: StreamRef) =>
-    dataSource.getRepository(RoomlogMessageRow).countBy({ streamKey: streamHash(stream.namespace, stream.room) });
+    dataSource.getRepository(RoomlogMessageRow).countBy({ streamKey: streamDigest(stream.namespace, stream.room) });
 
   it('switching maxCount on over a long history deletes at most sweepLimit rows per write, across every room the write touches', async () => {
     const namespace = `/${randomUUID()}`;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomlogStreamRow, type TypeormMessageStore, createTypeormStore } from '../src/index';
-import { streamHash } from '../src/keys';
+import { streamDigest } from '@roomlog/core';
 import { type Engine, mariadbEngine, postgresEngine, sqljsEngine } from './fixtures';
 
 const engines: [string, () => Engine | Promise<Engine>][] = [
@@ -77,7 +77,7 @@ describe.each(engines)('schema on %s', (_name, makeEngine) => {
     await store.append([1, 2, 3].map((n) => ({ ...stream, event: 'chat', data: n })));
     await store.setCursor(stream, 'u', 3);
     const before = await store.head(stream);
-    await dataSource.getRepository(RoomlogStreamRow).delete({ streamKey: streamHash(stream.namespace, stream.room) });
+    await dataSource.getRepository(RoomlogStreamRow).delete({ streamKey: streamDigest(stream.namespace, stream.room) });
     expect(await store.head(stream)).toBeNull();
     const [result] = await store.append([{ ...stream, event: 'chat', data: 'new' }]);
     expect(result?.message.seq).toBe(1);
