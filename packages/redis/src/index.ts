@@ -5,3 +5,10 @@ export { RedisMessageStore, createRedisStore } from './store';
 export type { RedisStoreOptions } from './options';
 export type { RedisClient, ReplicaWait } from './script';
 export { classifyRedisError } from './errors';
+export {
+  NOT_DURABLE_WARNING,
+  inspectPersistence,
+  type PersistencePolicy,
+  type PersistenceReport,
+  type ServerPersistence,
+} from './persistence';

@@ -1,6 +1,7 @@
 /**
  * Options of `createRedisStore`, validated and defaulted in one place, and the backend's name.
  */
+import type { PersistencePolicy } from './persistence';
 import type { ReplicaWait } from './script';
 import { type ClientStoreOptions, type ResolvedClientStoreOptions, invalidArgument, resolveClientStoreOptions, validateInteger } from '@roomlog/core';
 
@@ -32,6 +33,15 @@ export interface RedisStoreOptions extends ClientStoreOptions {
    * @default undefined (do not wait for replicas)
    */
   waitForReplicas?: ReplicaWait | undefined;
+  /**
+   * What to do when the server's persistence settings could lose acknowledged messages
+   * (`appendonly no`, or `appendfsync` other than `always`): read once, before the first write.
+   * `'warn'` emits a process warning with code `ROOMLOG_REDIS_NOT_DURABLE`; `'require'` also
+   * refuses writes (`UNSUPPORTED`) unless the settings are known to be durable, and
+   * `store.checkPersistence()` rejects; `'ignore'` does not look.
+   * @default 'warn'
+   */
+  persistence?: PersistencePolicy | undefined;
 }
 
 /** {@link RedisStoreOptions} with defaults applied. */
@@ -40,6 +50,7 @@ export interface ResolvedRedisOptions extends ResolvedClientStoreOptions {
   /** `null` = no window. */
   idempotencyWindowMs: number | null;
   waitForReplicas: ReplicaWait | null;
+  persistence: PersistencePolicy;
 }
 
 /** Longest accepted key prefix, in characters. */
@@ -63,6 +74,7 @@ export function resolveRedisOptions(options: RedisStoreOptions = {}): ResolvedRe
     prefix,
     idempotencyWindowMs: window === undefined || window === null ? null : validateInteger(BACKEND, 'idempotencyWindowMs', window, 1),
     waitForReplicas: resolveReplicaWait(options.waitForReplicas),
+    persistence: resolvePersistence(options.persistence),
   };
 }
 
@@ -73,4 +85,9 @@ function resolveReplicaWait(wait: ReplicaWait | undefined): ReplicaWait | null {
     replicas: validateInteger(BACKEND, 'waitForReplicas.replicas', wait.replicas, 1),
     timeoutMs: validateInteger(BACKEND, 'waitForReplicas.timeoutMs', wait.timeoutMs, 1),
   };
+}
+
+function resolvePersistence(policy: PersistencePolicy | undefined): PersistencePolicy {
+  if (policy === undefined || policy === 'warn' || policy === 'require' || policy === 'ignore') return policy ?? 'warn';
+  throw invalidArgument(BACKEND, 'persistence', "must be 'warn', 'require' or 'ignore'");
 }

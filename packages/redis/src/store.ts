@@ -23,6 +23,7 @@ import {
 import { decodeEntry, entryId } from './entry';
 import { classifyRedisError } from './errors';
 import { type StreamKeys, senderKey, streamKeys, streamTag } from './keys';
+import { PersistenceCheck, type PersistenceReport, notDurable } from './persistence';
 import { BACKEND, type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
 import { LuaScript, type RedisClient } from './script';
 import { SenderIndex } from './sender-index';
@@ -60,12 +61,28 @@ interface TaggedStream {
  * streams in the sender's index, in chunks of 1000 entries.
  */
 export class RedisMessageStore extends DriverStore {
+  readonly #persistence: PersistenceCheck;
+
   /**
    * @param client - the user's ioredis `Redis` or `Cluster`; not ended by `close()` unless `closeClient`.
    * @param options - see {@link RedisStoreOptions}.
    */
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
-    super(new RedisDriver(client, resolveRedisOptions(options)));
+    const resolved = resolveRedisOptions(options);
+    const persistence = new PersistenceCheck(client, resolved.persistence);
+    super(new RedisDriver(client, resolved, persistence));
+    this.#persistence = persistence;
+  }
+
+  /**
+   * Reads the server's persistence settings (once) and says whether acknowledged messages
+   * survive a crash. Call it at startup to refuse to start on a lossy server.
+   * @throws RoomlogError `UNSUPPORTED` with the `persistence: 'require'` option, unless durable.
+   */
+  async checkPersistence(): Promise<PersistenceReport> {
+    const report = await this.#persistence.report();
+    if (this.#persistence.policy === 'require' && report.durable !== true) throw notDurable(report);
+    return report;
   }
 }
 
@@ -78,6 +95,7 @@ class RedisDriver implements StoreDriver {
   constructor(
     private readonly client: RedisClient,
     readonly options: ResolvedRedisOptions,
+    private readonly persistence: PersistenceCheck,
   ) {
     this.#senders = new SenderIndex(client, options.prefix);
   }
@@ -87,6 +105,7 @@ class RedisDriver implements StoreDriver {
   }
 
   async append(prepared: PreparedBatch): Promise<Map<number, AppendResult>> {
+    await this.persistence.beforeWrite();
     const streams: TaggedStream[] = prepared.streams.map((group) => ({
       group,
       tag: streamTag(group.namespace, group.room),
