@@ -1,4 +1,4 @@
-// The docs/custom-backend.md example passes the suite: required groups run, optional ones skip.
+// A store written directly against MessageStore, without the kit, passes the suite: required groups run, optional ones skip.
 import { runConformanceSuite } from '../src/index';
 import customStore from './fixtures/custom-store';
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewMessage, StreamRef } from '@roomlog/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { PostgresMessageStore } from '../src/index';
-import { newPool, testDatabase } from './database';
+import { newPool, testDatabase } from './fixtures';
 
 const db = testDatabase();
 afterAll(() => db.drop());

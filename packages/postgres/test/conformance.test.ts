@@ -5,7 +5,7 @@
  */
 import { runConformanceSuite } from '@roomlog/conformance';
 import type { PostgresAppendOptions } from '../src/index';
-import { testDatabase } from './database';
+import { testDatabase } from './fixtures';
 
 const db = testDatabase({ max: 10 });
 

@@ -5,7 +5,7 @@
  * point is the store under the real integration.
  */
 import { runEndToEndSuite } from '@roomlog/conformance/e2e';
-import { testDatabase } from './database';
+import { testDatabase } from './fixtures';
 
 const db = testDatabase({ max: 10 });
 

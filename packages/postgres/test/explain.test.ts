@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSql, readValues } from '../src/queries.sql';
-import { testDatabase } from './database';
+import { testDatabase } from './fixtures';
 
 const db = testDatabase();
 const STREAMS = 2000;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, migrationSql } from '../src/index';
 import { shippedSql } from '../src/shipped-sql';
-import { newPool, uniqueSchema, waitForServer } from './database';
+import { newPool, uniqueSchema, waitForServer } from './fixtures';
 
 const admin = newPool();
 const schemas: string[] = [];

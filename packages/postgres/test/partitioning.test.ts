@@ -5,7 +5,7 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { createPostgresStore } from '../src/index';
-import { newPool, uniqueSchema, waitForServer } from './database';
+import { newPool, uniqueSchema, waitForServer } from './fixtures';
 
 const pool = newPool();
 const schema = uniqueSchema();

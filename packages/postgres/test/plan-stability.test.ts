@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewMessage, StreamRef } from '@roomlog/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabase } from './database';
+import { testDatabase } from './fixtures';
 
 const db = testDatabase({ max: 1 });
 afterAll(() => db.drop());

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { placeOrder, usage } from './examples';
-import { DATABASE_URL, testDatabase } from './database';
+import { DATABASE_URL, testDatabase } from './fixtures';
 
 const db = testDatabase();
 afterAll(() => db.drop());

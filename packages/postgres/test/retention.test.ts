@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewMessage, StreamRef } from '@roomlog/core';
 import { manualClock } from '@roomlog/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabase } from './database';
+import { testDatabase } from './fixtures';
 
 const db = testDatabase();
 afterAll(() => db.drop());

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamRef } from '@roomlog/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from './database';
+import { testDatabase } from './fixtures';
 
 const db = testDatabase();
 const orders = `"${db.schema}".orders`;

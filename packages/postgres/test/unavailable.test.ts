@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import type { NewMessage, StreamRef } from '@roomlog/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../src/index';
-import { newPool, testDatabase } from './database';
+import { newPool, testDatabase } from './fixtures';
 
 const db = testDatabase();
 afterAll(() => db.drop());

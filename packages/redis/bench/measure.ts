@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import type { NewMessage, StreamRef } from '@roomlog/core';
 import { createRedisStore } from '../src/index';
 import { streamKeys, streamTag } from '../src/keys';
-import { startRedis } from '../test/servers';
+import { startRedis } from '../test/fixtures';
 
 const BATCH = 1000;
 

@@ -9,7 +9,7 @@ import { isRoomlogError } from '@roomlog/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../src/index';
 import { streamKeys, streamTag } from '../src/keys';
-import { type TestCluster, startCluster } from './servers';
+import { type TestCluster, startCluster } from './fixtures';
 
 const prefix = 'roomlog-cluster-test';
 let started: Promise<{ cluster: TestCluster; client: Cluster }> | null = null;

@@ -7,7 +7,7 @@ import { runConformanceSuite } from '@roomlog/conformance';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/index';
 import { streamKeys, streamTag } from '../src/keys';
-import { REDIS_URL, deletePrefix } from './servers';
+import { REDIS_URL, deletePrefix } from './fixtures';
 
 const prefix = `roomlog-test-${randomUUID().slice(0, 8)}`;
 const client = new Redis(REDIS_URL);

@@ -8,7 +8,7 @@ import { isRoomlogError } from '@roomlog/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisStore } from '../src/index';
-import { startRedis, waitUntil } from './servers';
+import { startRedis, waitUntil } from './fixtures';
 
 let stops: (() => Promise<void>)[] = [];
 let primary: Redis;

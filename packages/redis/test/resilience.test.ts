@@ -8,7 +8,7 @@ import { type NewMessage, isRoomlogError } from '@roomlog/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisMessageStore, createRedisStore } from '../src/index';
-import { type RedisProcess, freePort, startRedis, waitUntil } from './servers';
+import { type RedisProcess, freePort, startRedis, waitUntil } from './fixtures';
 
 let server: RedisProcess;
 let stopServer: () => Promise<void>;

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../src/index';
 import { senderKey, streamKeys, streamTag } from '../src/keys';
-import { REDIS_URL, deletePrefix } from './servers';
+import { REDIS_URL, deletePrefix } from './fixtures';
 
 const prefix = `roomlog-test-${randomUUID().slice(0, 8)}`;
 const client = new Redis(REDIS_URL);
