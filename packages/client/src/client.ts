@@ -1,19 +1,25 @@
 /**
  * `roomlogClient()`: the client side of Roomlog over a `socket.io-client` socket. It keeps each
  * joined room's position, syncs on every (re)connect, merges replay with live delivery, drops
- * repeats, delivers in seq order, fills gaps, and sends with retry until the server acks.
+ * repeats, delivers in seq order, fills gaps, retries every catch-up step that fails, and sends
+ * through one ordered queue per room, with retry until the server acks.
  */
 import type { Socket } from 'socket.io-client';
 import { RoomlogError } from './errors';
 import { RoomFeed } from './feed';
+import { Outbox, type PendingSend } from './outbox';
 import {
   type Ack,
   type DeliveredEntry,
   EVENTS,
+  type ErrorPayload,
+  type HeadHint,
   type HistoryPage,
   type MessageEnvelope,
   type ReadReceipt,
+  type RoomOffset,
   type StreamHead,
+  type SyncFrom,
   type SyncReason,
   type SyncRoomResult,
 } from './protocol';
@@ -21,19 +27,24 @@ import { type RoomPosition, type RoomlogStorage, loadPosition, memoryStorage } f
 
 /** Options of {@link roomlogClient}. */
 export interface RoomlogClientOptions {
-  /** Where room positions are kept, e.g. `localStorage`. @default in memory */
+  /**
+   * Where room positions and the outbox (sends not yet acked) are kept, e.g. `localStorage`:
+   * with a persistent one, a reload resumes every room where it was and re-sends what was not
+   * acked. One client per storage and prefix (give each tab its own prefix, or use `sessionStorage`).
+   * @default in memory
+   */
   storage?: RoomlogStorage | undefined;
-  /** Prefix of storage keys (`<prefix>:<room>`); use one per server URL and namespace. @default 'roomlog' */
+  /** Prefix of storage keys (`<prefix>:<room>`, `<prefix>:outbox`); use one per server URL and namespace. @default 'roomlog' */
   storagePrefix?: string | undefined;
   /** How long one request waits for its ack, in ms. @default 10000 */
   requestTimeoutMs?: number | undefined;
-  /** How long `send` keeps retrying before it rejects with `UNAVAILABLE`, in ms. @default 30000 */
+  /** How long `send` keeps retrying before it rejects with `UNAVAILABLE`, in ms (counted from the call, waiting in the room's queue included). @default 30000 */
   sendTimeoutMs?: number | undefined;
-  /** First retry delay of `send`, in ms; doubles per attempt (with jitter). @default 100 */
+  /** First retry delay of sends, syncs and gap fills, in ms; doubles per attempt (with jitter). @default 100 */
   retryDelayMs?: number | undefined;
-  /** Longest retry delay of `send`, in ms. @default 5000 */
+  /** Longest retry delay, in ms. @default 5000 */
   maxRetryDelayMs?: number | undefined;
-  /** Entries fetched per request when filling a gap (1–1000). @default 200 */
+  /** Entries fetched per request when filling a gap or catching up (1–1000). @default 200 */
   gapPageSize?: number | undefined;
 }
 
@@ -45,10 +56,33 @@ export interface SendOptions {
   timeoutMs?: number | undefined;
 }
 
+/** Options of `join`. */
+export interface JoinOptions {
+  /**
+   * Where a first visit starts (the room was never synced with this storage; later visits
+   * resume from the stored position): `'latest'` (the latest page, as a chat opens), `'start'`
+   * (every entry from seq 1, paged), or a seq (entries after it). A first visit is no reset: no
+   * {@link ResetNotice}.
+   * @default 'latest'
+   */
+  from?: SyncFrom | undefined;
+}
+
+/**
+ * Where a followed room stands:
+ * - `'syncing'`: catching up (the first sync, a resync after a reconnect, a gap fill);
+ * - `'live'`: caught up; entries arrive as they are stored;
+ * - `'behind'`: entries may be missing and a catch-up is pending: the socket is disconnected, or
+ *   the last attempt failed (the database is down, say) and is retried with backoff.
+ */
+export type RoomStatus = 'syncing' | 'live' | 'behind';
+
 /**
  * The client could not simply continue a room from its position. Entries between `previous.seq`
  * and `resumedAt` were not replayed: page them with `history(room, { before: resumedAt + 1 })`
- * (`too-far-behind`), they are gone (`truncated`), or the old position is void (`epoch-changed`).
+ * (`too-far-behind`), they are gone (`truncated`), or the old position is void (`epoch-changed`;
+ * `rewound`: the log lost entries the client held, under the same epoch, so delivery started
+ * over from the log as it is now, and entries at seqs the client already had may be new ones).
  */
 export interface ResetNotice {
   room: string;
@@ -63,18 +97,38 @@ export interface ResetNotice {
 /** Receives a room's entries, in seq order, once each. Edits and deletes arrive as entries with `kind` `'edit'`/`'delete'`. */
 export type MessageHandler = (message: MessageEnvelope) => void;
 
+/** A send not yet acked, as {@link RoomlogClient.pending} lists it. */
+export type { PendingSend };
+
 interface RoomState {
-  feed: RoomFeed | null;
+  room: string;
   key: string;
+  /** Where a first visit starts. */
+  from: SyncFrom;
+  feed: RoomFeed | null;
+  /** False until the room's first sync answered: until then a sync is a first visit. */
+  visited: boolean;
+  status: RoomStatus | null;
   syncing: number;
+  filling: boolean;
+  /** Highest seq known to exist (a head hint, a sync that stopped early): what a fill catches up to. */
+  wanted: number;
+  /** A catch-up step failed and waits for its retry (`'sync'` covers `'fill'`). */
+  retry: 'sync' | 'fill' | null;
   /** Settles when the latest sync of this room settles; sends wait for it so they follow the re-join. */
   synced: Promise<void>;
-  filling: boolean;
   saved: string;
   /** Settles with the room's first sync: what `join` waits for. */
   joined: Promise<void>;
   settle(error: RoomlogError | null): void;
   settled: boolean;
+}
+
+interface SyncTarget {
+  state: RoomState;
+  feed: RoomFeed;
+  previous: RoomPosition;
+  visit: boolean;
 }
 
 // Any typed socket is accepted: `any` is socket.io-client's own event-map constraint, and the
@@ -83,6 +137,21 @@ type AnySocket = Socket<any, any>;
 
 const positive = (value: number | undefined, fallback: number) =>
   value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+
+/** Codes a retry can cure: the server or its database is down, slow or busy. */
+const RETRYABLE = new Set<string>(['UNAVAILABLE', 'BUSY']);
+
+const retryable = (error: unknown): boolean => error instanceof RoomlogError && RETRYABLE.has(error.code);
+
+/** The wait a `BUSY` answer asks for, in ms (0 when it names none). */
+function retryAfter(error: unknown): number {
+  const asked = error instanceof RoomlogError ? (error.cause as { retryAfterMs?: unknown } | null)?.retryAfterMs : undefined;
+  return typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.min(asked, 60_000) : 0;
+}
+
+function validFrom(from: unknown): from is SyncFrom {
+  return from === 'latest' || from === 'start' || (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0);
+}
 
 /** The Roomlog client. Create it with {@link roomlogClient}. */
 export class RoomlogClient {
@@ -94,15 +163,25 @@ export class RoomlogClient {
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #gapPageSize: number;
+  readonly #outbox: Outbox;
   readonly #rooms = new Map<string, RoomState>();
+  /** Per room, the settled tail of its send queue: each send goes only after the previous one settled. */
+  readonly #queues = new Map<string, Promise<void>>();
+  /** Rooms whose sends left by a previous client were queued. */
+  readonly #replayed = new Set<string>();
   readonly #handlers = new Map<string, Map<string, Set<MessageHandler>>>();
   readonly #resetHandlers = new Set<(notice: ResetNotice) => void>();
+  readonly #statusHandlers = new Set<(room: string, status: RoomStatus) => void>();
   readonly #receiptHandlers = new Set<(receipt: ReadReceipt) => void>();
   readonly #errorHandlers = new Set<(error: unknown) => void>();
+  /** Wakes waits for a connection or a backoff when the client closes. */
+  readonly #onClose = new Set<() => void>();
   /** The events the server persists, as its last sync answer listed them; `null` when it did not say. */
   #persisted: ReadonlySet<string> | null = null;
   /** True after an `UNAVAILABLE` was logged, until a sync succeeds. */
   #outage = false;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryAttempt = 0;
   #closed = false;
 
   /**
@@ -118,24 +197,51 @@ export class RoomlogClient {
     this.#retryDelayMs = positive(options.retryDelayMs, 100);
     this.#maxRetryDelayMs = positive(options.maxRetryDelayMs, 5_000);
     this.#gapPageSize = Math.min(1000, Math.floor(positive(options.gapPageSize, 200)));
+    this.#outbox = new Outbox(this.#storage, `${this.#prefix}:outbox`, (error) => this.#report(error));
     this.#socket.on('connect', this.#onConnect);
+    this.#socket.on('disconnect', this.#onDisconnect);
     this.#socket.on(EVENTS.message, this.#onMessage);
+    this.#socket.on(EVENTS.head, this.#onHead);
     this.#socket.on(EVENTS.receipt, this.#onReceipt);
   }
 
   /**
    * Starts following a room: loads its stored position, syncs it (the server joins the socket
-   * if `authorize` allows) and keeps it synced on every reconnect.
+   * if `authorize` allows) and keeps it synced on every reconnect. A sync that fails for a
+   * passing reason (`UNAVAILABLE`, `BUSY`) is retried with backoff until it succeeds, the room
+   * is left or the client closed. Sends a previous client left in the outbox for this room are
+   * re-sent, in order, before any new send.
+   * @param options - where a first visit starts (`from`, default the latest page).
    * @returns once the first sync answered; rejects with the server's error (e.g. `FORBIDDEN`).
    */
-  join(room: string): Promise<void> {
+  join(room: string, options: JoinOptions = {}): Promise<void> {
     const existing = this.#rooms.get(room);
     if (existing) return existing.joined;
+    const from = options.from ?? 'latest';
+    if (!validFrom(from)) {
+      return Promise.reject(new RoomlogError('INVALID_ARGUMENT', `join from must be 'latest', 'start' or a seq >= 0, got ${String(from)}`, from));
+    }
     let settle!: (error: RoomlogError | null) => void;
     const joined = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve());
     });
-    const state: RoomState = { feed: null, key: `${this.#prefix}:${room}`, syncing: 0, synced: Promise.resolve(), filling: false, saved: '', joined, settled: false, settle: () => {} };
+    const state: RoomState = {
+      room,
+      key: `${this.#prefix}:${room}`,
+      from,
+      feed: null,
+      visited: false,
+      status: null,
+      syncing: 0,
+      filling: false,
+      wanted: 0,
+      retry: null,
+      synced: Promise.resolve(),
+      saved: '',
+      joined,
+      settled: false,
+      settle: () => {},
+    };
     state.settle = (error) => {
       if (state.settled) return;
       state.settled = true;
@@ -145,11 +251,14 @@ export class RoomlogClient {
     // A send to this room waits for the join: the server may only let the socket in through the sync.
     state.synced = joined.catch(() => {});
     this.#rooms.set(room, state);
-    void loadPosition(this.#storage, state.key).then((offset) => {
-      state.saved = JSON.stringify(offset);
-      state.feed = new RoomFeed(offset, (message) => this.#dispatch(room, message));
+    this.#setStatus(state, this.#socket.connected ? 'syncing' : 'behind');
+    void loadPosition(this.#storage, state.key).then((position) => {
+      state.visited = position !== null;
+      state.saved = position === null ? '' : JSON.stringify(position);
+      state.feed = new RoomFeed(position ?? { seq: 0, epoch: null }, (message) => this.#dispatch(room, message));
       if (this.#socket.connected) void this.#sync([room]);
     });
+    void this.#enqueue(room, async () => {});
     return joined;
   }
 
@@ -178,6 +287,21 @@ export class RoomlogClient {
     return () => this.#resetHandlers.delete(handler);
   }
 
+  /**
+   * Subscribes to changes of a followed room's {@link RoomStatus} (called on each change, with
+   * the room). Show `'behind'` as "reconnecting", say; `'live'` means caught up.
+   * @returns a function that unsubscribes.
+   */
+  onStatus(handler: (room: string, status: RoomStatus) => void): () => void {
+    this.#statusHandlers.add(handler);
+    return () => this.#statusHandlers.delete(handler);
+  }
+
+  /** A followed room's {@link RoomStatus}, or `null` for a room not followed. */
+  status(room: string): RoomStatus | null {
+    return this.#rooms.get(room)?.status ?? null;
+  }
+
   /** Subscribes to read receipts of followed rooms. @returns a function that unsubscribes. */
   onReceipt(handler: (receipt: ReadReceipt) => void): () => void {
     this.#receiptHandlers.add(handler);
@@ -185,9 +309,10 @@ export class RoomlogClient {
   }
 
   /**
-   * Subscribes to errors nothing else reports: a failed background sync or gap fill, a message
-   * handler that threw. Without a subscriber they are logged with `console.error`, except
-   * `UNAVAILABLE`: one `console.warn` line per outage (until a sync succeeds again).
+   * Subscribes to errors nothing else reports: a failed background sync or gap fill (retried),
+   * a re-sent outbox entry the server refused, a message handler that threw. Without a
+   * subscriber they are logged with `console.error`, except `UNAVAILABLE`: one `console.warn`
+   * line per outage (until a sync succeeds again).
    * @returns a function that unsubscribes.
    */
   onError(handler: (error: unknown) => void): () => void {
@@ -196,34 +321,27 @@ export class RoomlogClient {
   }
 
   /**
-   * Sends a message to be stored: stamps a `clientMessageId` and retries (waiting for a
-   * connection, with backoff) until the server acks or the deadline passes. Retries are safe:
-   * the server stores one message per `clientMessageId`.
+   * Sends a message to be stored: stamps a `clientMessageId`, keeps it in the outbox (storage)
+   * until acked, and retries (waiting for a connection, with backoff) until the server acks or
+   * the deadline passes. Retries are safe: the server stores one message per `clientMessageId`.
+   *
+   * Sends to one room go one at a time, in call order: each waits until the previous one
+   * settled, so a client's messages are stored in the order `send` was called, across retries,
+   * reconnects and server restarts.
    * @returns the stored entry; `null` when the server's `beforePersist` dropped it or `beforeDeliver` withheld it from you.
-   * @throws RoomlogError with the server's code (`FORBIDDEN`, `INVALID_ARGUMENT`, ...), or `UNAVAILABLE` past the deadline.
+   * @throws RoomlogError with the server's code (`FORBIDDEN`, `INVALID_ARGUMENT`, ...), `UNAVAILABLE` past the deadline, `CLOSED` when the client closed first (the send stays in the outbox).
    */
-  async send(room: string, event: string, data: unknown, options: SendOptions = {}): Promise<MessageEnvelope | null> {
-    const clientMessageId = options.clientMessageId ?? globalThis.crypto.randomUUID();
+  send(room: string, event: string, data: unknown, options: SendOptions = {}): Promise<MessageEnvelope | null> {
+    if (this.#closed) return Promise.reject(new RoomlogError('CLOSED', 'the client is closed', null));
+    const pending: PendingSend = { room, event, data, clientMessageId: options.clientMessageId ?? globalThis.crypto.randomUUID() };
     const deadline = Date.now() + positive(options.timeoutMs, this.#sendTimeoutMs);
-    let lastError: unknown = null;
-    for (let attempt = 0; Date.now() < deadline; attempt++) {
-      if (attempt > 0) await delay(Math.min(this.#backoff(attempt), deadline - Date.now()));
-      if (!(await this.#connected(deadline))) break;
-      // After a reconnect the server knows the socket's rooms again only once the sync re-joined them.
-      await this.#rooms.get(room)?.synced;
-      this.#assertPersisted(event);
-      try {
-        const timeout = Math.max(1, Math.min(this.#requestTimeoutMs, deadline - Date.now()));
-        const ack = await this.#request<{ message: DeliveredEntry | null }>(event, { room, data, clientMessageId }, timeout);
-        if (!ack.message) return null;
-        this.#take(room, ack.message);
-        return 'withheld' in ack.message ? null : ack.message;
-      } catch (error) {
-        if (!(error instanceof RoomlogError) || error.code !== 'UNAVAILABLE') throw error;
-        lastError = error;
-      }
-    }
-    throw new RoomlogError('UNAVAILABLE', `send to room ${JSON.stringify(room)} was not acknowledged in time`, lastError);
+    this.#outbox.add(pending);
+    return this.#enqueue(room, () => this.#deliverSend(pending, deadline));
+  }
+
+  /** Sends not yet acked (this client's, and those a previous client left in storage), in call order. */
+  pending(room?: string): PendingSend[] {
+    return this.#outbox.list(room);
   }
 
   /** A page of a room, with the store's cursor rules (`after`, `before`, `limit` 1–1000, default 50). */
@@ -256,17 +374,31 @@ export class RoomlogClient {
     return this.#rooms.get(room)?.feed?.offset ?? null;
   }
 
-  /** Stops listening to the socket. The socket itself stays as it is. */
+  /**
+   * Stops listening to the socket and stops every retry. Sends not yet acked reject with
+   * `CLOSED` and stay in the outbox, for the next client on the same storage. The socket itself
+   * stays as it is.
+   */
   close(): void {
     this.#closed = true;
     this.#socket.off('connect', this.#onConnect);
+    this.#socket.off('disconnect', this.#onDisconnect);
     this.#socket.off(EVENTS.message, this.#onMessage);
+    this.#socket.off(EVENTS.head, this.#onHead);
     this.#socket.off(EVENTS.receipt, this.#onReceipt);
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    for (const wake of this.#onClose) wake();
     this.#rooms.clear();
   }
 
   #onConnect = (): void => {
+    for (const state of this.#rooms.values()) state.retry = null;
     void this.#sync([...this.#rooms.keys()]);
+  };
+
+  #onDisconnect = (): void => {
+    for (const state of this.#rooms.values()) this.#setStatus(state, 'behind');
   };
 
   #onMessage = (entry: DeliveredEntry): void => {
@@ -274,111 +406,320 @@ export class RoomlogClient {
     this.#take(entry.room, entry);
   };
 
+  /** A node says where a room's head is: catch up to it, or resync when it contradicts what the client holds. */
+  #onHead = (hint: HeadHint): void => {
+    if (typeof hint?.room !== 'string' || !Number.isSafeInteger(hint.seq) || typeof hint.epoch !== 'string') return;
+    const state = this.#rooms.get(hint.room);
+    const feed = state?.feed;
+    if (!state || !feed || !state.visited) return;
+    if (feed.epoch !== null && hint.epoch !== feed.epoch) {
+      void this.#sync([state.room]);
+      return;
+    }
+    if (hint.seq > feed.seq) {
+      state.wanted = Math.max(state.wanted, hint.seq);
+      void this.#fill(state);
+      return;
+    }
+    // At or below the position: the entry there must be the one the client holds. (A hint
+    // below it may simply be older than entries that arrived since: only an id tells.)
+    const held = hint.seq === feed.seq ? feed.id : feed.idAt(hint.seq);
+    if (typeof hint.id === 'string' && typeof held === 'string' && held !== hint.id) void this.#sync([state.room]);
+  };
+
   #onReceipt = (receipt: ReadReceipt): void => {
     if (!this.#rooms.has(receipt?.room)) return;
     for (const handler of this.#receiptHandlers) this.#guard(() => handler(receipt));
   };
 
-  /** Feeds a live or acked entry; resyncs on a foreign epoch, fills a gap it reveals. */
+  /** Feeds a live or acked entry; resyncs when it contradicts the position, fills a gap it reveals. */
   #take(room: string, entry: DeliveredEntry): void {
     const state = this.#rooms.get(room);
     if (!state?.feed) return;
-    if (state.feed.offer(entry) === 'other-epoch') void this.#sync([room]);
-    else this.#afterChange(room, state);
+    const outcome = state.feed.offer(entry);
+    if (outcome === 'other-epoch' || outcome === 'diverged' || outcome === 'unverified') void this.#sync([room]);
+    else this.#afterChange(state);
   }
 
-  #afterChange(room: string, state: RoomState): void {
+  /** After the position moved: saves it, and catches up or reports the room live. */
+  #afterChange(state: RoomState): void {
     this.#save(state);
-    if (state.feed?.hasGap) void this.#fill(room, state);
+    const feed = state.feed;
+    if (!feed) return;
+    if (feed.hasGap || feed.seq < state.wanted) void this.#fill(state);
+    else if (state.syncing === 0 && !state.filling && state.retry === null && this.#socket.connected) this.#setStatus(state, 'live');
+  }
+
+  #setStatus(state: RoomState, status: RoomStatus): void {
+    if (state.status === status || this.#rooms.get(state.room) !== state) return;
+    state.status = status;
+    for (const handler of this.#statusHandlers) this.#guard(() => handler(state.room, status));
+  }
+
+  /**
+   * Schedules a failed catch-up step again. One timer serves every room, with backoff that
+   * grows while failures go on (jittered, so clients do not return in step after an outage).
+   */
+  #retryLater(state: RoomState, kind: 'sync' | 'fill', error: unknown): void {
+    if (this.#closed || this.#rooms.get(state.room) !== state) return;
+    state.retry = state.retry === 'sync' || kind === 'sync' ? 'sync' : 'fill';
+    this.#setStatus(state, 'behind');
+    // Disconnected: the next connect syncs every room anyway.
+    if (this.#retryTimer !== null || !this.#socket.connected) return;
+    this.#retryAttempt++;
+    const wait = Math.max(retryAfter(error), this.#jitteredBackoff(this.#retryAttempt));
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#runRetries();
+    }, wait);
+  }
+
+  #runRetries(): void {
+    if (this.#closed || !this.#socket.connected) return;
+    const syncs: string[] = [];
+    for (const state of this.#rooms.values()) {
+      const kind = state.retry;
+      state.retry = null;
+      if (kind === 'sync') syncs.push(state.room);
+      else if (kind === 'fill') void this.#fill(state);
+    }
+    if (syncs.length > 0) void this.#sync(syncs);
+  }
+
+  /** A step succeeded: once no room waits for a retry, the next failure starts from the first delay again. */
+  #succeeded(): void {
+    for (const state of this.#rooms.values()) if (state.retry !== null) return;
+    this.#retryAttempt = 0;
   }
 
   /** Syncs rooms whose position is loaded, in one request. */
   #sync(rooms: readonly string[]): Promise<void> {
-    const targets = rooms.flatMap((room) => {
+    if (this.#closed) return Promise.resolve();
+    const targets = rooms.flatMap((room): SyncTarget[] => {
       const state = this.#rooms.get(room);
-      return state?.feed ? [{ room, state, feed: state.feed, from: state.feed.seq, epoch: state.feed.epoch }] : [];
+      return state?.feed ? [{ state, feed: state.feed, previous: state.feed.offset, visit: !state.visited }] : [];
     });
     if (targets.length === 0) return Promise.resolve();
+    if (!this.#socket.connected) {
+      // Emitting now would only queue the request inside socket.io-client; the connect syncs.
+      for (const { state } of targets) this.#setStatus(state, 'behind');
+      return Promise.resolve();
+    }
     const run = this.#runSync(targets);
     for (const { state } of targets) state.synced = run;
     return run;
   }
 
-  async #runSync(targets: { room: string; state: RoomState; feed: RoomFeed; from: number; epoch: string | null }[]): Promise<void> {
-    for (const { state } of targets) state.syncing++;
+  /** The offset a sync sends for one room: its position, or where a first visit starts. */
+  #offset(target: SyncTarget): RoomOffset {
+    if (target.visit) return { from: target.state.from };
+    const { seq, epoch, id } = target.previous;
+    return { after: seq, epoch, ...(id ? { id } : {}) };
+  }
+
+  async #runSync(targets: SyncTarget[]): Promise<void> {
+    for (const { state } of targets) {
+      state.syncing++;
+      this.#setStatus(state, 'syncing');
+    }
     type SyncAnswer = { rooms: Record<string, Ack<SyncRoomResult>>; events?: readonly string[] };
     let answer: SyncAnswer | null = null;
+    let failure: RoomlogError | null = null;
     try {
       answer = await this.#request<SyncAnswer>(EVENTS.sync, {
-        rooms: Object.fromEntries(targets.map(({ room, from, epoch }) => [room, { after: from, epoch }])),
+        rooms: Object.fromEntries(targets.map((target) => [target.state.room, this.#offset(target)])),
       });
     } catch (error) {
-      const failure = error as RoomlogError; // #request throws nothing else
-      if (failure.code === 'UNAVAILABLE') {
-        // Disconnected: the next connect syncs again. Still connected (the server was slow): retry.
-        if (this.#socket.connected && !this.#closed) setTimeout(() => void this.#sync(targets.map((t) => t.room)), this.#retryDelayMs);
-      } else {
-        for (const { state } of targets) state.settle(failure);
-        this.#report(failure);
-      }
+      failure = error as RoomlogError; // #request throws nothing else
     }
     if (answer) this.#persisted = Array.isArray(answer.events) ? new Set(answer.events) : null;
     if (answer && Object.values(answer.rooms).some((result) => result?.ok)) this.#outage = false;
-    for (const { room, state, feed, from, epoch } of targets) {
+    for (const target of targets) {
+      const { state } = target;
       state.syncing--;
-      const result = answer?.rooms[room];
-      if (!result || this.#rooms.get(room) !== state) continue;
-      if (!result.ok) {
-        const error = RoomlogError.fromPayload(result.error);
-        if (state.settled) this.#report(error);
-        state.settle(error);
+      if (this.#rooms.get(state.room) !== state) continue;
+      const result = answer?.rooms[state.room];
+      const error = failure ?? (result?.ok === false ? RoomlogError.fromPayload(result.error) : null);
+      if (error || !result?.ok) {
+        this.#syncFailed(state, error ?? new RoomlogError('UNAVAILABLE', `the sync answer lacks room ${JSON.stringify(state.room)}`, answer));
         continue;
       }
-      this.#applySync(room, feed, { seq: from, epoch }, result);
+      this.#applySync(target, result);
+      state.visited = true;
       state.settle(null);
-      this.#afterChange(room, state);
+      this.#succeeded();
+      this.#afterChange(state);
     }
   }
 
-  /** Applies one room's sync answer; `previous` is the position the request was made from. */
-  #applySync(room: string, feed: RoomFeed, previous: RoomPosition, result: SyncRoomResult): void {
+  /**
+   * A room's sync failed. A passing failure is retried (a pending `join` keeps waiting); any
+   * other fails a pending `join`, or is reported for a room already followed.
+   */
+  #syncFailed(state: RoomState, error: RoomlogError): void {
+    if (retryable(error)) {
+      if (state.settled) this.#report(error);
+      this.#retryLater(state, 'sync', error);
+      return;
+    }
+    if (!state.settled) {
+      state.settle(error);
+      return;
+    }
+    this.#report(error);
+    this.#setStatus(state, 'behind');
+  }
+
+  /** Applies one room's sync answer to the position it was asked from. */
+  #applySync(target: SyncTarget, result: SyncRoomResult): void {
+    const { state, feed, previous, visit } = target;
     const { head, messages, reason } = result;
+    const epoch = head?.epoch ?? null;
     const firstSeq = messages[0]?.seq;
+    // Where the server's page starts: its first entry, or the head when nothing follows.
+    const pageStart = firstSeq === undefined ? (head?.seq ?? 0) : firstSeq - 1;
     let start = previous.seq;
-    if (reason === 'epoch-changed' || reason === 'too-far-behind') {
-      start = firstSeq === undefined ? (head?.seq ?? 0) : firstSeq - 1;
-      // Live entries may already have carried the position past the page start.
-      if (reason === 'epoch-changed' || start > feed.seq) feed.reset(start, head?.epoch ?? null);
+    if (visit || reason === 'epoch-changed' || reason === 'too-far-behind' || reason === 'rewound') {
+      if (reason === 'epoch-changed' || reason === 'rewound') {
+        // Entries waiting in the feed, and ids delivered before, may belong to the log as it was.
+        feed.reset(pageStart, epoch, true);
+      } else if (pageStart > feed.seq || (visit && feed.epoch !== epoch)) {
+        // Live entries may already have carried the position past the page start.
+        feed.reset(pageStart, epoch);
+      }
       start = feed.seq;
     }
-    feed.applyPage(start, messages, head?.seq ?? start, head?.epoch ?? null);
+    // An answer that stopped early holds every entry only up to its last one; a fill reads on.
+    const through = result.hasMore ? (messages.at(-1)?.seq ?? start) : (head?.seq ?? start);
+    feed.applyPage(start, messages, through, epoch);
+    if (result.hasMore && head) state.wanted = Math.max(state.wanted, head.seq);
     if (reason) {
       // Truncated: entries below the oldest retained one are gone; delivery went on from there.
       const resumedAt = reason === 'truncated' && head ? Math.max(start, head.firstSeq - 1) : start;
-      const notice: ResetNotice = { room, reason, previous, resumedAt, head };
+      const notice: ResetNotice = { room: state.room, reason, previous, resumedAt, head };
       for (const handler of this.#resetHandlers) this.#guard(() => handler(notice));
     }
   }
 
-  /** Fetches what is missing behind a gap, page by page, until the buffered entries can flow. */
-  async #fill(room: string, state: RoomState): Promise<void> {
-    if (state.filling || state.syncing > 0 || !this.#socket.connected) return;
+  /**
+   * Fetches what is missing (behind a gap, or up to a head the server announced), page by page.
+   * A failure is retried with backoff; a page that contradicts the position triggers a resync.
+   */
+  async #fill(state: RoomState): Promise<void> {
+    if (state.filling || state.syncing > 0 || !this.#socket.connected || this.#closed) return;
     state.filling = true;
+    this.#setStatus(state, 'syncing');
+    const { room } = state;
     try {
-      while (state.feed?.hasGap && this.#rooms.get(room) === state && state.syncing === 0) {
-        const feed = state.feed;
+      for (let feed = state.feed; feed && (feed.hasGap || feed.seq < state.wanted); feed = state.feed) {
+        if (this.#rooms.get(room) !== state || state.syncing > 0) return;
         const from = feed.seq;
         const page = await this.history(room, { after: from, limit: this.#gapPageSize });
+        if (this.#rooms.get(room) !== state || state.syncing > 0) return;
+        const epoch = page.head?.epoch ?? null;
+        if (feed.epoch !== null && epoch !== feed.epoch) {
+          state.filling = false;
+          void this.#sync([room]);
+          return;
+        }
         const last = page.messages.at(-1)?.seq ?? from;
-        feed.applyPage(from, page.messages, page.hasMore ? last : (page.head?.seq ?? from), page.head?.epoch ?? null);
+        feed.applyPage(from, page.messages, page.hasMore ? last : (page.head?.seq ?? from), epoch);
         this.#save(state);
-        if (feed.seq === from) break; // the server knows nothing newer yet; the next entry retries
+        if (feed.seq === from) {
+          // The server knows nothing past the position. Entries still waiting beyond it were
+          // lost by the log (rewound): the sync's continuity check decides.
+          state.wanted = from;
+          if (feed.hasGap) {
+            state.filling = false;
+            void this.#sync([room]);
+          }
+          return;
+        }
       }
+      this.#succeeded();
     } catch (error) {
       this.#report(error);
-    } finally {
+      // A refusal right after a reconnect means the socket is not back in the room yet: the sync re-joins it.
       state.filling = false;
+      this.#retryLater(state, retryable(error) ? 'fill' : 'sync', error);
+    } finally {
+      if (state.filling) {
+        state.filling = false;
+        if (this.#rooms.get(room) === state && state.retry === null) this.#afterChange(state);
+      }
     }
+  }
+
+  /** Appends a job to the room's send queue (after the sends a previous client left for it). */
+  #enqueue<T>(room: string, job: () => Promise<T>): Promise<T> {
+    const tail = this.#queues.get(room) ?? this.#replayOutbox(room);
+    const run = tail.then(job);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(room, settled);
+    void settled.then(() => {
+      if (this.#queues.get(room) === settled) this.#queues.delete(room);
+    });
+    return run;
+  }
+
+  /** Re-sends, once per room and in order, what a previous client on this storage left unacked. */
+  #replayOutbox(room: string): Promise<void> {
+    if (this.#replayed.has(room)) return Promise.resolve();
+    this.#replayed.add(room);
+    return this.#outbox.loaded.then(async (left) => {
+      for (const send of left) {
+        if (send.room !== room || this.#closed) continue;
+        try {
+          // No deadline: nobody waits on these, and a later send must not overtake them.
+          await this.#deliverSend(send, Number.POSITIVE_INFINITY);
+        } catch (error) {
+          if (!(error instanceof RoomlogError && error.code === 'CLOSED')) this.#report(error);
+        }
+      }
+    });
+  }
+
+  /** Sends one message, retrying until acked, refused, past `deadline`, or the client closed. */
+  async #deliverSend(send: PendingSend, deadline: number): Promise<MessageEnvelope | null> {
+    const { room, event, data, clientMessageId } = send;
+    let lastError: unknown = null;
+    try {
+      for (let attempt = 0; Date.now() < deadline; attempt++) {
+        if (attempt > 0) await this.#wait(Math.max(retryAfter(lastError), Math.min(this.#backoff(attempt), deadline - Date.now())));
+        if (this.#closed) break;
+        if (!(await this.#connected(deadline))) break;
+        // After a reconnect the server knows the socket's rooms again only once the sync re-joined them.
+        await this.#rooms.get(room)?.synced;
+        if (this.#closed) break;
+        try {
+          this.#assertPersisted(event);
+          const timeout = Math.max(1, Math.min(this.#requestTimeoutMs, deadline - Date.now()));
+          const ack = await this.#request<{ message: DeliveredEntry | null }>(event, { room, data, clientMessageId }, timeout);
+          this.#outbox.remove(clientMessageId);
+          return this.#acked(room, ack);
+        } catch (error) {
+          if (!retryable(error)) {
+            this.#outbox.remove(clientMessageId);
+            throw error;
+          }
+          lastError = error;
+        }
+      }
+    } finally {
+      if (!this.#closed && Date.now() >= deadline) this.#outbox.remove(clientMessageId);
+    }
+    if (this.#closed) throw new RoomlogError('CLOSED', `the client closed before room ${JSON.stringify(room)} acked the send; it stays in the outbox`, lastError);
+    throw new RoomlogError('UNAVAILABLE', `send to room ${JSON.stringify(room)} was not acknowledged in time`, lastError);
+  }
+
+  /** The entry a send ack carries, fed to the room like a live one. */
+  #acked(room: string, ack: { message: DeliveredEntry | null }): MessageEnvelope | null {
+    if (!ack.message) return null;
+    this.#take(room, ack.message);
+    return 'withheld' in ack.message ? null : ack.message;
   }
 
   #dispatch(room: string, message: MessageEnvelope): void {
@@ -389,8 +730,9 @@ export class RoomlogClient {
     }
   }
 
+  /** Stores a room's position; a room not synced yet has none to store (its next sync is a first visit). */
   #save(state: RoomState): void {
-    if (!state.feed) return;
+    if (!state.feed || !state.visited) return;
     const text = JSON.stringify(state.feed.offset);
     if (text === state.saved) return;
     state.saved = text;
@@ -412,7 +754,7 @@ export class RoomlogClient {
       throw new RoomlogError('UNAVAILABLE', `no answer to ${event} within ${timeoutMs} ms`, error);
     }
     if (answer?.ok === true) return answer;
-    if (answer?.ok === false) throw RoomlogError.fromPayload(answer.error);
+    if (answer?.ok === false) throw RoomlogError.fromPayload(answer.error as ErrorPayload);
     throw new RoomlogError('INTERNAL', `unexpected answer to ${event}`, answer);
   }
 
@@ -431,23 +773,47 @@ export class RoomlogClient {
     );
   }
 
-  /** Resolves `true` once connected, `false` if the deadline passes first. */
+  /** Resolves `true` once connected, `false` if the deadline passes or the client closes first. */
   #connected(deadline: number): Promise<boolean> {
     if (this.#socket.connected) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = (connected: boolean) => {
-        clearTimeout(timer);
+        if (timer !== null) clearTimeout(timer);
         this.#socket.off('connect', onConnect);
+        this.#onClose.delete(onClose);
         resolve(connected);
       };
       const onConnect = () => done(true);
-      const timer = setTimeout(() => done(false), Math.max(0, deadline - Date.now()));
+      const onClose = () => done(false);
+      const timer = Number.isFinite(deadline) ? setTimeout(() => done(false), Math.max(0, deadline - Date.now())) : null;
       this.#socket.on('connect', onConnect);
+      this.#onClose.add(onClose);
     });
   }
 
+  /** Waits `ms`, or less when the client closes. */
+  #wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onClose.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.#onClose.add(done);
+    });
+  }
+
+  /** Full jitter: a send retry waits anywhere up to the doubled delay. */
   #backoff(attempt: number): number {
     return Math.random() * Math.min(this.#maxRetryDelayMs, this.#retryDelayMs * 2 ** (attempt - 1));
+  }
+
+  /** Half jitter for catch-up retries: at least half the doubled delay, so an outage is not hammered. */
+  #jitteredBackoff(attempt: number): number {
+    const ceiling = Math.min(this.#maxRetryDelayMs, this.#retryDelayMs * 2 ** Math.min(attempt - 1, 30));
+    return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 
   #guard(call: () => void): void {
@@ -471,16 +837,13 @@ export class RoomlogClient {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
 /**
  * Wraps a `socket.io-client` socket with Roomlog's client: ordered, de-duplicated delivery per
- * room, sync on every (re)connect, gap filling, send with retry, history and read markers.
+ * room, sync on every (re)connect, gap filling and catch-up retried until they succeed, ordered
+ * sends with retry and a persistent outbox, history and read markers.
  *
  * @param socket - the socket, connected or not; the client follows its reconnects.
- * @param options - storage for room positions (e.g. `localStorage`), timeouts, retry settings.
+ * @param options - storage for room positions and the outbox (e.g. `localStorage`), timeouts, retry settings.
  */
 export function roomlogClient(socket: AnySocket, options: RoomlogClientOptions = {}): RoomlogClient {
   return new RoomlogClient(socket, options);

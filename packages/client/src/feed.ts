@@ -5,8 +5,16 @@
 import type { DeliveredEntry, MessageEnvelope } from './protocol';
 import type { RoomPosition } from './storage';
 
-/** What became of an offered entry. */
-export type OfferOutcome = 'taken' | 'old' | 'other-epoch';
+/**
+ * What became of an offered entry. `diverged`: an entry at or below the position that is not
+ * the entry delivered at its seq (the log was rewound); `unverified`: one at or below the
+ * position whose seq this feed has no id for (delivered before a reload). Both are dropped, and
+ * the caller resyncs: the server checks the position against the log.
+ */
+export type OfferOutcome = 'taken' | 'old' | 'other-epoch' | 'diverged' | 'unverified';
+
+/** How many delivered seqs the feed remembers the id of, to check repeats against. */
+const REMEMBERED = 512;
 
 /** Ordering buffer and position of one room. */
 export class RoomFeed {
@@ -14,7 +22,11 @@ export class RoomFeed {
   seq: number;
   /** Epoch of the stream the seq belongs to; `null` until known. */
   epoch: string | null;
+  /** Id of the entry at `seq`, `null` when the feed holds none there (withheld, passed over). */
+  id: string | null;
   readonly #pending = new Map<number, DeliveredEntry>();
+  /** Ids of recently delivered seqs (`null`: withheld), oldest first; at most {@link REMEMBERED}. */
+  readonly #recent = new Map<number, string | null>();
   readonly #deliver: (entry: MessageEnvelope) => void;
 
   /**
@@ -24,6 +36,8 @@ export class RoomFeed {
   constructor(offset: RoomPosition, deliver: (entry: MessageEnvelope) => void) {
     this.seq = offset.seq;
     this.epoch = offset.epoch;
+    this.id = offset.id ?? null;
+    if (this.id !== null) this.#recent.set(this.seq, this.id);
     this.#deliver = deliver;
   }
 
@@ -34,7 +48,12 @@ export class RoomFeed {
 
   /** The position to store. */
   get offset(): RoomPosition {
-    return { seq: this.seq, epoch: this.epoch };
+    return { seq: this.seq, epoch: this.epoch, id: this.id };
+  }
+
+  /** The id delivered at `seq`: `undefined` when not remembered, `null` when it was withheld. */
+  idAt(seq: number): string | null | undefined {
+    return this.#recent.get(seq);
   }
 
   /**
@@ -43,7 +62,11 @@ export class RoomFeed {
    */
   offer(entry: DeliveredEntry): OfferOutcome {
     if (this.epoch !== null && entry.epoch !== this.epoch) return 'other-epoch';
-    if (entry.seq <= this.seq) return 'old';
+    if (entry.seq <= this.seq) {
+      const known = this.#recent.get(entry.seq);
+      if (known === undefined) return 'unverified';
+      return known !== null && 'id' in entry && entry.id !== known ? 'diverged' : 'old';
+    }
     this.#pending.set(entry.seq, entry);
     this.#drain();
     return 'taken';
@@ -60,19 +83,31 @@ export class RoomFeed {
     while (this.seq < through) {
       const next = this.#lowestPending();
       this.seq = next !== null && next <= through ? next - 1 : through;
+      this.id = null;
       this.#drain();
     }
     this.epoch ??= epoch;
   }
 
-  /** Moves the position (after an epoch change, or past entries the client will not replay) and drops what no longer fits. */
-  reset(seq: number, epoch: string | null): void {
+  /**
+   * Moves the position (after an epoch change, a rewound log, or past entries the client will
+   * not replay) and drops what no longer fits; `startOver` drops every waiting entry too (it may
+   * belong to the log as it was) and forgets the ids delivered so far.
+   */
+  reset(seq: number, epoch: string | null, startOver = false): void {
     this.seq = seq;
     this.epoch = epoch;
+    this.id = null;
+    if (startOver) this.#recent.clear();
     for (const [pendingSeq, entry] of this.#pending) {
-      if (pendingSeq <= seq || (epoch !== null && entry.epoch !== epoch)) this.#pending.delete(pendingSeq);
+      if (startOver || pendingSeq <= seq || (epoch !== null && entry.epoch !== epoch)) this.#pending.delete(pendingSeq);
     }
     this.#drain();
+  }
+
+  #remember(seq: number, id: string | null): void {
+    this.#recent.set(seq, id);
+    if (this.#recent.size > REMEMBERED) this.#recent.delete(this.#recent.keys().next().value as number);
   }
 
   #lowestPending(): number | null {
@@ -86,6 +121,8 @@ export class RoomFeed {
       this.#pending.delete(next.seq);
       this.seq = next.seq;
       this.epoch = next.epoch;
+      this.id = 'withheld' in next ? null : next.id;
+      this.#remember(next.seq, this.id);
       if (!('withheld' in next)) this.#deliver(next);
     }
   }

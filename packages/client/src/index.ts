@@ -5,8 +5,11 @@
 export {
   RoomlogClient,
   roomlogClient,
+  type JoinOptions,
   type MessageHandler,
+  type PendingSend,
   type ResetNotice,
+  type RoomStatus,
   type RoomlogClientOptions,
   type SendOptions,
 } from './client';
@@ -20,6 +23,7 @@ export type {
   ReadReceipt,
   RoomlogErrorCode,
   StreamHead,
+  SyncFrom,
   SyncReason,
   WithheldEnvelope,
 } from './protocol';

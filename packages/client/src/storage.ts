@@ -15,6 +15,11 @@ export interface RoomPosition {
   seq: number;
   /** The epoch of that seq, `null` before the first entry. */
   epoch: string | null;
+  /**
+   * The id of the entry at `seq`, which the next sync sends so the server can check the log
+   * still holds it; `null` (or absent, in positions stored by older versions) when none is held there.
+   */
+  id?: string | null | undefined;
 }
 
 /** In-memory storage: offsets live as long as the client object. */
@@ -28,18 +33,26 @@ export function memoryStorage(): RoomlogStorage {
   };
 }
 
-/** Reads a stored offset; anything unreadable counts as none (start fresh rather than fail). */
-export async function loadPosition(storage: RoomlogStorage, key: string): Promise<RoomPosition> {
-  const fresh = { seq: 0, epoch: null };
+/**
+ * Reads a stored position: `null` when there is none (the room was never synced: a first visit).
+ * A corrupt one counts as a position at seq 0, so the room is caught up from the start, with a
+ * reset notice, rather than treated as a first visit that might skip entries the user never saw.
+ */
+export async function loadPosition(storage: RoomlogStorage, key: string): Promise<RoomPosition | null> {
+  let text: string | null;
   try {
-    const text = await storage.getItem(key);
-    if (text === null) return fresh;
-    const { seq, epoch } = JSON.parse(text) as Partial<RoomPosition>;
+    text = await storage.getItem(key);
+  } catch {
+    return { seq: 0, epoch: null, id: null };
+  }
+  if (text === null) return null;
+  try {
+    const { seq, epoch, id } = JSON.parse(text) as Partial<RoomPosition>;
     if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 && (typeof epoch === 'string' || epoch === null)) {
-      return { seq, epoch };
+      return { seq, epoch, id: typeof id === 'string' ? id : null };
     }
   } catch {
-    // A corrupt entry means "no offset": a full sync repairs it.
+    // Unreadable: handled below like any other corrupt entry.
   }
-  return fresh;
+  return { seq: 0, epoch: null, id: null };
 }

@@ -30,7 +30,7 @@ describe('RoomFeed', () => {
     const { feed, delivered } = feedFrom();
     for (const seq of [3, 1, 1, 2, 5, 3, 4, 2, 6]) feed.offer(entry(seq));
     expect(delivered).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(feed.offset).toEqual({ seq: 6, epoch: 'e1' });
+    expect(feed.offset).toEqual({ seq: 6, epoch: 'e1', id: 'id-6' });
     expect(feed.hasGap).toBe(false);
   });
 
@@ -39,11 +39,35 @@ describe('RoomFeed', () => {
     expect(feed.offer(entry(7))).toBe('taken');
     expect(delivered).toEqual([]);
     expect(feed.hasGap).toBe(true);
-    expect(feed.offer(entry(3))).toBe('old');
+    // Seq 3 was delivered before this feed existed: nothing to check it against.
+    expect(feed.offer(entry(3))).toBe('unverified');
     feed.offer(entry(5));
     feed.offer(entry(6));
     expect(delivered).toEqual([5, 6, 7]);
     expect(feed.hasGap).toBe(false);
+  });
+
+  it('tells a repeat from another entry at a seq it delivered (a rewound log), and forgets ids on starting over', () => {
+    const { feed } = feedFrom();
+    for (const seq of [1, 2, 3]) feed.offer(entry(seq));
+    expect(feed.offer(entry(2))).toBe('old');
+    expect(feed.offer({ ...entry(2), id: 'another' })).toBe('diverged');
+    expect(feed.offer({ ...entry(3), id: 'another' })).toBe('diverged');
+    expect(feed.idAt(3)).toBe('id-3');
+    feed.reset(1, 'e1', true);
+    expect(feed.offset).toEqual({ seq: 1, epoch: 'e1', id: null });
+    expect(feed.offer(entry(1))).toBe('unverified');
+  });
+
+  it('keeps the id of the entry at its position, from a stored position on', () => {
+    const delivered: number[] = [];
+    const feed = new RoomFeed({ seq: 4, epoch: 'e1', id: 'id-4' }, (message) => delivered.push(message.seq));
+    expect(feed.offer(entry(4))).toBe('old');
+    expect(feed.offer({ ...entry(4), id: 'x' })).toBe('diverged');
+    feed.offer(withheld(5));
+    expect(feed.offset).toEqual({ seq: 5, epoch: 'e1', id: null });
+    expect(feed.idAt(5)).toBeNull();
+    expect(feed.offer(withheld(5))).toBe('old');
   });
 
   it('passes over withheld entries without delivering them', () => {
@@ -76,7 +100,7 @@ describe('RoomFeed', () => {
   it('learns the epoch from a page even when the page is empty', () => {
     const { feed } = feedFrom();
     feed.applyPage(0, [], 0, 'e9');
-    expect(feed.offset).toEqual({ seq: 0, epoch: 'e9' });
+    expect(feed.offset).toEqual({ seq: 0, epoch: 'e9', id: null });
   });
 
   it('reset moves to a new position and epoch and drops buffered entries that no longer fit', () => {

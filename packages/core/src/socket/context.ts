@@ -1,10 +1,11 @@
 /**
  * What every handler of one `roomlog()` integration shares: the namespace, the resolved
- * options, the batcher and the read coalescer.
+ * options, the batcher, the read coalescer and the healer.
  */
 import type { Namespace } from 'socket.io';
 import type { AppendBatcher } from '../batcher';
 import type { ReadCoalescer } from './coalesce';
+import type { Healer } from './heal';
 import type { ResolvedRoomlogOptions, RoomlogSocket } from './options';
 
 /** Shared state of one integration. */
@@ -16,4 +17,6 @@ export interface RoomlogContext<S extends RoomlogSocket = RoomlogSocket> {
   options: ResolvedRoomlogOptions<S>;
   batcher: AppendBatcher;
   reads: ReadCoalescer;
+  /** Announces heads to local members, so broadcasts the adapter dropped heal. */
+  healer: Healer<S>;
 }

@@ -56,6 +56,8 @@ function legacyPayload<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope
  * or their next sync.
  */
 export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope: MessageEnvelope): Promise<void> {
+  // Local members get the entry with this broadcast whatever the adapter does.
+  ctx.healer.sent(envelope.room, envelope.seq, envelope.epoch);
   try {
     const legacy = legacyPayload(ctx, envelope);
     if (!ctx.options.hooks.beforeDeliver) {

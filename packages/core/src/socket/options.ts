@@ -110,6 +110,14 @@ export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket> {
   replayLimit?: number | undefined;
   /** Most rooms in one `roomlog:sync` request. @default 100 */
   maxSyncRooms?: number | undefined;
+  /**
+   * How often each node reads the head of every room its own members follow (one read per room,
+   * whatever the number of members) and tells members that missed a broadcast (the adapter
+   * dropped it) to fetch it. A dropped last message reaches every member within about this
+   * interval plus one round trip. `0` turns it off.
+   * @default 2000
+   */
+  healIntervalMs?: number | undefined;
   /** Group-commit settings for appends. */
   batch?: BatcherOptions | undefined;
   /**
@@ -137,6 +145,7 @@ export interface ResolvedRoomlogOptions<S extends RoomlogSocket> {
   userId: (socket: S) => string | undefined;
   replayLimit: number;
   maxSyncRooms: number;
+  healIntervalMs: number;
   batch: BatcherOptions;
   hooks: RoomlogHooks<S> & { onError: NonNullable<RoomlogHooks<S>['onError']> };
 }
@@ -168,6 +177,15 @@ function persistPredicate(events: unknown): (event: string) => boolean {
   throw invalidArgument(BACKEND, 'events', 'must be a list of event names or a predicate');
 }
 
+/** Longest heal interval: timers overflow past 2^31 - 1 ms and would fire at once. */
+const MAX_HEAL_INTERVAL_MS = 2_147_483_647;
+
+function healInterval(value: number | undefined): number {
+  const interval = validateInteger(BACKEND, 'healIntervalMs', value ?? 2_000, 0);
+  if (interval > MAX_HEAL_INTERVAL_MS) throw invalidArgument(BACKEND, 'healIntervalMs', `must be at most ${MAX_HEAL_INTERVAL_MS}`);
+  return interval;
+}
+
 /**
  * Validates `roomlog()` options and applies defaults.
  * @throws RoomlogError `INVALID_ARGUMENT` for a missing store, bad `events` or an out-of-range limit.
@@ -193,6 +211,7 @@ export function resolveRoomlogOptions<S extends RoomlogSocket>(options: RoomlogO
     userId: options.userId ?? defaultUserId,
     replayLimit,
     maxSyncRooms: validateInteger(BACKEND, 'maxSyncRooms', options.maxSyncRooms ?? 100, 1),
+    healIntervalMs: healInterval(options.healIntervalMs),
     batch: options.batch ?? {},
     hooks: { ...options.hooks, onError: options.hooks?.onError ?? defaultOnError },
   };

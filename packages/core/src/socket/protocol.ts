@@ -17,6 +17,8 @@ export const ROOMLOG_EVENTS = {
   message: 'roomlog:message',
   /** Server → client: a read marker moved ({@link ReadReceipt}). */
   receipt: 'roomlog:receipt',
+  /** Server → client: a room's head, sent by each node to its own members when it moved ({@link HeadHint}). */
+  head: 'roomlog:head',
   /** Client → server: catch up after offsets ({@link SyncRequest} → {@link SyncAck}). */
   sync: 'roomlog:sync',
   /** Client → server: a page of a room ({@link HistoryRequest} → {@link HistoryAck}). */
@@ -103,12 +105,30 @@ export interface SendPayload {
 /** Ack of a persisted event: the stored entry, or `null` when `beforePersist` dropped it. */
 export type SendAck = Ack<{ message: DeliveredEntry | null; duplicate: boolean }>;
 
+/**
+ * Where a first visit to a room starts: `'latest'` (the latest page, as a chat shows it),
+ * `'start'` (from seq 1), or a seq (entries after it).
+ */
+export type SyncFrom = 'latest' | 'start' | number;
+
 /** The client's position in one room. */
 export interface RoomOffset {
   /** Last seq the client has. @default 0 */
   after?: number | undefined;
   /** The epoch that seq belongs to, or `null`/absent when the client has none. */
   epoch?: string | null | undefined;
+  /**
+   * The `id` of the entry at seq `after` as the client holds it. The server checks the log still
+   * has that entry there; if not, the answer is a reset with reason `rewound`. Absent when the
+   * client holds no entry at `after` (it was withheld or passed over).
+   */
+  id?: string | null | undefined;
+  /**
+   * Only for a first visit (the client never synced the room; `after`, `epoch` and `id` are then
+   * ignored): where delivery starts. A first visit is not a reset: its answer has no `reason`.
+   * @default 'latest'
+   */
+  from?: SyncFrom | undefined;
 }
 
 /** `roomlog:sync` request: offsets per room. */
@@ -122,17 +142,26 @@ export interface SyncRequest {
  *   page and the client pages older ones with history.
  * - `epoch-changed`: the stream was recreated; the offset is void; the answer holds the latest page.
  * - `truncated`: retention removed entries after the offset; the answer continues from the oldest retained.
+ * - `rewound`: the log no longer holds what the client holds under the same epoch (the entry at
+ *   the client's seq is another one, or the client is ahead of the head: newest entries were lost
+ *   in a failover or a restore); the answer holds the latest page and the client starts over from it.
  */
-export type SyncReason = 'too-far-behind' | 'epoch-changed' | 'truncated';
+export type SyncReason = 'too-far-behind' | 'epoch-changed' | 'truncated' | 'rewound';
 
 /** The sync answer for one room. */
 export interface SyncRoomResult {
   /** Entries in ascending seq. */
   messages: DeliveredEntry[];
   head: StreamHead | null;
-  /** True when `messages` continue exactly from the offset. */
+  /** True when `messages` continue exactly from the offset (or start a first visit). */
   recovered: boolean;
   reason?: SyncReason | undefined;
+  /**
+   * True when more entries follow `messages` than the answer holds (a first visit `from` the
+   * start or a seq further back than `replayLimit`): the client keeps reading with
+   * `roomlog:history { after }` until a page says `hasMore: false`.
+   */
+  hasMore?: boolean | undefined;
 }
 
 /**
@@ -193,10 +222,24 @@ export interface ReadReceipt {
   seq: number;
 }
 
+/**
+ * A room's head as a node read it, sent to that node's members of the room when the head moved
+ * past what the node itself broadcast. A member behind it fetches what it missed (a broadcast the
+ * adapter dropped); one whose entry at `seq` has another `id` resyncs (the log was rewound).
+ */
+export interface HeadHint {
+  room: string;
+  seq: number;
+  epoch: string;
+  /** The id of the entry at `seq`, when that entry is retained. */
+  id?: string | undefined;
+}
+
 /** Events the server emits to clients (merge into your `ServerToClientEvents`). */
 export interface RoomlogServerToClientEvents {
   'roomlog:message': (entry: DeliveredEntry) => void;
   'roomlog:receipt': (receipt: ReadReceipt) => void;
+  'roomlog:head': (hint: HeadHint) => void;
 }
 
 /** Events clients emit to the server (merge into your `ClientToServerEvents`). */

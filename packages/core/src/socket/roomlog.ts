@@ -11,6 +11,7 @@ import { instrumentStore, observeQueue } from '../telemetry';
 import { MAX_NAME_BYTES, validateText } from '../validation';
 import { changeMessage, changeOwnMessage, markRead, markReadFromClient, unreadCount, unreadFromClient } from './changes';
 import { ReadCoalescer } from './coalesce';
+import { Healer } from './heal';
 import type { RoomlogContext } from './context';
 import { toEnvelope } from './envelope';
 import { history, readPage } from './history';
@@ -73,6 +74,13 @@ export interface Roomlog<
   markRead(room: string, userId: string, seq: number): Promise<number>;
   /** Live messages after `userId`'s marker that the user did not send. */
   unreadCount(room: string, userId: string): Promise<number>;
+  /**
+   * Runs one healing round now (it also runs every `healIntervalMs`): reads the head of every
+   * room this node's sockets follow and tells them where it is when it moved past what this
+   * node broadcast, so members that missed a broadcast fetch it. Call it, say, when the
+   * adapter reconnects, to heal at once what it dropped.
+   */
+  heal(): Promise<void>;
   /**
    * Detaches from the namespace (its sockets stop being served) and waits for queued appends
    * to settle. Does not close the store. Idempotent.
@@ -200,6 +208,7 @@ export function roomlog<
     options: { ...resolved, store: observed },
     batcher: new AppendBatcher(observed, resolved.batch),
     reads: new ReadCoalescer(observed),
+    healer: new Healer<S>(() => ctx, resolved.healIntervalMs),
   };
   const unobserveQueue = observeQueue(ctx.batcher);
   const detachers = new Map<string, () => void>();
@@ -232,11 +241,13 @@ export function roomlog<
     delete: async (room, seq, by) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'delete' }, by)),
     markRead: (room, userId, seq) => markRead(ctx, stream(room), userId, seq),
     unreadCount: (room, userId) => unreadCount(ctx, stream(room), userId),
+    heal: () => ctx.healer.tick(),
     close() {
       closing ??= (async () => {
         namespace.off('connection', onConnection);
         for (const detach of detachers.values()) detach();
         detachers.clear();
+        await ctx.healer.close();
         await ctx.batcher.close();
         unobserveQueue();
       })();

@@ -4,63 +4,130 @@
  * An entry appended in between arrives live, in the replay, or both; the client drops the
  * repeat by seq. So nothing falls between replay and live, after a reconnect, a server restart
  * or a change of node alike.
+ *
+ * A returning client also says which entry it holds at its seq (`id`): the server checks the
+ * log still holds that entry there, and answers `rewound` when it does not, so a client is
+ * never left skipping new entries as repeats of lost ones. A first visit (`from`) starts where
+ * the client asked, without a reset.
  */
 import { invalidArgument, toRoomlogError } from '../errors';
-import type { ReadResult, StreamRef } from '../store';
+import type { StoredMessage, StreamHead, StreamRef } from '../store';
 import { recordSync } from '../telemetry';
-import { describe, validateInteger } from '../validation';
+import { MAX_READ_LIMIT, describe, validateInteger } from '../validation';
 import { clientRoom, settleMembership } from './authorize';
 import type { RoomlogContext } from './context';
 import { presentAll } from './deliver';
 import { toEnvelope, toErrorPayload } from './envelope';
 import type { RoomlogSocket } from './options';
-import { type Ack, ROOMLOG_EVENTS, type RoomOffset, type SyncReason, type SyncRoomResult } from './protocol';
+import { type Ack, ROOMLOG_EVENTS, type RoomOffset, type SyncFrom, type SyncReason, type SyncRoomResult } from './protocol';
 import { report } from './respond';
 
-function parseOffset(offset: unknown): { after: number; epoch: string | null } {
+/** A room's offset as the client sent it: a returning client's position, or a first visit. */
+type ParsedOffset =
+  | { visit: false; after: number; epoch: string | null; id: string | null }
+  | { visit: true; from: SyncFrom };
+
+function parseFrom(from: unknown): SyncFrom {
+  if (from === 'latest' || from === 'start') return from;
+  if (typeof from === 'number') return validateInteger('socket', 'from', from, 0);
+  throw invalidArgument('socket', 'from', `must be 'latest', 'start' or a seq, got ${describe(from)}`);
+}
+
+function parseOffset(offset: unknown): ParsedOffset {
   if (offset === null || typeof offset !== 'object') {
-    throw invalidArgument('socket', 'offset', `must be { after?, epoch? }, got ${describe(offset)}`);
+    throw invalidArgument('socket', 'offset', `must be { after?, epoch?, id? } or { from }, got ${describe(offset)}`);
   }
-  const { after, epoch } = offset as RoomOffset;
+  const { after, epoch, id, from } = offset as RoomOffset;
+  if (from !== undefined) return { visit: true, from: parseFrom(from) };
   if (epoch !== undefined && epoch !== null && typeof epoch !== 'string') {
     throw invalidArgument('socket', 'epoch', `must be a string or null, got ${describe(epoch)}`);
   }
-  return { after: after === undefined ? 0 : validateInteger('socket', 'after', after, 0), epoch: epoch ?? null };
+  if (id !== undefined && id !== null && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) {
+    throw invalidArgument('socket', 'id', `must be a string of at most ${MAX_ID_LENGTH} characters or null, got ${describe(id)}`);
+  }
+  return {
+    visit: false,
+    after: after === undefined ? 0 : validateInteger('socket', 'after', after, 0),
+    epoch: epoch ?? null,
+    id: id ?? null,
+  };
+}
+
+/** Entry ids are short (UUIDs, ObjectIds); anything longer cannot match and is refused. */
+const MAX_ID_LENGTH = 128;
+
+interface Replay {
+  messages: StoredMessage[];
+  head: StreamHead | null;
+  reason: SyncReason | undefined;
+  hasMore: boolean;
 }
 
 /**
- * Decides how one room continues. A client further behind than `replayLimit`, or whose epoch
- * is stale, gets the latest page instead of an unbounded replay (a second, equally bounded read).
+ * A first visit: the latest page (a chat opens at the bottom), or from the start or a seq, page
+ * by page (`hasMore`). It is where the client asked to start, so it never counts as a reset.
+ */
+async function firstVisit<S extends RoomlogSocket>(ctx: RoomlogContext<S>, stream: StreamRef, from: SyncFrom): Promise<Replay> {
+  const limit = ctx.options.replayLimit;
+  const page = await ctx.reads.read(stream, from === 'latest' ? { limit } : { after: from === 'start' ? 0 : from, limit });
+  return { messages: page.messages, head: page.head, reason: undefined, hasMore: from !== 'latest' && page.hasMore };
+}
+
+/**
+ * Decides how a returning client continues. The read starts one entry early, at the client's
+ * seq, so the same read tells whether the log still holds the entry the client holds there
+ * (continuity). A client further behind than `replayLimit`, whose epoch is stale, or whose
+ * position the log no longer matches gets the latest page instead (a second, equally bounded read).
  */
 async function replay<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   stream: StreamRef,
-  after: number,
-  epoch: string | null,
-): Promise<{ page: ReadResult; reason: SyncReason | undefined }> {
+  offset: { after: number; epoch: string | null; id: string | null },
+): Promise<Replay> {
+  const { after, epoch, id } = offset;
   const limit = ctx.options.replayLimit;
-  const page = await ctx.reads.read(stream, { after, limit });
-  const latest = () => ctx.reads.read(stream, { limit });
-  if (page.head === null) {
+  const latest = async (reason: SyncReason): Promise<Replay> => {
+    const page = await ctx.reads.read(stream, { limit });
+    return { messages: page.messages, head: page.head, reason, hasMore: false };
+  };
+  const from = Math.max(0, after - 1);
+  // One more than replayLimit, so the entry at `after` does not take a replayed entry's place
+  // (within the store's read limit: at the maximum, a replay holds one entry less).
+  const page = await ctx.reads.read(stream, { after: from, limit: Math.min(limit + (after > 0 ? 1 : 0), MAX_READ_LIMIT) });
+  const head = page.head;
+  if (head === null) {
     // Never written, or wiped: an offset the client holds belongs to a stream that is gone.
-    return { page, reason: after > 0 || epoch !== null ? 'epoch-changed' : undefined };
+    return { messages: [], head, reason: after > 0 || epoch !== null ? 'epoch-changed' : undefined, hasMore: false };
   }
-  if (epoch !== null && epoch !== page.head.epoch) return { page: await latest(), reason: 'epoch-changed' };
-  if (page.hasMore) return { page: await latest(), reason: 'too-far-behind' };
-  return { page, reason: page.truncated ? 'truncated' : undefined };
+  if (epoch !== null && epoch !== head.epoch) return latest('epoch-changed');
+  // Same epoch, but the log ends before the client's position, or holds another entry there:
+  // entries the client holds were lost (a failover, a restore). Continuing would skip the next
+  // entries as repeats of ones the client already has.
+  if (head.seq < after) return latest('rewound');
+  const atOffset = after > 0 && page.messages[0]?.seq === after ? page.messages[0] : undefined;
+  if (atOffset && id !== null && atOffset.id !== id) return latest('rewound');
+  const messages = page.messages.filter((message) => message.seq > after);
+  if (messages.length > limit || page.hasMore) return latest('too-far-behind');
+  // The store says truncated when its cursor (one below the client's seq) is below the oldest
+  // retained entry; only entries after the client's seq being gone matter.
+  const truncated = page.truncated && head.firstSeq > after + 1;
+  return { messages, head, reason: truncated ? 'truncated' : undefined, hasMore: false };
 }
 
 async function syncRoom<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, room: string, offset: unknown): Promise<SyncRoomResult> {
   const name = clientRoom(room);
-  const { after, epoch } = parseOffset(offset);
+  const parsed = parseOffset(offset);
   await settleMembership(ctx, socket, name);
-  const { page, reason } = await replay(ctx, { namespace: ctx.namespace, room: name }, after, epoch);
-  recordSync(name, reason, page.messages.length);
+  const stream = { namespace: ctx.namespace, room: name };
+  const { messages, head, reason, hasMore } = parsed.visit ? await firstVisit(ctx, stream, parsed.from) : await replay(ctx, stream, parsed);
+  ctx.healer.follow(name);
+  recordSync(name, reason, messages.length);
   return {
-    messages: await presentAll(ctx, socket, page.messages.map(toEnvelope)),
-    head: page.head,
+    messages: await presentAll(ctx, socket, messages.map(toEnvelope)),
+    head,
     recovered: reason === undefined,
     ...(reason === undefined ? {} : { reason }),
+    ...(hasMore ? { hasMore } : {}),
   };
 }
 
