@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { NOT_DURABLE_WARNING, type RedisStoreOptions, createRedisStore, inspectPersistence } from '../src/index';
-import { startRedis } from './servers';
+import { startRedis } from './fixtures';
 
 const stops: (() => Promise<void>)[] = [];
 const clients: Redis[] = [];
