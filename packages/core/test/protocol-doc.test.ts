@@ -35,8 +35,11 @@ function readProtocolTypes(): Map<string, string[]> {
   const exported = new Set(checker.getExportsOfModule(moduleSymbol).map((symbol) => symbol.name));
   const describeType = (type: ts.Type): string[] => {
     const members = type.isUnion() ? type.types : [type];
-    const literals = members.filter((member) => member.isStringLiteral()) as ts.StringLiteralType[];
-    if (literals.length === members.length) return literals.map((member) => member.value);
+    // A union of values (SyncReason, SyncFrom): its rows are the string literals, and `number` etc. by name.
+    const primitive = ts.TypeFlags.StringLiteral | ts.TypeFlags.Number | ts.TypeFlags.String | ts.TypeFlags.Boolean;
+    if (members.every((member) => (member.flags & primitive) !== 0)) {
+      return members.map((member) => (member.isStringLiteral() ? member.value : checker.typeToString(member)));
+    }
     // A union of named shapes (DeliveredEntry): its rows are the shapes' names.
     const named = members.map((member) => (member.aliasSymbol ?? member.getSymbol())?.name);
     if (type.isUnion() && named.every((name) => name !== undefined && exported.has(name))) return named as string[];
