@@ -16,7 +16,7 @@ export function packageTests(name: string, test: UserWorkspaceConfig['test'] = {
           replacement: `${packagesDir}conformance/src/e2e.ts`,
         },
         {
-          find: /^@roomlog\/(core|client|conformance|redis|postgres|mongo|typeorm)$/,
+          find: /^@roomlog\/(core|client|conformance|redis|postgres|mongo|typeorm|cli)$/,
           replacement: `${packagesDir}$1/src/index.ts`,
         },
       ],

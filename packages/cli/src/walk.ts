@@ -1,0 +1,46 @@
+/** Walking a store page by page: every stream, every entry of a stream, in bounded memory. */
+import { type MessageStore, RoomlogError, type StoredMessage, type StreamInfo, type StreamRef } from '@roomlog/core';
+
+/** Largest page the contract allows; fewer round trips per entry. */
+export const PAGE = 1000;
+
+/** Rejects with `UNSUPPORTED` when `store` cannot do what the command needs. */
+export function requireMethod<K extends 'listStreams' | 'dropStream' | 'importEntries'>(
+  store: MessageStore,
+  method: K,
+  what: string,
+): NonNullable<MessageStore[K]> {
+  const found = store[method];
+  if (typeof found !== 'function') {
+    throw new RoomlogError('UNSUPPORTED', `the ${store.name} store cannot ${what} (it has no ${method})`, {
+      backend: 'cli',
+      cause: new Error(`${method} missing`),
+    });
+  }
+  return found.bind(store) as NonNullable<MessageStore[K]>;
+}
+
+/** Every stream of the store (of `namespace` only, when given), one page at a time. */
+export async function* allStreams(store: MessageStore, namespace?: string): AsyncGenerator<StreamInfo> {
+  const list = requireMethod(store, 'listStreams', 'list its streams');
+  let after: string | undefined;
+  for (;;) {
+    const page = await list({ after, limit: PAGE });
+    for (const stream of page.streams) if (namespace === undefined || stream.namespace === namespace) yield stream;
+    if (page.next === null) return;
+    after = page.next;
+  }
+}
+
+/** Every retained entry of a stream above seq `after`, in ascending seq. */
+export async function* entriesOf(store: MessageStore, stream: StreamRef, after = 0): AsyncGenerator<StoredMessage> {
+  let position = after;
+  for (;;) {
+    const page = await store.read(stream, { after: position, limit: PAGE });
+    for (const message of page.messages) yield message;
+    const last = page.messages.at(-1);
+    if (!page.hasMore || !last) return;
+    position = last.seq;
+  }
+}
+
