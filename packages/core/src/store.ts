@@ -270,8 +270,10 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
   /**
    * A page of the streams this store holds (capability `streams`), in an order of the
    * backend's choosing. Walk every page by passing `next` back as `after` until it is `null`.
-   * A stream that exists during the whole walk is listed exactly once; one created or dropped
-   * during it may or may not be. A page may hold fewer than `limit` streams before the end.
+   * A stream that exists during the whole walk is listed at least once (a backend walking a
+   * hash table, such as Redis with `SCAN`, may list one twice: dedupe by `(namespace, room)`
+   * when it matters); one created or dropped during it may or may not be. A page may hold
+   * fewer than `limit` streams, even none, before the end.
    */
   listStreams?(query?: StreamListQuery): Promise<StreamList>;
 

@@ -1,6 +1,7 @@
 /**
  * Decodes an entry as the Lua scripts store it (see `scripts.lua.ts`): twelve NUL-separated
- * fields, the codec's payload text last, empty meaning `null`.
+ * fields, the codec's payload text last, empty meaning `null`; an imported entry may add its
+ * own id as a thirteenth.
  */
 import { type MessageKind, RoomlogError, type StoredMessage, type StreamRef, storedMessage } from '@roomlog/core';
 
@@ -29,7 +30,11 @@ export function decodeEntry(backend: string, stream: StreamRef, epoch: string, e
     f.push(entry.slice(start, stop));
     start = stop + 1;
   }
-  f.push(entry.slice(start));
+  // The payload, then (for an imported entry with an id of its own) NUL and that id.
+  const rest = entry.slice(start);
+  const idStop = rest.indexOf('\u0000');
+  f.push(idStop < 0 ? rest : rest.slice(0, idStop));
+  const importedId = idStop < 0 ? null : rest.slice(idStop + 1);
   const kind = KINDS[f[3] ?? ''];
   if (f.length !== FIELD_COUNT || kind === undefined) {
     throw new RoomlogError('INTERNAL', 'stored entry is not in the expected format', {
@@ -41,7 +46,7 @@ export function decodeEntry(backend: string, stream: StreamRef, epoch: string, e
     f as [string, string, string, string, string, string, string, string, string, string, string, string];
   return storedMessage(backend, stream, epoch, {
     seq: Number(seq),
-    id: entryId(epoch, seq),
+    id: importedId ?? entryId(epoch, seq),
     event,
     payload: orNull(payload),
     senderId: orNull(senderId),

@@ -14,7 +14,9 @@
  * An entry is one sorted-set member: twelve fields separated by NUL (which validation keeps
  * out of every text field, and JSON never contains raw), the payload last:
  * `seq, createdAt, expiresAt, kind (m|e|d), target, version, editedAt, deletedAt, senderId,
- * clientMessageId, event, payload`. An empty field is `null`. Keeping the payload in the
+ * clientMessageId, event, payload`. An empty field is `null`. An imported entry whose id is not
+ * the derived `<epoch>:<seq>` carries it as a thirteenth field after the payload (JSON never
+ * holds a raw NUL, so the payload still ends at the next one). Keeping the payload in the
  * member makes a page one `ZRANGEBYSCORE` (O(log n + page)) with no second lookup.
  */
 
@@ -154,8 +156,8 @@ end
 `;
 
 /**
- * Appends to one or more streams. Per stream, ARGV carries a new epoch (used only if the
- * stream has no counter yet), the message count, then five fields per message: event,
+ * Appends to one or more streams. Per stream, ARGV carries a new epoch, the namespace and the
+ * room (used only if the stream has no counter yet), the message count, then five fields per message: event,
  * senderId, clientMessageId, expiresAt, payload (`''` for none).
  * Returns per stream `{ epoch, result1, result2, ... }`, each result two items: `'0', seq` for a
  * new message (the caller has its fields already, so they do not travel back) or `'1', entry`
@@ -179,11 +181,12 @@ while a <= #ARGV do
     -- A new counter starts above any entry left behind, so a lost counter never reuses a seq.
     epoch = ARGV[a]
     local top = redis.call('ZREVRANGEBYSCORE', s.entries, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    redis.call('HSET', s.meta, 'epoch', epoch, 'seq', top[2] or '0')
+    -- The names, so listStreams can say which room a key holds (the keys carry only a digest).
+    redis.call('HSET', s.meta, 'epoch', epoch, 'seq', top[2] or '0', 'ns', ARGV[a + 1], 'room', ARGV[a + 2])
   end
   trimTime(s)
-  local count = tonumber(ARGV[a + 1])
-  local first = a + 2
+  local count = tonumber(ARGV[a + 3])
+  local first = a + 4
   a = first + 5 * count
   local head = headSeq(s)
   local floor = countFloor(head)
@@ -294,7 +297,7 @@ trimTime(s)
 local target = ARGV[5]
 local member = redis.call('ZRANGEBYSCORE', s.entries, target, target)[1]
 if not member then return false end
-local f = fields(member, 12)
+local f = fields(member, 13)
 if f[4] ~= 'm' or f[8] ~= '' or not isLive(f) or tonumber(target) < countFloor(headSeq(s)) then return false end
 local payload = ''
 if ARGV[6] == 'e' then
@@ -359,7 +362,7 @@ local erased = 0
 for _, member in ipairs(batch) do
   local f = fields(member, 9)
   if f[9] == ARGV[5] and f[8] == '' then
-    f = fields(member, 12)
+    f = fields(member, 13)
     f[6] = tostring(tonumber(f[6]) + 1)
     f[8] = ARGV[1]
     f[12] = ''
@@ -370,4 +373,68 @@ for _, member in ipairs(batch) do
 end
 if #batch < chunk then return { erased, 0 } end
 return { erased, tonumber(fields(batch[#batch], 1)[1]) + 1 }
+`;
+
+/**
+ * Writes imported entries (`importEntries`). ARGV[5] the imported log's epoch, ARGV[6]
+ * namespace, ARGV[7] room, ARGV[8] entry count, then 13 fields per entry in member order plus
+ * the id (`''` when it is the derived one). Entries at or below the head are skipped. Returns
+ * `{ written, skipped }`, or `{ -1, epoch }` when the stream holds another epoch.
+ */
+export const IMPORT_SCRIPT = `${PRELUDE}
+local s = stream(0)
+local count = tonumber(ARGV[8])
+local epoch = redis.call('HGET', s.meta, 'epoch')
+local head = 0
+if epoch then
+  if epoch ~= ARGV[5] then return { -1, epoch } end
+  head = headSeq(s)
+else
+  if count == 0 then return { 0, 0 } end
+  -- Entries a lost counter left behind keep their seqs: import above them.
+  local top = redis.call('ZREVRANGEBYSCORE', s.entries, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  head = tonumber(top[2] or '0')
+  redis.call('HSET', s.meta, 'epoch', ARGV[5], 'seq', head, 'ns', ARGV[6], 'room', ARGV[7])
+end
+local entries, ids, ttl = {}, {}, {}
+local written, skipped, last = 0, 0, head
+for i = 0, count - 1 do
+  local b = 9 + i * 13
+  local seq = tonumber(ARGV[b])
+  if seq <= head then
+    skipped = skipped + 1
+  else
+    local member = table.concat({ ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5],
+      ARGV[b + 6], ARGV[b + 7], ARGV[b + 8], ARGV[b + 9], ARGV[b + 10], ARGV[b + 11] }, SEP)
+    if ARGV[b + 12] ~= '' then member = member .. SEP .. ARGV[b + 12] end
+    entries[#entries + 1] = seq
+    entries[#entries + 1] = member
+    if ARGV[b + 3] == 'm' and ARGV[b + 9] ~= '' then
+      ids[#ids + 1] = ARGV[b + 9]
+      ids[#ids + 1] = seq
+    end
+    if ARGV[b + 2] ~= '' then
+      ttl[#ttl + 1] = ARGV[b + 2]
+      ttl[#ttl + 1] = seq
+    end
+    written = written + 1
+    last = seq
+  end
+end
+if written > 0 then
+  redis.call('HSET', s.meta, 'seq', last)
+  redis.call('ZADD', s.entries, unpack(entries))
+  if #ids > 0 then redis.call('HSET', s.ids, unpack(ids)) end
+  if #ttl > 0 then redis.call('ZADD', s.ttl, unpack(ttl)) end
+end
+trimTime(s)
+trimCount(s)
+return { written, skipped }
+`;
+
+/** Removes a whole stream: its five keys (`dropStream`). Returns 1 when it existed. */
+export const DROP_SCRIPT = `
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return existed
 `;

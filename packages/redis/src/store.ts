@@ -9,10 +9,15 @@ import {
   type DriverChange,
   type DriverPage,
   DriverStore,
+  type ImportResult,
   type NormalizedReadQuery,
   type PreparedBatch,
+  type PreparedImport,
   type PreparedStream,
   RoomlogError,
+  type StreamInfo,
+  type StreamList,
+  epochConflict,
   type StoreDriver,
   type StoredMessage,
   type StreamHead,
@@ -20,6 +25,7 @@ import {
   appendedMessage,
   newEpoch,
 } from '@roomlog/core';
+import { decodeScanPosition, globEscape, importArgs, scanNodes } from './admin';
 import { decodeEntry, entryId } from './entry';
 import { classifyRedisError } from './errors';
 import { type StreamKeys, senderKey, streamKeys, streamTag } from './keys';
@@ -27,7 +33,16 @@ import { PersistenceCheck, type PersistenceReport, notDurable } from './persiste
 import { BACKEND, type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
 import { LuaScript, type RedisClient } from './script';
 import { SenderIndex } from './sender-index';
-import { APPEND_SCRIPT, CHANGE_SCRIPT, ERASE_SCRIPT, READ_SCRIPT, SET_CURSOR_SCRIPT, UNREAD_SCRIPT } from './scripts.lua';
+import {
+  APPEND_SCRIPT,
+  CHANGE_SCRIPT,
+  DROP_SCRIPT,
+  ERASE_SCRIPT,
+  IMPORT_SCRIPT,
+  READ_SCRIPT,
+  SET_CURSOR_SCRIPT,
+  UNREAD_SCRIPT,
+} from './scripts.lua';
 
 const appendScript = new LuaScript(APPEND_SCRIPT);
 const readScript = new LuaScript(READ_SCRIPT);
@@ -35,6 +50,8 @@ const changeScript = new LuaScript(CHANGE_SCRIPT);
 const setCursorScript = new LuaScript(SET_CURSOR_SCRIPT);
 const unreadScript = new LuaScript(UNREAD_SCRIPT);
 const eraseScript = new LuaScript(ERASE_SCRIPT);
+const importScript = new LuaScript(IMPORT_SCRIPT);
+const dropScript = new LuaScript(DROP_SCRIPT);
 
 /** Entries `eraseSender` rewrites per script call, so a huge stream never blocks Redis for long. */
 const ERASE_CHUNK = 1000;
@@ -176,6 +193,57 @@ class RedisDriver implements StoreDriver {
     return erased;
   }
 
+  async ping(): Promise<void> {
+    // Redis has no schema: the scripts load on first use. A round trip is the whole check.
+    await this.client.ping();
+  }
+
+  async importEntries(batch: PreparedImport): Promise<ImportResult> {
+    const tag = streamTag(batch.namespace, batch.room);
+    const senders = batch.entries.map((entry) => entry.senderId);
+    await this.#senders.before(tag, senders);
+    const args: (string | number)[] = [...this.#policy(), batch.epoch, batch.namespace, batch.room, batch.entries.length];
+    for (const entry of batch.entries) args.push(...importArgs(entry, batch.epoch));
+    const [written, skipped] = expectArray(await this.#write(importScript, streamKeys(this.options.prefix, tag), args)) as [number, number | string];
+    if (written === -1) throw epochConflict(BACKEND, batch, String(skipped), batch.epoch);
+    if (written > 0) await this.#senders.after(tag, batch.epoch, senders);
+    return { imported: Number(written), skipped: Number(skipped), head: await this.head(batch) };
+  }
+
+  async listStreams({ after, limit }: { after: string | null; limit: number }): Promise<StreamList> {
+    const nodes = scanNodes(this.client);
+    let { node, cursor } = decodeScanPosition(BACKEND, after);
+    const pattern = `${globEscape(this.options.prefix)}:{*}:m`;
+    const metaKeys: string[] = [];
+    // SCAN returns about COUNT keys per call, possibly none: go on until the page has some or the walk ends.
+    while (node < nodes.length && metaKeys.length === 0) {
+      const [next, keys] = await nodes[node]!.scan(cursor, 'MATCH', pattern, 'COUNT', limit);
+      metaKeys.push(...keys.slice(0, limit));
+      if (next === '0') {
+        node++;
+        cursor = '0';
+      } else {
+        cursor = next;
+      }
+    }
+    const found = await Promise.all(metaKeys.map((key) => this.#streamAt(key)));
+    const streams = found.filter((stream): stream is StreamInfo => stream !== null);
+    return { streams, next: node < nodes.length ? `${node}.${cursor}` : null };
+  }
+
+  async dropStream(ref: StreamRef): Promise<boolean> {
+    return Number(await this.#write(dropScript, this.#keysOf(ref), [])) === 1;
+  }
+
+  /** The stream whose meta hash is `metaKey`, or `null` when it has no names (written before they were stored) or is gone. */
+  async #streamAt(metaKey: string): Promise<StreamInfo | null> {
+    const [namespace, room] = await this.client.hmget(metaKey, 'ns', 'room');
+    if (typeof namespace !== 'string' || typeof room !== 'string') return null;
+    const ref = { namespace, room };
+    const head = await this.head(ref);
+    return head === null ? null : { ...ref, head };
+  }
+
   async close(): Promise<void> {
     if (!this.options.closeClient) return;
     // QUIT lets pending replies arrive; a client not connected has none and would only queue it.
@@ -211,7 +279,7 @@ class RedisDriver implements StoreDriver {
     const args: (string | number)[] = this.#policy(prepared.createdAt);
     for (const { group, tag } of streams) {
       keys.push(...streamKeys(this.options.prefix, tag));
-      args.push(newEpoch(), group.messages.length);
+      args.push(newEpoch(), group.namespace, group.room, group.messages.length);
       for (const m of group.messages) {
         args.push(m.event, m.senderId ?? '', m.clientMessageId ?? '', m.expiresAt ?? '', m.payload);
       }
