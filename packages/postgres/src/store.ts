@@ -10,18 +10,26 @@ import {
   type DriverChange,
   type DriverPage,
   DriverStore,
+  type ImportResult,
   type NormalizedReadQuery,
   type PreparedBatch,
+  type PreparedImport,
   RoomlogError,
+  type StreamList,
   type StoreDriver,
   type StoredMessage,
   type StreamHead,
   type StreamRef,
   ageCutoff,
+  decodeStreamCursor,
+  encodeStreamCursor,
+  entriesToWrite,
   firstSeqOf,
+  invalidArgument,
   newMessageId,
 } from '@roomlog/core';
 import type { ClientBase, Pool, QueryResultRow } from 'pg';
+import { createImportStreamSql, dropStreamSql, importEntriesSql, lockImportStreamSql, importedId, isUuid, listStreamsSql, pingSql } from './admin.sql';
 import { appendParams, appendResults } from './append';
 import { classifyPostgresError, isMissingSchema } from './errors';
 import { BACKEND, type PostgresStoreOptions, type ResolvedPostgresOptions, type TableNames, resolvePostgresOptions } from './options';
@@ -205,6 +213,72 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
       erased += count;
       if (count < ERASE_BATCH) return erased;
     }
+  }
+
+  async ping(): Promise<void> {
+    const [row] = await this.#query<{ missing: string[] }>(pingSql(this.options.tables), []);
+    const missing = row?.missing ?? [];
+    if (missing.length > 0) {
+      throw new RoomlogError('INTERNAL', `Roomlog's schema is incomplete (missing ${missing.join(', ')}): run store.migrate()`, {
+        backend: BACKEND,
+        cause: new Error(`missing: ${missing.join(', ')}`),
+      });
+    }
+  }
+
+  async importEntries(batch: PreparedImport): Promise<ImportResult> {
+    // Epochs are UUIDs in every Roomlog backend; PostgreSQL's column takes nothing else.
+    if (!isUuid(batch.epoch)) throw invalidArgument(BACKEND, 'epoch', 'must be a UUID for PostgreSQL');
+    if (batch.entries.length === 0) return { imported: 0, skipped: 0, head: await this.head(batch) };
+    const t = this.options.tables;
+    const client = await this.pool.connect();
+    let written = 0;
+    try {
+      await client.query('BEGIN');
+      await this.#query(createImportStreamSql(t), [batch.namespace, batch.room, batch.epoch], client);
+      const [stream] = await this.#query<{ stream_id: string; epoch: string; seq: string }>(lockImportStreamSql(t), [batch.namespace, batch.room], client);
+      const toWrite = entriesToWrite(BACKEND, batch, { seq: Number(stream!.seq), epoch: stream!.epoch });
+      if (toWrite.length > 0) {
+        const column = <K extends keyof (typeof toWrite)[number]>(key: K) => toWrite.map((entry) => entry[key]);
+        await this.#query(importEntriesSql(t), [
+          stream!.stream_id,
+          column('seq'),
+          toWrite.map((entry) => importedId(entry.id)),
+          column('createdAt'),
+          column('expiresAt'),
+          column('editedAt'),
+          column('deletedAt'),
+          column('target'),
+          column('version'),
+          column('kind'),
+          column('event'),
+          column('senderId'),
+          column('clientMessageId'),
+          column('payload'),
+        ], client);
+      }
+      await client.query('COMMIT');
+      client.release();
+      written = toWrite.length;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    return { imported: written, skipped: batch.entries.length - written, head: await this.head(batch) };
+  }
+
+  async listStreams({ after, limit }: { after: string | null; limit: number }): Promise<StreamList> {
+    const from = after === null ? null : decodeStreamCursor(BACKEND, after);
+    const rows = await this.#query<{ namespace: string; room: string }>(listStreamsSql(this.options.tables), [from?.namespace ?? null, from?.room ?? null, limit]);
+    const heads = await Promise.all(rows.map((row) => this.head(row)));
+    const streams = rows.flatMap((row, i) => (heads[i] ? [{ namespace: row.namespace, room: row.room, head: heads[i] }] : []));
+    const last = rows.at(-1);
+    return { streams, next: rows.length === limit && last ? encodeStreamCursor(last) : null };
+  }
+
+  async dropStream(ref: StreamRef): Promise<boolean> {
+    const [row] = await this.#query<{ dropped: number }>(dropStreamSql(this.options.tables), [ref.namespace, ref.room]);
+    return (row?.dropped ?? 0) > 0;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,90 @@
+/**
+ * The statements of the operations side: importing entries with their own seq, id and times,
+ * listing and dropping streams, and the readiness check. Names are validated, quoted
+ * identifiers; every value is a `$n` parameter.
+ */
+import { createHash } from 'node:crypto';
+import type { TableNames } from './options';
+
+/** Creates the stream of an import if missing, with the imported epoch. `$1` namespace, `$2` room, `$3` epoch. */
+export function createImportStreamSql(t: TableNames): string {
+  return `INSERT INTO ${t.streams} (namespace, room, epoch, seq) VALUES ($1, $2, $3::uuid, 0)
+ON CONFLICT (namespace, room) DO NOTHING`;
+}
+
+/**
+ * Locks the stream row of an import (after {@link createImportStreamSql}, in the same
+ * transaction), so no append or other import moves its head meanwhile. Returns
+ * `stream_id, epoch, seq`. `$1` namespace, `$2` room.
+ */
+export function lockImportStreamSql(t: TableNames): string {
+  return `SELECT stream_id, epoch::text AS epoch, seq FROM ${t.streams} WHERE namespace = $1 AND room = $2 FOR UPDATE`;
+}
+
+/**
+ * Inserts imported entries (one array per column, same length) and raises the head to the
+ * last one. `$1` stream_id, then seq, id, created_at, expires_at, edited_at, deleted_at,
+ * target, version, kind, event, sender_id, client_message_id, payload arrays.
+ */
+export function importEntriesSql(t: TableNames): string {
+  return `WITH entries AS (
+  INSERT INTO ${t.messages} (stream_id, seq, id, created_at, expires_at, edited_at, deleted_at, target, version,
+    kind, event, sender_id, client_message_id, payload)
+  SELECT $1, e.seq, e.id, e.created_at, e.expires_at, e.edited_at, e.deleted_at, e.target, e.version,
+    e.kind, e.event, e.sender_id, e.client_message_id, e.payload::json
+  FROM unnest($2::bigint[], $3::uuid[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
+    $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+    AS e(seq, id, created_at, expires_at, edited_at, deleted_at, target, version, kind, event, sender_id,
+      client_message_id, payload)
+  RETURNING seq
+)
+UPDATE ${t.streams} SET seq = greatest(seq, (SELECT max(seq) FROM entries)) WHERE stream_id = $1`;
+}
+
+/** Streams after `($1, $2)` (both NULL for the first page) in `(namespace, room)` order, `$3` of them. */
+export function listStreamsSql(t: TableNames): string {
+  return `SELECT namespace, room FROM ${t.streams}
+WHERE $1::text IS NULL OR (namespace, room) > ($1, $2)
+ORDER BY namespace, room
+LIMIT $3`;
+}
+
+/** Removes a stream, its entries and its read markers in one statement; returns `dropped` (0 or 1). `$1` namespace, `$2` room. */
+export function dropStreamSql(t: TableNames): string {
+  return `WITH s AS (DELETE FROM ${t.streams} WHERE namespace = $1 AND room = $2 RETURNING stream_id),
+m AS (DELETE FROM ${t.messages} WHERE stream_id IN (SELECT stream_id FROM s)),
+c AS (DELETE FROM ${t.cursors} WHERE stream_id IN (SELECT stream_id FROM s))
+SELECT count(*)::int AS dropped FROM s`;
+}
+
+/**
+ * The readiness check: one row saying which of Roomlog's tables, indexes and the append
+ * function are missing (an empty array when none is).
+ */
+export function pingSql(t: TableNames): string {
+  const relations = [t.streams, t.messages, t.cursors, ...['messages_client_id', 'messages_sender', 'messages_expiry'].map((name) => `${t.schema}.${t.local(name)}`)];
+  const checks = relations.map((name) => `CASE WHEN to_regclass('${name.replaceAll("'", "''")}') IS NULL THEN '${name.replaceAll("'", "''")}' END`);
+  checks.push(`CASE WHEN to_regproc('${t.append.replaceAll("'", "''")}') IS NULL THEN '${t.append.replaceAll("'", "''")}' END`);
+  return `SELECT array_remove(ARRAY[${checks.join(', ')}]::text[], NULL) AS missing`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `text` is a UUID, the form PostgreSQL keeps ids and epochs in. */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/**
+ * The UUID an imported id is kept as: the id itself when it is one, otherwise a name-based
+ * UUID (version 5 layout, SHA-1) of it, so the same foreign id always maps to the same UUID
+ * and a re-run of an import stays idempotent.
+ */
+export function importedId(id: string): string {
+  if (isUuid(id)) return id.toLowerCase();
+  const hash = createHash('sha1').update('roomlog-import:').update(id).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
