@@ -101,7 +101,7 @@ async function openPostgres(url: URL, options: Required<OpenOptions>): Promise<O
   const Pool = (pg as { Pool?: typeof import('pg').Pool; default?: { Pool: typeof import('pg').Pool } }).Pool ?? pg.default.Pool;
   const pool = new Pool({ connectionString: url.toString(), connectionTimeoutMillis: options.timeoutMs, max: 4 });
   pool.on('error', () => {}); // an idle client's error surfaces on its next query
-  const store = createPostgresStore(pool, { schema, tablePrefix, closePool: true });
+  const store = createPostgresStore(pool, { schema, tablePrefix, closeClient: true });
   if (options.prepare) await store.migrate();
   return { store, description: `postgres ${safeUrl(url.toString())}`, close: () => store.close() };
 }
