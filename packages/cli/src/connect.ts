@@ -147,7 +147,7 @@ async function openTypeorm(driver: TypeormDriver, target: string, options: Requi
   } catch (cause) {
     throw new RoomlogError('UNAVAILABLE', `cannot open ${safeUrl(target)}`, { backend: 'typeorm', cause });
   }
-  const store = createTypeormStore(source, { destroyDataSource: true });
+  const store = createTypeormStore(source, { closeClient: true });
   return { store, description: `${driver === 'sqljs' ? 'sqlite' : driver} ${safeUrl(target)}`, close: () => store.close() };
 }
 
