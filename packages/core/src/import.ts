@@ -4,6 +4,7 @@
  * come from another store's export: they are checked as strictly as appended ones, plus the
  * fields an append never takes from the caller (seq, id, epoch, times, kind, version).
  */
+import { createHash } from 'node:crypto';
 import { encodeData } from './codec';
 import { RoomlogError, invalidArgument } from './errors';
 import { streamKey } from './ids';
@@ -189,4 +190,26 @@ export function decodeStreamCursor(backend: string, cursor: string): StreamRef {
   const split = key.indexOf('\u0000');
   if (split <= 0 || Buffer.from(key, 'utf8').toString('base64url') !== cursor) throw invalidStreamCursor(backend);
   return { namespace: key.slice(0, split), room: key.slice(split + 1) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `text` is a UUID (the form of every epoch, and of message ids outside Redis). */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/**
+ * The id an imported entry is kept under by a backend that stores ids as UUIDs (PostgreSQL,
+ * TypeORM): the id itself when it is one (lowercased, as PostgreSQL prints UUIDs), otherwise
+ * a name-based UUID (version 5 layout, SHA-1) of it. The same foreign id (Redis derives
+ * `<epoch>:<seq>`) always maps to the same UUID, so a re-run of an import stays idempotent.
+ */
+export function uuidForImport(id: string): string {
+  if (isUuid(id)) return id.toLowerCase();
+  const hash = createHash('sha1').update('roomlog-import:').update(id).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

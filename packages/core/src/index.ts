@@ -31,6 +31,8 @@ export {
   encodeStreamCursor,
   decodeStreamCursor,
   invalidStreamCursor,
+  isUuid,
+  uuidForImport,
   MAX_IMPORT_ENTRIES,
   DEFAULT_STREAM_LIST_LIMIT,
   MAX_STREAM_LIST_LIMIT,

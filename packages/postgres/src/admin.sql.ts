@@ -3,7 +3,6 @@
  * listing and dropping streams, and the readiness check. Names are validated, quoted
  * identifiers; every value is a `$n` parameter.
  */
-import { createHash } from 'node:crypto';
 import type { TableNames } from './options';
 
 /** Creates the stream of an import if missing, with the imported epoch. `$1` namespace, `$2` room, `$3` epoch. */
@@ -66,25 +65,4 @@ export function pingSql(t: TableNames): string {
   const checks = relations.map((name) => `CASE WHEN to_regclass('${name.replaceAll("'", "''")}') IS NULL THEN '${name.replaceAll("'", "''")}' END`);
   checks.push(`CASE WHEN to_regproc('${t.append.replaceAll("'", "''")}') IS NULL THEN '${t.append.replaceAll("'", "''")}' END`);
   return `SELECT array_remove(ARRAY[${checks.join(', ')}]::text[], NULL) AS missing`;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True when `text` is a UUID, the form PostgreSQL keeps ids and epochs in. */
-export function isUuid(text: string): boolean {
-  return UUID.test(text);
-}
-
-/**
- * The UUID an imported id is kept as: the id itself when it is one, otherwise a name-based
- * UUID (version 5 layout, SHA-1) of it, so the same foreign id always maps to the same UUID
- * and a re-run of an import stays idempotent.
- */
-export function importedId(id: string): string {
-  if (isUuid(id)) return id.toLowerCase();
-  const hash = createHash('sha1').update('roomlog-import:').update(id).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

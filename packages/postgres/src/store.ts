@@ -26,10 +26,12 @@ import {
   entriesToWrite,
   firstSeqOf,
   invalidArgument,
+  isUuid,
   newMessageId,
+  uuidForImport,
 } from '@roomlog/core';
 import type { ClientBase, Pool, QueryResultRow } from 'pg';
-import { createImportStreamSql, dropStreamSql, importEntriesSql, lockImportStreamSql, importedId, isUuid, listStreamsSql, pingSql } from './admin.sql';
+import { createImportStreamSql, dropStreamSql, importEntriesSql, listStreamsSql, lockImportStreamSql, pingSql } from './admin.sql';
 import { appendParams, appendResults } from './append';
 import { classifyPostgresError, isMissingSchema } from './errors';
 import { BACKEND, type PostgresStoreOptions, type ResolvedPostgresOptions, type TableNames, resolvePostgresOptions } from './options';
@@ -243,7 +245,7 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
         await this.#query(importEntriesSql(t), [
           stream!.stream_id,
           column('seq'),
-          toWrite.map((entry) => importedId(entry.id)),
+          toWrite.map((entry) => uuidForImport(entry.id)),
           column('createdAt'),
           column('expiresAt'),
           column('editedAt'),

@@ -8,10 +8,13 @@ import {
   type DriverChange,
   type DriverPage,
   DriverStore,
+  type ImportResult,
   type NormalizedReadQuery,
   type PreparedBatch,
+  type PreparedImport,
   type PreparedStream,
   RoomlogError,
+  type StreamList,
   type StoreDriver,
   type StoredMessage,
   type StreamHead,
@@ -19,16 +22,22 @@ import {
   ageCutoff,
   backoff,
   countFloor,
+  decodeStreamCursor,
+  encodeStreamCursor,
+  entriesToWrite,
   firstSeqOf,
   invalidArgument,
+  isUuid,
   isLive,
   newEntry,
   newEntryMessage,
   newEpoch,
   newMessageId,
   streamDigest,
+  uuidForImport,
 } from '@roomlog/core';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { type ImportRow, advanceImported, deleteStreamRows, insertImportStream, insertImported, probeTable, selectStreamPage } from './admin.sql';
 import { type Dialect, dialectOf } from './dialect';
 import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
 import { classifyTypeormError, isRetryable } from './errors';
@@ -171,6 +180,74 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     if (this.options.closeClient && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
+  ping(): Promise<void> {
+    const t = this.#tableNames();
+    return this.#session(async (runner) => {
+      for (const table of ['streams', 'messages', 'cursors'] as const) {
+        try {
+          await this.#query(runner, probeTable(t, table));
+        } catch (cause) {
+          throw new RoomlogError('INTERNAL', `Roomlog's table ${t[table]} is missing: run the migration (RoomlogSchema1764316800000)`, { backend: BACKEND, cause });
+        }
+      }
+    });
+  }
+
+  async importEntries(batch: PreparedImport): Promise<ImportResult> {
+    // Epochs are UUIDs in every Roomlog backend; the column holds 36 characters.
+    if (!isUuid(batch.epoch)) throw invalidArgument(BACKEND, 'epoch', 'must be a UUID for the TypeORM store');
+    const key = streamDigest(batch.namespace, batch.room);
+    const t = this.#tableNames();
+    const written = batch.entries.length === 0 ? 0 : await this.#transaction(async (runner) => {
+      let state = await this.#stream(runner, key, true);
+      if (state === null) {
+        await this.#execute(runner, insertImportStream(this.#dialect, t, key, batch.namespace, batch.room, batch.epoch));
+        state = { epoch: batch.epoch, seq: 0, nextExpiry: null };
+      }
+      const toWrite = entriesToWrite(BACKEND, batch, state);
+      if (toWrite.length === 0) return 0;
+      const rows: ImportRow[] = toWrite.map((entry) => ({ ...entry, key, id: uuidForImport(entry.id) }));
+      for (const slice of this.#insertSlices(rows)) await this.#execute(runner, insertImported(this.#dialect, t, slice));
+      const last = rows.at(-1)!.seq;
+      let expiry: number | null = null;
+      for (const row of rows) if (row.expiresAt !== null && (expiry === null || row.expiresAt < expiry)) expiry = row.expiresAt;
+      const nextExpiry = expiry === null ? state.nextExpiry : Math.min(expiry, state.nextExpiry ?? expiry);
+      await this.#execute(runner, advanceImported(this.#dialect, t, key, last, nextExpiry));
+      await this.#sweep(runner, [{ key, seq: last, nextExpiry }], this.options.now());
+      return rows.length;
+    });
+    return { imported: written, skipped: batch.entries.length - written, head: await this.head(batch) };
+  }
+
+  listStreams({ after, limit }: { after: string | null; limit: number }): Promise<StreamList> {
+    const from = after === null ? null : decodeStreamCursor(BACKEND, after);
+    const now = this.options.now();
+    return this.#session(async (runner) => {
+      const rows = await this.#query<{ namespace: string | Buffer; room: string | Buffer }>(runner, selectStreamPage(this.#dialect, this.#tableNames(), from, limit));
+      const streams = [];
+      for (const row of rows) {
+        const ref = { namespace: toText(row.namespace), room: toText(row.room) };
+        const key = streamDigest(ref.namespace, ref.room);
+        const state = await this.#stream(runner, key, false);
+        if (state !== null) streams.push({ ...ref, head: await this.#headOf(runner, key, state, now) });
+      }
+      const last = rows.at(-1);
+      return { streams, next: rows.length === limit && last ? encodeStreamCursor({ namespace: toText(last.namespace), room: toText(last.room) }) : null };
+    });
+  }
+
+  dropStream(ref: StreamRef): Promise<boolean> {
+    const key = streamDigest(ref.namespace, ref.room);
+    const t = this.#tableNames();
+    return this.#transaction(async (runner) => {
+      const existed = (await this.#stream(runner, key, true)) !== null;
+      await this.#execute(runner, deleteStreamRows(this.#dialect, t, 'messages', key));
+      await this.#execute(runner, deleteStreamRows(this.#dialect, t, 'cursors', key));
+      await this.#execute(runner, deleteStreamRows(this.#dialect, t, 'streams', key));
+      return existed;
+    });
+  }
+
   /**
    * The write path of `append`, inside a transaction: take seqs for every stream (locking each
    * counter row, in key order), settle idempotency under those locks, insert, give back seqs
@@ -285,6 +362,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
 
   /** Inserts entries in as few statements as MySQL's packet limit allows. */
   async #insert(runner: QueryRunner, entries: readonly sql.NewEntry[]): Promise<void> {
+    for (const slice of this.#insertSlices(entries)) await this.#execute(runner, sql.insertEntries(this.#dialect, this.#tableNames(), slice));
+  }
+
+  /** Splits rows into INSERTs under MySQL's packet limit: at most 500 rows and ~4 MB of payload each. */
+  *#insertSlices<T extends { payload: string | null }>(entries: readonly T[]): Generator<T[]> {
     let start = 0;
     while (start < entries.length) {
       let end = start;
@@ -293,7 +375,7 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         chars += entries[end]!.payload?.length ?? 0;
         end++;
       }
-      await this.#execute(runner, sql.insertEntries(this.#dialect, this.#tableNames(), entries.slice(start, end)));
+      yield entries.slice(start, end);
       start = end;
     }
   }
