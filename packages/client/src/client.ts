@@ -281,7 +281,10 @@ export class RoomlogClient {
     return () => handlers.delete(handler);
   }
 
-  /** Subscribes to {@link ResetNotice}s. @returns a function that unsubscribes. */
+  /**
+   * Subscribes to {@link ResetNotice}s. A notice comes before the entries delivery resumes with.
+   * @returns a function that unsubscribes.
+   */
   onReset(handler: (notice: ResetNotice) => void): () => void {
     this.#resetHandlers.add(handler);
     return () => this.#resetHandlers.delete(handler);
@@ -589,16 +592,17 @@ export class RoomlogClient {
       }
       start = feed.seq;
     }
-    // An answer that stopped early holds every entry only up to its last one; a fill reads on.
-    const through = result.hasMore ? (messages.at(-1)?.seq ?? start) : (head?.seq ?? start);
-    feed.applyPage(start, messages, through, epoch);
-    if (result.hasMore && head) state.wanted = Math.max(state.wanted, head.seq);
     if (reason) {
-      // Truncated: entries below the oldest retained one are gone; delivery went on from there.
+      // Told before the page is delivered, so an app can clear what it showed (rewound, epoch-changed) first.
+      // Truncated: entries below the oldest retained one are gone; delivery goes on from there.
       const resumedAt = reason === 'truncated' && head ? Math.max(start, head.firstSeq - 1) : start;
       const notice: ResetNotice = { room: state.room, reason, previous, resumedAt, head };
       for (const handler of this.#resetHandlers) this.#guard(() => handler(notice));
     }
+    // An answer that stopped early holds every entry only up to its last one; a fill reads on.
+    const through = result.hasMore ? (messages.at(-1)?.seq ?? start) : (head?.seq ?? start);
+    feed.applyPage(start, messages, through, epoch);
+    if (result.hasMore && head) state.wanted = Math.max(state.wanted, head.seq);
   }
 
   /**

@@ -3,4 +3,4 @@
  * store, on loopback. Needs the optional peers `socket.io`, `socket.io-client` and `@roomlog/client`.
  */
 export { runEndToEndSuite } from './e2e/suite';
-export type { AdapterSetup, EndToEndOptions } from './e2e/options';
+export type { AdapterSetup, EndToEndFaults, EndToEndOptions } from './e2e/options';

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Server as HttpServer, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket as NetSocket } from 'node:net';
 import { type RoomlogClient, type ResetNotice, type RoomlogStorage, memoryStorage, roomlogClient } from '@roomlog/client';
 import { type MessageEnvelope, type MessageStore, type Roomlog, type RoomlogOptions, roomlog } from '@roomlog/core';
 import { Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connectSocket } from 'socket.io-client';
-import type { AdapterSetup, EndToEndOptions } from './options';
+import type { AdapterSetup, EndToEndFaults, EndToEndOptions } from './options';
 
 /** A random name no other test uses. */
 export function uniqueName(prefix: string): string {
@@ -48,6 +48,11 @@ export interface TestNode {
   store: MessageStore;
   /** Stops the node: Roomlog, Socket.IO (its clients see the connection drop), adapter, store. */
   stop(): Promise<void>;
+  /**
+   * Kills the node as a crash would: every connection is cut at once (no disconnect packet, no
+   * ack of work in flight), then the rest is stopped. Appends in flight may still land.
+   */
+  kill(): Promise<void>;
 }
 
 /** Options of {@link EndToEndHarness.startNode}. */
@@ -69,6 +74,8 @@ export interface TestClient {
   /** Entries delivered per room, in delivery order. */
   delivered: Map<string, MessageEnvelope[]>;
   resets: ResetNotice[];
+  /** Per room, how many entries had been delivered when its latest reset notice came. */
+  resetAt: Map<string, number>;
   errors: unknown[];
   /** Seqs delivered in `room`, in delivery order. */
   seqs(room: string): number[];
@@ -82,6 +89,10 @@ export interface ConnectOptions {
   follow?: string[];
   /** Continue as this earlier client (its storage and delivery log): the same user on a new connection. */
   continueFrom?: TestClient;
+  /** Connect here instead of the node's own URL (e.g. through a load balancer in front of several nodes). */
+  url?: string;
+  /** Resolve without waiting for the followed rooms' first sync. */
+  noWait?: boolean;
 }
 
 const allowedRooms = (socket: Socket): string[] => {
@@ -105,6 +116,11 @@ export class EndToEndHarness {
     return this.#options.createAdapter !== undefined;
   }
 
+  /** The faults this run can inject (none when the backend offers none). */
+  get faults(): EndToEndFaults {
+    return this.#options.faults ?? {};
+  }
+
   /** Starts a node serving the test app. */
   async startNode(options: NodeOptions = {}): Promise<TestNode> {
     const store = await this.#options.createStore();
@@ -114,6 +130,11 @@ export class EndToEndHarness {
       adapter = await this.#options.createAdapter(options.channel);
     }
     const http: HttpServer = createServer();
+    const connections = new Set<NetSocket>();
+    http.on('connection', (connection) => {
+      connections.add(connection);
+      connection.once('close', () => connections.delete(connection));
+    });
     const io = new Server(http, adapter ? { adapter: adapter.adapter } : {});
     const log = roomlog(io, {
       store,
@@ -145,6 +166,10 @@ export class EndToEndHarness {
         })();
         return stopping;
       },
+      kill: () => {
+        for (const connection of connections) connection.destroy();
+        return node.stop();
+      },
     };
     this.#nodes.add(node);
     return node;
@@ -153,7 +178,7 @@ export class EndToEndHarness {
   /** Connects a Roomlog client to `node` and follows its rooms; resolves once every followed room synced. */
   async connect(node: TestNode, options: ConnectOptions): Promise<TestClient> {
     const auth: TestAuth = { user: options.continueFrom?.auth.user ?? options.user ?? uniqueName('user'), rooms: options.rooms };
-    const socket = connectSocket(node.url, {
+    const socket = connectSocket(options.url ?? node.url, {
       auth,
       forceNew: true,
       transports: ['websocket'],
@@ -170,18 +195,24 @@ export class EndToEndHarness {
       storage,
       delivered,
       resets: options.continueFrom?.resets ?? [],
+      resetAt: options.continueFrom?.resetAt ?? new Map(),
       errors: options.continueFrom?.errors ?? [],
       seqs: (room) => (delivered.get(room) ?? []).map((message) => message.seq),
     };
     this.#clients.add(test);
-    client.onReset((notice) => test.resets.push(notice));
+    client.onReset((notice) => {
+      test.resets.push(notice);
+      test.resetAt.set(notice.room, delivered.get(notice.room)?.length ?? 0);
+    });
     client.onError((error) => test.errors.push(error));
     const follow = options.follow ?? options.rooms;
     for (const room of follow) {
       if (!delivered.has(room)) delivered.set(room, []);
       client.on(room, '*', (message) => delivered.get(room)!.push(message));
     }
-    await Promise.all(follow.map((room) => client.join(room)));
+    const joined = Promise.all(follow.map((room) => client.join(room)));
+    if (options.noWait) joined.catch(() => {});
+    else await joined;
     return test;
   }
 

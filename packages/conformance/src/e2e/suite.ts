@@ -7,7 +7,9 @@ import { authorizationScenarios } from './authorization';
 import { changeScenarios } from './changes';
 import { clusterScenarios } from './cluster';
 import { deliveryScenarios } from './delivery';
+import { faultScenarios } from './faults';
 import { EndToEndHarness } from './harness';
+import { healingScenarios } from './healing';
 import type { EndToEndOptions } from './options';
 import { recoveryScenarios } from './recovery';
 
@@ -24,5 +26,7 @@ export function runEndToEndSuite(options: EndToEndOptions): void {
     describe('several nodes', () => clusterScenarios(harness));
     describe('authorization', () => authorizationScenarios(harness));
     describe('edits and deletes', () => changeScenarios(harness));
+    describe('healing', () => healingScenarios(harness));
+    describe('faults', () => faultScenarios(harness));
   });
 }
