@@ -12,6 +12,10 @@ export function packageTests(name: string, test: UserWorkspaceConfig['test'] = {
     resolve: {
       alias: [
         {
+          find: /^@roomlog\/core\/socket\.io$/,
+          replacement: `${packagesDir}core/src/socket.io.ts`,
+        },
+        {
           find: /^@roomlog\/conformance\/e2e$/,
           replacement: `${packagesDir}conformance/src/e2e.ts`,
         },

@@ -5,7 +5,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BatcherOptions, type MessageStore, type RoomlogError, type RoomlogOptions, roomlog } from '@roomlog/core';
+import type { BatcherOptions, MessageStore, RoomlogError } from '@roomlog/core';
+import { type RoomlogOptions, roomlog } from '@roomlog/core/socket.io';
 import { Server, type Socket } from 'socket.io';
 
 /** Handshake `auth` of the chat app. */

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { roomlog } from '@roomlog/core';
+import { roomlog } from '@roomlog/core/socket.io';
 import { Redis } from 'ioredis';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { deleteRedisKeys, openStore } from '../backends';

@@ -6,7 +6,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type MessageStore, type Roomlog, roomlog } from '@roomlog/core';
+import type { MessageStore } from '@roomlog/core';
+import { type Roomlog, roomlog } from '@roomlog/core/socket.io';
 import { Server } from 'socket.io';
 import { loadAssets } from './assets';
 

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import { type MessageStore, roomlog } from '@roomlog/core';
+import type { MessageStore } from '@roomlog/core';
+import { roomlog } from '@roomlog/core/socket.io';
 import { Server } from 'socket.io';
 
 export function startChat(port: number, store: MessageStore) {

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixture/', import.meta.url));
+const backendFixture = fileURLToPath(new URL('../backend/', import.meta.url));
 const PACKAGES = ['core', 'client', 'conformance', 'redis', 'postgres', 'mongo', 'typeorm'];
 
 /** Every file a package's exports map points to (what `pnpm build` must have written). */
@@ -30,6 +31,7 @@ function exportedFiles(name: string): string[] {
 
 let workDir: string;
 let appDir: string;
+let backendDir: string;
 
 /** Runs an app script with node; returns its JSON lines. */
 async function runApp(script: string): Promise<Record<string, unknown>[]> {
@@ -57,6 +59,14 @@ beforeAll(async () => {
     cwd: appDir,
     timeout: 220_000,
   });
+  // A backend author installs @roomlog/core alone: its optional peers (socket.io) stay out.
+  backendDir = join(workDir, 'backend');
+  await mkdir(backendDir, { recursive: true });
+  await writeFile(join(backendDir, 'package.json'), JSON.stringify({ name: 'custom-backend', version: '1.0.0', private: true, type: 'module' }));
+  for (const file of await readdir(backendFixture)) await copyFile(join(backendFixture, file), join(backendDir, file));
+  const coreTarball = tarballs.find((file) => /roomlog-core-[^/\\]*\.tgz$/.test(file));
+  if (!coreTarball) throw new Error(`no @roomlog/core tarball among ${tarballs.join(', ')}`);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', coreTarball], { cwd: backendDir, timeout: 120_000 });
 });
 
 afterAll(async () => {
@@ -94,6 +104,21 @@ describe('the packed packages, installed with npm outside the workspace', () => 
       epochKept: true,
       errorCode: 'INVALID_ARGUMENT',
       clientError: true,
+    });
+  });
+});
+
+describe('a custom backend on @roomlog/core alone', () => {
+  it('installs without socket.io, type-checks with skipLibCheck off, and runs a store on the kit', async () => {
+    expect(existsSync(join(backendDir, 'node_modules', 'socket.io'))).toBe(false);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    // @types/node from the workspace: core's types name Buffer, as any Node backend's do.
+    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--typeRoots', join(root, 'node_modules', '@types')], { cwd: backendDir, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['run.mjs'], { cwd: backendDir, timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({
+      page: { messages: [], head: null, hasMore: false, truncated: false },
+      closed: 'CLOSED',
+      capabilities: { editDelete: false, retention: false, cursors: false, erase: false, transactions: false, import: false, streams: false },
     });
   });
 });

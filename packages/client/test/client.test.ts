@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore, type Roomlog, roomlog } from '@roomlog/core';
+import { MemoryStore } from '@roomlog/core';
+import { type Roomlog, roomlog } from '@roomlog/core/socket.io';
 import { Server } from 'socket.io';
 import { type Socket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore, type ReadQuery, type Roomlog, RoomlogError, type StreamRef, roomlog } from '@roomlog/core';
+import { MemoryStore, type ReadQuery, RoomlogError, type StreamRef } from '@roomlog/core';
+import { type Roomlog, roomlog } from '@roomlog/core/socket.io';
 import { Server } from 'socket.io';
 import { type Socket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore, type MessageStore, roomlog } from '@roomlog/core';
+import { MemoryStore, type MessageStore } from '@roomlog/core';
+import { roomlog } from '@roomlog/core/socket.io';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';

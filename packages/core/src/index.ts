@@ -1,6 +1,7 @@
 /**
- * `@roomlog/core`: the store contract, errors, codec, validation helpers for backends,
- * and `MemoryStore`, the reference backend.
+ * `@roomlog/core`: the store contract, errors, codec, the store kit and validation helpers for
+ * backends, `MemoryStore` (the reference backend) and the wire protocol's types. Nothing here
+ * needs Socket.IO; the integration (`roomlog(io, …)` and its hooks) is `@roomlog/core/socket.io`.
  */
 export type {
   AppendOptions,
@@ -96,17 +97,6 @@ export { MemoryStore, createMemoryStore, type MemoryStoreOptions } from './memor
 export { MemoryDatabase } from './memory/database';
 export { AppendBatcher, type BatcherOptions } from './batcher';
 export { instrumentStore, telemetryReady } from './telemetry';
-export { roomlog, type Roomlog, type PublishInput } from './socket/roomlog';
-export type {
-  AuthorizeAction,
-  AuthorizeRequest,
-  ErrorContext,
-  EventsMap,
-  Recipient,
-  RoomlogHooks,
-  RoomlogOptions,
-  RoomlogSocket,
-} from './socket/options';
 export { ROOMLOG_EVENTS } from './socket/protocol';
 export type {
   Ack,

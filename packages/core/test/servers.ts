@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach } from 'vitest';
-import { MemoryStore, type MessageStore, type RoomlogOptions, roomlog } from '../src/index';
+import { MemoryStore, type MessageStore } from '../src/index';
+import { type RoomlogOptions, roomlog } from '../src/socket.io';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore, type RoomlogError, type RoomlogOptions, roomlog } from '../src/index';
+import { MemoryStore, type RoomlogError } from '../src/index';
+import { type RoomlogOptions, roomlog } from '../src/socket.io';
 
 type Options = Omit<RoomlogOptions<Socket>, 'store' | 'events'> & Partial<Pick<RoomlogOptions<Socket>, 'store' | 'events'>>;
 

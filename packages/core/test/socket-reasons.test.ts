@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryStore, type RoomlogOptions, type SyncAck, roomlog } from '../src/index';
+import { MemoryStore, type SyncAck } from '../src/index';
+import { type RoomlogOptions, roomlog } from '../src/socket.io';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -4,20 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  type DeliveredEntry,
-  type HistoryAck,
-  MemoryStore,
-  type MessageStore,
-  type ReadQuery,
-  type ReadResult,
-  type RoomlogOptions,
-  RoomlogError,
-  type SendAck,
-  type StreamRef,
-  type SyncAck,
-  roomlog,
-} from '../src/index';
+import { type DeliveredEntry, type HistoryAck, MemoryStore, type MessageStore, type ReadQuery, type ReadResult, RoomlogError, type SendAck, type StreamRef, type SyncAck } from '../src/index';
+import { type RoomlogOptions, roomlog } from '../src/socket.io';
 
 type Options = Omit<RoomlogOptions<Socket>, 'store' | 'events'> & Partial<Pick<RoomlogOptions<Socket>, 'store' | 'events'>>;
 

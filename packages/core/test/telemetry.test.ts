@@ -13,7 +13,8 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, type SendAck, type SyncAck, instrumentStore, roomlog, telemetryReady } from '../src/index';
+import { MemoryStore, type SendAck, type SyncAck, instrumentStore, telemetryReady } from '../src/index';
+import { roomlog } from '../src/socket.io';
 
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
