@@ -61,7 +61,13 @@ export class RoomlogError extends Error {
   override readonly name = 'RoomlogError';
   /** Stable machine-readable code; see {@link RoomlogErrorCode}. */
   readonly code: RoomlogErrorCode;
-  /** The backend or component that raised it, e.g. `'postgres'`. */
+  /**
+   * Which part of Roomlog raised it, as in the `[roomlog] [backend]` prefix: a store's name
+   * (`'memory'`, `'redis'`, `'postgres'`, `'mongo'`, `'typeorm'`, or a custom backend's), or a
+   * component that is not a store: `'socket'` (the Socket.IO integration), `'client'`
+   * (`@roomlog/client`), `'core'` (anything else in core). Named `backend` because stores
+   * raise almost every error; branch on {@link RoomlogError.code}, not on this.
+   */
   readonly backend: string;
 
   /**

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { encodeData } from './codec';
 import { RoomlogError, invalidArgument } from './errors';
 import { streamKey } from './ids';
+import type { StoredEntry } from './kit/entry';
 import type { ResolvedStoreOptions } from './kit/options';
 import type { ImportEntry, ImportStream, MessageKind, StreamHead, StreamRef } from './store';
 import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateStream, validateText } from './validation';
@@ -17,23 +18,9 @@ export const MAX_IMPORT_ENTRIES = 1000;
 
 const KINDS: readonly MessageKind[] = ['message', 'edit', 'delete'];
 
-/** One validated imported entry, in the shape backends write. */
-export interface PreparedImportEntry {
-  seq: number;
-  id: string;
+/** One validated imported entry, in the shape backends write: a stored entry with the epoch it was written under. */
+export interface PreparedImportEntry extends StoredEntry {
   epoch: string;
-  event: string;
-  /** `data` encoded by the codec; `null` for a tombstone or a `delete` log entry. */
-  payload: string | null;
-  senderId: string | null;
-  clientMessageId: string | null;
-  createdAt: number;
-  kind: MessageKind;
-  target: number | null;
-  version: number;
-  editedAt: number | null;
-  deletedAt: number | null;
-  expiresAt: number | null;
 }
 
 /** A validated import call. */

@@ -5,29 +5,16 @@
  * `data` decoded from the codec's text the same way.
  */
 import { decodeData } from '../codec';
-import type { MessageKind, StoredMessage, StreamRef } from '../store';
+import type { StoredMessage, StreamRef } from '../store';
 import type { PreparedMessage } from './prepare';
 
-/** An entry as a backend stores it: a {@link StoredMessage} without its stream and epoch, `data` as the codec's text. */
-export interface StoredEntry {
-  seq: number;
-  id: string;
-  event: string;
+/**
+ * An entry as a backend stores it: a {@link StoredMessage} without its stream and epoch (the
+ * backend knows those per stream), `data` as the codec's text.
+ */
+export interface StoredEntry extends Omit<StoredMessage, 'namespace' | 'room' | 'epoch' | 'data'> {
   /** The codec's text of `data` (see `encodeData`); `null` for a tombstone or an erased entry. */
   payload: string | null;
-  senderId: string | null;
-  clientMessageId: string | null;
-  /** ms since epoch. */
-  createdAt: number;
-  kind: MessageKind;
-  target: number | null;
-  version: number;
-  /** ms since epoch, or `null`. */
-  editedAt: number | null;
-  /** ms since epoch, or `null`. */
-  deletedAt: number | null;
-  /** ms since epoch, or `null`. */
-  expiresAt: number | null;
 }
 
 /** A new entry about to be written: every new entry starts at version 1, neither edited nor deleted. */
