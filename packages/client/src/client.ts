@@ -10,8 +10,12 @@ import { RoomFeed } from './feed';
 import { Outbox, type PendingSend } from './outbox';
 import {
   type Ack,
+  type AnyEventData,
   type DeliveredEntry,
   EVENTS,
+  type EntryOf,
+  type EventDataMap,
+  type EventName,
   type ErrorPayload,
   type HeadHint,
   type HistoryPage,
@@ -22,6 +26,7 @@ import {
   type SyncFrom,
   type SyncReason,
   type SyncRoomResult,
+  isWithheld,
 } from './protocol';
 import { type RoomPosition, type RoomlogStorage, loadPosition, memoryStorage } from './storage';
 
@@ -95,7 +100,7 @@ export interface ResetNotice {
 }
 
 /** Receives a room's entries, in seq order, once each. Edits and deletes arrive as entries with `kind` `'edit'`/`'delete'`. */
-export type MessageHandler = (message: MessageEnvelope) => void;
+export type MessageHandler<Entry extends MessageEnvelope = MessageEnvelope> = (message: Entry) => void;
 
 /** A send not yet acked, as {@link RoomlogClient.pending} lists it. */
 export type { PendingSend };
@@ -153,8 +158,12 @@ function validFrom(from: unknown): from is SyncFrom {
   return from === 'latest' || from === 'start' || (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0);
 }
 
-/** The Roomlog client. Create it with {@link roomlogClient}. */
-export class RoomlogClient {
+/**
+ * The Roomlog client. Create it with {@link roomlogClient}. `Events` maps each persisted event
+ * to the type of its `data` (`{ chat: { text: string } }`), typing `on`, `send`, `history`,
+ * `edit` and `delete`; untyped, any event name is accepted and `data` is `unknown`.
+ */
+export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   readonly #socket: Socket;
   readonly #storage: RoomlogStorage;
   readonly #prefix: string;
@@ -269,16 +278,24 @@ export class RoomlogClient {
   }
 
   /**
-   * Subscribes to a room's entries of one event (`'*'` for all).
+   * Subscribes to a room's entries of every event (`'*'`): check `entry.event` to narrow `data`.
    * @returns a function that unsubscribes.
    */
-  on(room: string, event: string, handler: MessageHandler): () => void {
+  on(room: string, event: '*', handler: MessageHandler<EntryOf<Events>>): () => void;
+  /**
+   * Subscribes to a room's entries of one event.
+   * @returns a function that unsubscribes.
+   */
+  on<Event extends EventName<Events>>(room: string, event: Event, handler: MessageHandler<MessageEnvelope<Events[Event], Event>>): () => void;
+  on(room: string, event: string, handler: MessageHandler<never>): () => void {
     let byEvent = this.#handlers.get(room);
     if (!byEvent) this.#handlers.set(room, (byEvent = new Map()));
     let handlers = byEvent.get(event);
     if (!handlers) byEvent.set(event, (handlers = new Set()));
-    handlers.add(handler);
-    return () => handlers.delete(handler);
+    // Handlers are kept untyped: an entry reaches only the handlers of its own event (and '*').
+    const untyped = handler as MessageHandler;
+    handlers.add(untyped);
+    return () => handlers.delete(untyped);
   }
 
   /**
@@ -331,15 +348,21 @@ export class RoomlogClient {
    * Sends to one room go one at a time, in call order: each waits until the previous one
    * settled, so a client's messages are stored in the order `send` was called, across retries,
    * reconnects and server restarts.
-   * @returns the stored entry; `null` when the server's `beforePersist` dropped it or `beforeDeliver` withheld it from you.
-   * @throws RoomlogError with the server's code (`FORBIDDEN`, `INVALID_ARGUMENT`, ...), `UNAVAILABLE` past the deadline, `CLOSED` when the client closed first (the send stays in the outbox).
+   * @returns the stored entry, as every member of the room receives it.
+   * @throws RoomlogError with the server's code (`FORBIDDEN`, `INVALID_ARGUMENT`, ...), `UNAVAILABLE` past the deadline, `CLOSED` when the client closed first (the send stays in the outbox);
+   *   `FORBIDDEN` too when the server's `beforePersist` dropped the message (nothing was stored) or its `beforeDeliver` withheld the stored entry from you.
    */
-  send(room: string, event: string, data: unknown, options: SendOptions = {}): Promise<MessageEnvelope | null> {
+  send<Event extends EventName<Events>>(
+    room: string,
+    event: Event,
+    data: Events[Event],
+    options: SendOptions = {},
+  ): Promise<MessageEnvelope<Events[Event], Event>> {
     if (this.#closed) return Promise.reject(new RoomlogError('CLOSED', 'the client is closed', null));
     const pending: PendingSend = { room, event, data, clientMessageId: options.clientMessageId ?? globalThis.crypto.randomUUID() };
     const deadline = Date.now() + positive(options.timeoutMs, this.#sendTimeoutMs);
     this.#outbox.add(pending);
-    return this.#enqueue(room, () => this.#deliverSend(pending, deadline));
+    return this.#enqueue(room, () => this.#deliverSend(pending, deadline)) as Promise<MessageEnvelope<Events[Event], Event>>;
   }
 
   /** Sends not yet acked (this client's, and those a previous client left in storage), in call order. */
@@ -347,19 +370,23 @@ export class RoomlogClient {
     return this.#outbox.list(room);
   }
 
-  /** A page of a room, with the store's cursor rules (`after`, `before`, `limit` 1–1000, default 50). */
-  history(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
-    return this.#request<HistoryPage>(EVENTS.history, { room, ...query });
+  /**
+   * A page of a room, with the store's cursor rules (`after`, `before`, `limit` 1–1000, default 50).
+   * Entries `beforeDeliver` withheld from you are in it as their place only: test with `isWithheld`.
+   */
+  async history(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage<DeliveredEntry<EntryOf<Events>>>> {
+    const { messages, head, hasMore, truncated } = await this.#request<HistoryPage>(EVENTS.history, { room, ...query });
+    return { messages: messages as DeliveredEntry<EntryOf<Events>>[], head, hasMore, truncated };
   }
 
-  /** Edits one of your own messages. @returns the edited message as the server returns it. */
-  async edit(room: string, seq: number, data: unknown): Promise<DeliveredEntry> {
-    return (await this.#request<{ message: DeliveredEntry }>(EVENTS.edit, { room, seq, data })).message;
+  /** Edits one of your own messages (someone else's: `NOT_OWNER`). @returns the edited message as the server returns it. */
+  async edit(room: string, seq: number, data: Events[EventName<Events>]): Promise<DeliveredEntry<EntryOf<Events>>> {
+    return (await this.#request<{ message: DeliveredEntry<EntryOf<Events>> }>(EVENTS.edit, { room, seq, data })).message;
   }
 
-  /** Deletes one of your own messages. @returns the tombstone. */
-  async delete(room: string, seq: number): Promise<DeliveredEntry> {
-    return (await this.#request<{ message: DeliveredEntry }>(EVENTS.delete, { room, seq })).message;
+  /** Deletes one of your own messages (someone else's: `NOT_OWNER`). @returns the tombstone. */
+  async delete(room: string, seq: number): Promise<DeliveredEntry<EntryOf<Events>>> {
+    return (await this.#request<{ message: DeliveredEntry<EntryOf<Events>> }>(EVENTS.delete, { room, seq })).message;
   }
 
   /** Moves your read marker forward to `seq`. @returns the marker after the call. */
@@ -687,7 +714,7 @@ export class RoomlogClient {
   }
 
   /** Sends one message, retrying until acked, refused, past `deadline`, or the client closed. */
-  async #deliverSend(send: PendingSend, deadline: number): Promise<MessageEnvelope | null> {
+  async #deliverSend(send: PendingSend, deadline: number): Promise<MessageEnvelope> {
     const { room, event, data, clientMessageId } = send;
     let lastError: unknown = null;
     try {
@@ -719,11 +746,21 @@ export class RoomlogClient {
     throw new RoomlogError('UNAVAILABLE', `send to room ${JSON.stringify(room)} was not acknowledged in time`, lastError);
   }
 
-  /** The entry a send ack carries, fed to the room like a live one. */
-  #acked(room: string, ack: { message: DeliveredEntry | null }): MessageEnvelope | null {
-    if (!ack.message) return null;
+  /**
+   * The entry a send ack carries, fed to the room like a live one.
+   * @throws RoomlogError `FORBIDDEN` when the server dropped the message or withheld it from the sender.
+   */
+  #acked(room: string, ack: { message: DeliveredEntry | null }): MessageEnvelope {
+    if (!ack.message) {
+      throw new RoomlogError('FORBIDDEN', `the server did not store the message to room ${JSON.stringify(room)}: its beforePersist hook dropped it`, ack);
+    }
     this.#take(room, ack.message);
-    return 'withheld' in ack.message ? null : ack.message;
+    if (!isWithheld(ack.message)) return ack.message;
+    throw new RoomlogError(
+      'FORBIDDEN',
+      `the message was stored as seq ${ack.message.seq} of room ${JSON.stringify(room)}, but the server's beforeDeliver hook withheld it from you`,
+      ack,
+    );
   }
 
   #dispatch(room: string, message: MessageEnvelope): void {
@@ -849,6 +886,9 @@ export class RoomlogClient {
  * @param socket - the socket, connected or not; the client follows its reconnects.
  * @param options - storage for room positions and the outbox (e.g. `localStorage`), timeouts, retry settings.
  */
-export function roomlogClient(socket: AnySocket, options: RoomlogClientOptions = {}): RoomlogClient {
-  return new RoomlogClient(socket, options);
+export function roomlogClient<Events extends EventDataMap = AnyEventData>(
+  socket: AnySocket,
+  options: RoomlogClientOptions = {},
+): RoomlogClient<Events> {
+  return new RoomlogClient<Events>(socket, options);
 }

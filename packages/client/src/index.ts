@@ -15,8 +15,13 @@ export {
 } from './client';
 export { RoomlogError } from './errors';
 export { memoryStorage, type RoomPosition, type RoomlogStorage } from './storage';
+export { isWithheld } from './protocol';
 export type {
+  AnyEventData,
   DeliveredEntry,
+  EntryOf,
+  EventDataMap,
+  EventName,
   ErrorPayload,
   HistoryPage,
   MessageEnvelope,

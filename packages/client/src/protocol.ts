@@ -4,11 +4,15 @@
  * types, so users install core only on the server. The event names are repeated as values, and the
  * type annotation makes the compiler reject any drift from the server's.
  */
-import type { ROOMLOG_EVENTS } from '@roomlog/core';
+import type { ROOMLOG_EVENTS, WithheldEnvelope } from '@roomlog/core';
 
 export type {
   Ack,
+  AnyEventData,
   DeliveredEntry,
+  EntryOf,
+  EventDataMap,
+  EventName,
   ErrorPayload,
   HeadHint,
   HistoryPage,
@@ -39,3 +43,11 @@ export const EVENTS: typeof ROOMLOG_EVENTS = {
   markRead: 'roomlog:mark-read',
   unread: 'roomlog:unread',
 };
+
+/**
+ * True when the server's `beforeDeliver` withheld the entry from you: only its place (`room`,
+ * `seq`, `epoch`) is known. `false` narrows to the full entry. (The same test as core's.)
+ */
+export function isWithheld<Entry extends object>(entry: Entry | WithheldEnvelope): entry is WithheldEnvelope {
+  return (entry as Partial<WithheldEnvelope>).withheld === true;
+}

@@ -98,6 +98,15 @@ export { MemoryDatabase } from './memory/database';
 export { AppendBatcher, type BatcherOptions } from './batcher';
 export { instrumentStore, telemetryReady } from './telemetry';
 export { ROOMLOG_EVENTS } from './socket/protocol';
+export {
+  isWithheld,
+  type AnyEventData,
+  type EntryOf,
+  type EventDataMap,
+  type EventName,
+  type PersistMessage,
+  type StoredOf,
+} from './socket/typed';
 export type {
   Ack,
   DeliveredEntry,

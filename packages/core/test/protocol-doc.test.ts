@@ -34,7 +34,10 @@ function readProtocolTypes(): Map<string, string[]> {
   const types = new Map<string, string[]>();
   const exported = new Set(checker.getExportsOfModule(moduleSymbol).map((symbol) => symbol.name));
   const describeType = (type: ts.Type): string[] => {
-    const members = type.isUnion() ? type.types : [type];
+    // A generic's parameters stand for their defaults (DeliveredEntry<Entry = MessageEnvelope>).
+    const members = (type.isUnion() ? type.types : [type]).map((member) =>
+      member.flags & ts.TypeFlags.TypeParameter ? (checker.getDefaultFromTypeParameter(member) ?? member) : member,
+    );
     // A union of values (SyncReason, SyncFrom): its rows are the string literals, and `number` etc. by name.
     const primitive = ts.TypeFlags.StringLiteral | ts.TypeFlags.Number | ts.TypeFlags.String | ts.TypeFlags.Boolean;
     if (members.every((member) => (member.flags & primitive) !== 0)) {
@@ -42,7 +45,7 @@ function readProtocolTypes(): Map<string, string[]> {
     }
     // A union of named shapes (DeliveredEntry): its rows are the shapes' names.
     const named = members.map((member) => (member.aliasSymbol ?? member.getSymbol())?.name);
-    if (type.isUnion() && named.every((name) => name !== undefined && exported.has(name))) return named as string[];
+    if (members.length > 1 && named.every((name) => name !== undefined && exported.has(name))) return named as string[];
     // An ack: its success forms' fields (the failure form is described once, as FailedAck).
     const shapes = members.filter((member) => member !== failedType || members.length === 1);
     return [...new Set(shapes.flatMap((member) => checker.getPropertiesOfType(member).map((property) => property.name)))];

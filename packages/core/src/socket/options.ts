@@ -4,10 +4,11 @@
 import type { DefaultEventsMap, Socket } from 'socket.io';
 import type { BatcherOptions } from '../batcher';
 import { type RoomlogError, invalidArgument } from '../errors';
-import type { MessageStore, NewMessage, StoredMessage } from '../store';
+import type { MessageStore } from '../store';
 import { MAX_READ_LIMIT, validateInteger } from '../validation';
 import { defaultAuthorize } from './authorize';
 import type { MessageEnvelope } from './protocol';
+import type { AnyEventData, EntryOf, EventDataMap, EventName, PersistMessage, StoredOf } from './typed';
 
 /**
  * Socket.IO's `EventsMap` (not exported by `socket.io`): the constraint of its event-map
@@ -53,17 +54,22 @@ export interface ErrorContext<S extends RoomlogSocket = RoomlogSocket> {
   socket?: Recipient<S['data']> | undefined;
 }
 
-/** Hooks into the message path. Each may be async; each runs for one message (and, for `beforeDeliver`, one recipient). */
-export interface RoomlogHooks<S extends RoomlogSocket = RoomlogSocket> {
+/**
+ * Hooks into the message path. Each may be async; each runs for one message (and, for
+ * `beforeDeliver`, one recipient). `Events` types `data` by event (see `EventDataMap`).
+ */
+export interface RoomlogHooks<S extends RoomlogSocket = RoomlogSocket, Events extends EventDataMap = AnyEventData> {
   /**
    * Runs before a client message is stored. Return the message to store (changed or not), or
    * `null` to drop it (the sender's ack is `{ ok: true, message: null }`). Throw a `RoomlogError`
    * to refuse it with that code.
    */
-  beforePersist?: ((socket: S, message: NewMessage) => NewMessage | null | Promise<NewMessage | null>) | undefined;
+  beforePersist?:
+    | ((socket: S, message: PersistMessage<Events>) => PersistMessage<Events> | null | Promise<PersistMessage<Events> | null>)
+    | undefined;
   /** Runs after an entry was stored and broadcast (socket is `null` for handle calls). Errors go to `onError`. */
   afterPersist?:
-    | ((socket: S | null, message: StoredMessage, info: { duplicate: boolean }) => void | Promise<void>)
+    | ((socket: S | null, message: StoredOf<Events>, info: { duplicate: boolean }) => void | Promise<void>)
     | undefined;
   /**
    * Runs once per recipient for every entry it would receive: live, in sync replays, in history
@@ -72,7 +78,7 @@ export interface RoomlogHooks<S extends RoomlogSocket = RoomlogSocket> {
    * the room's sockets across nodes for each entry instead of one room broadcast.
    */
   beforeDeliver?:
-    | ((recipient: Recipient<S['data']>, envelope: MessageEnvelope) => MessageEnvelope | null | Promise<MessageEnvelope | null>)
+    | ((recipient: Recipient<S['data']>, envelope: EntryOf<Events>) => EntryOf<Events> | null | Promise<EntryOf<Events> | null>)
     | undefined;
   /**
    * Receives every error Roomlog reports to a client, and errors of `afterPersist`.
@@ -81,15 +87,15 @@ export interface RoomlogHooks<S extends RoomlogSocket = RoomlogSocket> {
   onError?: ((error: RoomlogError, context: ErrorContext<S>) => void) | undefined;
 }
 
-/** Options of `roomlog()`. */
-export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket> {
+/** Options of `roomlog()`; `Events` types the persisted events' `data` (see `EventDataMap`). */
+export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket, Events extends EventDataMap = AnyEventData> {
   /** Where messages are stored. Roomlog never closes it; you own it. */
   store: MessageStore;
   /**
    * Which client events are persisted: a list of names, or a predicate. A persisted event
    * carries `{ room, data, clientMessageId }` and an ack. `roomlog:*` names are never persisted.
    */
-  events: readonly string[] | ((event: string) => boolean);
+  events: readonly EventName<Events>[] | ((event: string) => boolean);
   /**
    * Decides whether a socket may read, write or join a room. Anything but `true` refuses
    * (`FORBIDDEN`), and so does a throw.
@@ -129,8 +135,8 @@ export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket> {
    * clients get no replay. See docs/migrating.md.
    * @default false
    */
-  legacyDelivery?: boolean | ((entry: MessageEnvelope) => unknown) | undefined;
-  hooks?: RoomlogHooks<S> | undefined;
+  legacyDelivery?: boolean | ((entry: EntryOf<Events>) => unknown) | undefined;
+  hooks?: RoomlogHooks<S, Events> | undefined;
 }
 
 /** Options with defaults applied. */

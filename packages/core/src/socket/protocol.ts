@@ -35,8 +35,12 @@ export const ROOMLOG_EVENTS = {
   unread: 'roomlog:unread',
 } as const;
 
-/** One stored entry as clients receive it (a `StoredMessage` without store-internal fields). */
-export interface MessageEnvelope {
+/**
+ * One stored entry as clients receive it (a `StoredMessage` without store-internal fields).
+ * `Data` and `Event` come from an event map (`{ chat: { text: string } }`, see `EntryOf`);
+ * untyped, they are `unknown` and `string`.
+ */
+export interface MessageEnvelope<Data = unknown, Event extends string = string> {
   room: string;
   /** Position in the room's stream. */
   seq: number;
@@ -45,9 +49,9 @@ export interface MessageEnvelope {
   /** The stream's epoch; a change means stored offsets are void. */
   epoch: string;
   /** App event name (for edit/delete log entries: the target's event). */
-  event: string;
-  /** The payload; `null` for delete log entries and tombstones. */
-  data: unknown;
+  event: Event;
+  /** The payload; `null` for delete log entries and tombstones (deleted messages). */
+  data: Data | null;
   senderId: string | null;
   /** ms since epoch. */
   createdAt: number;
@@ -72,8 +76,8 @@ export interface WithheldEnvelope {
   withheld: true;
 }
 
-/** What a client receives for one entry. */
-export type DeliveredEntry = MessageEnvelope | WithheldEnvelope;
+/** What a client receives for one entry: the entry, or its place when withheld (test with `isWithheld`). */
+export type DeliveredEntry<Entry extends MessageEnvelope = MessageEnvelope> = Entry | WithheldEnvelope;
 
 /** An error as it travels in an ack. */
 export interface ErrorPayload {
@@ -181,8 +185,8 @@ export interface HistoryRequest {
 }
 
 /** A page of a room. */
-export interface HistoryPage {
-  messages: DeliveredEntry[];
+export interface HistoryPage<Entry = DeliveredEntry> {
+  messages: Entry[];
   head: StreamHead | null;
   hasMore: boolean;
   truncated: boolean;

@@ -16,6 +16,7 @@ import type { RoomlogContext } from './context';
 import { toEnvelope } from './envelope';
 import { history, readPage } from './history';
 import type { EventsMap, RoomlogOptions } from './options';
+import type { AnyEventData, EntryOf, EventDataMap, EventName } from './typed';
 import { resolveRoomlogOptions } from './options';
 import { broadcast } from './deliver';
 import { commit, persistClientMessage } from './persist';
@@ -23,12 +24,12 @@ import { type HistoryPage, type MessageEnvelope, ROOMLOG_EVENTS } from './protoc
 import { respond } from './respond';
 import { sync } from './sync';
 
-/** A message the server publishes itself. */
-export interface PublishInput {
+/** A message the server publishes itself; `Events` types `data` by `event`. */
+export interface PublishInput<Events extends EventDataMap = AnyEventData, Event extends EventName<Events> = EventName<Events>> {
   room: string;
   /** Event name clients receive it under. */
-  event: string;
-  data: unknown;
+  event: Event;
+  data: Events[Event];
   senderId?: string | undefined;
   /** Idempotency key: publishing twice with the same key stores once. */
   clientMessageId?: string | undefined;
@@ -42,6 +43,7 @@ export interface Roomlog<
   EmitEvents extends EventsMap = DefaultEventsMap,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = unknown,
+  Events extends EventDataMap = AnyEventData,
 > {
   /** The namespace this integration serves. */
   readonly namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
@@ -52,7 +54,7 @@ export interface Roomlog<
    * `beforePersist` and `authorize` do not apply: the server is trusted.
    * @returns the stored entry once it is durable.
    */
-  publish(message: PublishInput): Promise<MessageEnvelope>;
+  publish<Event extends EventName<Events>>(message: PublishInput<Events, Event>): Promise<MessageEnvelope<Events[Event], Event>>;
   /**
    * Broadcasts entries that were stored without this handle, e.g. by `store.append(batch, { client })`
    * inside your own database transaction, once it committed. Clients that miss the broadcast
@@ -61,15 +63,15 @@ export interface Roomlog<
    */
   deliver(messages: readonly StoredMessage[]): Promise<void>;
   /** A page of a room, with the store's cursor rules (`beforeDeliver` does not apply). */
-  history(room: string, query?: ReadQuery): Promise<HistoryPage>;
+  history(room: string, query?: ReadQuery): Promise<HistoryPage<EntryOf<Events>>>;
   /**
    * Edits message `seq` and broadcasts the `edit` log entry.
    * @param by - who edited it, recorded as the log entry's `senderId`.
    * @returns the edited message.
    */
-  edit(room: string, seq: number, data: unknown, by?: string): Promise<MessageEnvelope>;
+  edit(room: string, seq: number, data: Events[EventName<Events>], by?: string): Promise<EntryOf<Events>>;
   /** Deletes message `seq` (tombstone) and broadcasts the `delete` log entry. @returns the tombstone. */
-  delete(room: string, seq: number, by?: string): Promise<MessageEnvelope>;
+  delete(room: string, seq: number, by?: string): Promise<EntryOf<Events>>;
   /** Moves `userId`'s read marker forward to `seq` and broadcasts a receipt. @returns the marker after the call. */
   markRead(room: string, userId: string, seq: number): Promise<number>;
   /** Live messages after `userId`'s marker that the user did not send. */
@@ -181,11 +183,16 @@ function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void
  * Attaches Roomlog to a Socket.IO server (its main namespace) or to one namespace. Call it once
  * per namespace, on every node, with stores that share one database.
  *
+ * `Events`, the one type argument to give, types each persisted event's `data` on the hooks
+ * and the returned handle (`roomlog<{ chat: { text: string } }>(io, { events: ['chat'], ... })`);
+ * the other four are Socket.IO's and follow from `target`.
+ *
  * @param target - the `Server` or a `Namespace` (e.g. `io.of('/chat')`).
  * @param options - the store, which events persist, authorization and hooks.
  * @throws RoomlogError `INVALID_ARGUMENT` for bad options.
  */
 export function roomlog<
+  Events extends EventDataMap = AnyEventData,
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = DefaultEventsMap,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
@@ -194,11 +201,12 @@ export function roomlog<
   target:
     | Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
     | Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-  options: RoomlogOptions<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
-): Roomlog<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  options: RoomlogOptions<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, NoInfer<Events>>,
+): Roomlog<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Events> {
   type S = Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   const namespace = 'of' in target ? target.of('/') : target;
-  const resolved = resolveRoomlogOptions(options);
+  // The event map is for the app's code only; inside, every event is handled alike.
+  const resolved = resolveRoomlogOptions(options as unknown as RoomlogOptions<S>);
   // Every store call of the integration is measured and traced (a no-op without OpenTelemetry).
   const observed = instrumentStore(resolved.store);
   const ctx: RoomlogContext<S> = {
@@ -221,26 +229,27 @@ export function roomlog<
 
   const stream = (room: string) => ({ namespace: ctx.namespace, room });
   let closing: Promise<void> | null = null;
-  return {
+  const handle = {
     namespace,
     store: resolved.store,
-    async publish(message) {
+    async publish(message: PublishInput) {
       const { room, event, data, senderId, clientMessageId, ttlMs } = message;
       return (await commit(ctx, null, { namespace: ctx.namespace, room, event, data, senderId, clientMessageId, ttlMs }))
         .envelope;
     },
-    async deliver(messages) {
+    async deliver(messages: readonly StoredMessage[]) {
       const foreign = messages.find((message) => message.namespace !== ctx.namespace);
       if (foreign) {
         throw invalidArgument('socket', 'messages', `must belong to namespace ${ctx.namespace}, got one of ${foreign.namespace}`);
       }
       for (const message of messages) await broadcast(ctx, toEnvelope(message));
     },
-    history: (room, query = {}) => readPage(ctx, null, stream(room), query),
-    edit: async (room, seq, data, by) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'edit', data }, by)),
-    delete: async (room, seq, by) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'delete' }, by)),
-    markRead: (room, userId, seq) => markRead(ctx, stream(room), userId, seq),
-    unreadCount: (room, userId) => unreadCount(ctx, stream(room), userId),
+    history: (room: string, query: ReadQuery = {}) => readPage(ctx, null, stream(room), query),
+    edit: async (room: string, seq: number, data: unknown, by?: string) =>
+      toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'edit', data }, by)),
+    delete: async (room: string, seq: number, by?: string) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'delete' }, by)),
+    markRead: (room: string, userId: string, seq: number) => markRead(ctx, stream(room), userId, seq),
+    unreadCount: (room: string, userId: string) => unreadCount(ctx, stream(room), userId),
     heal: () => ctx.healer.tick(),
     close() {
       closing ??= (async () => {
@@ -254,4 +263,7 @@ export function roomlog<
       return closing;
     },
   };
+  // The handle is written once, untyped; the event map only narrows what callers see.
+  handle satisfies Record<keyof Roomlog, unknown>;
+  return handle as unknown as Roomlog<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Events>;
 }
