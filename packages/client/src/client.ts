@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { RoomlogError } from './errors';
-import { RoomFeed } from './feed';
+import { RoomFeed, fingerprint } from './feed';
 import { Outbox, type PendingSend } from './outbox';
 import {
   type Ack,
@@ -453,8 +453,9 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
     }
     // At or below the position: the entry there must be the one the client holds. (A hint
     // below it may simply be older than entries that arrived since: only an id tells.)
-    const held = hint.seq === feed.seq ? feed.id : feed.idAt(hint.seq);
-    if (typeof hint.id === 'string' && typeof held === 'string' && held !== hint.id) void this.#sync([state.room]);
+    if (typeof hint.id !== 'string' || typeof hint.createdAt !== 'number') return;
+    const held = feed.fingerprintAt(hint.seq);
+    if (typeof held === 'string' && held !== fingerprint(hint.id, hint.createdAt)) void this.#sync([state.room]);
   };
 
   #onReceipt = (receipt: ReadReceipt): void => {
@@ -543,8 +544,8 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   /** The offset a sync sends for one room: its position, or where a first visit starts. */
   #offset(target: SyncTarget): RoomOffset {
     if (target.visit) return { from: target.state.from };
-    const { seq, epoch, id } = target.previous;
-    return { after: seq, epoch, ...(id ? { id } : {}) };
+    const { seq, epoch, id, createdAt } = target.previous;
+    return { after: seq, epoch, ...(id ? { id } : {}), ...(id && typeof createdAt === 'number' ? { createdAt } : {}) };
   }
 
   async #runSync(targets: SyncTarget[]): Promise<void> {

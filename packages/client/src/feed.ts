@@ -13,8 +13,16 @@ import type { RoomPosition } from './storage';
  */
 export type OfferOutcome = 'taken' | 'old' | 'other-epoch' | 'diverged' | 'unverified';
 
-/** How many delivered seqs the feed remembers the id of, to check repeats against. */
+/** How many delivered seqs the feed remembers the fingerprint of, to check repeats against. */
 const REMEMBERED = 512;
+
+/**
+ * What tells one entry from another at the same seq: its id and `createdAt` together (some
+ * stores derive the id from the seq, so after a rewind a new entry there has the lost one's id).
+ */
+export function fingerprint(id: string, createdAt: number): string {
+  return `${id}\u0000${createdAt}`;
+}
 
 /** Ordering buffer and position of one room. */
 export class RoomFeed {
@@ -24,8 +32,10 @@ export class RoomFeed {
   epoch: string | null;
   /** Id of the entry at `seq`, `null` when the feed holds none there (withheld, passed over). */
   id: string | null;
+  /** `createdAt` of that entry, `null` with the id. */
+  createdAt: number | null;
   readonly #pending = new Map<number, DeliveredEntry>();
-  /** Ids of recently delivered seqs (`null`: withheld), oldest first; at most {@link REMEMBERED}. */
+  /** Fingerprints of recently delivered seqs (`null`: withheld), oldest first; at most {@link REMEMBERED}. */
   readonly #recent = new Map<number, string | null>();
   readonly #deliver: (entry: MessageEnvelope) => void;
 
@@ -37,7 +47,8 @@ export class RoomFeed {
     this.seq = offset.seq;
     this.epoch = offset.epoch;
     this.id = offset.id ?? null;
-    if (this.id !== null) this.#recent.set(this.seq, this.id);
+    this.createdAt = this.id === null ? null : (offset.createdAt ?? null);
+    if (this.id !== null && this.createdAt !== null) this.#recent.set(this.seq, fingerprint(this.id, this.createdAt));
     this.#deliver = deliver;
   }
 
@@ -48,11 +59,11 @@ export class RoomFeed {
 
   /** The position to store. */
   get offset(): RoomPosition {
-    return { seq: this.seq, epoch: this.epoch, id: this.id };
+    return { seq: this.seq, epoch: this.epoch, id: this.id, createdAt: this.createdAt };
   }
 
-  /** The id delivered at `seq`: `undefined` when not remembered, `null` when it was withheld. */
-  idAt(seq: number): string | null | undefined {
+  /** The {@link fingerprint} delivered at `seq`: `undefined` when not remembered, `null` when it was withheld. */
+  fingerprintAt(seq: number): string | null | undefined {
     return this.#recent.get(seq);
   }
 
@@ -65,7 +76,7 @@ export class RoomFeed {
     if (entry.seq <= this.seq) {
       const known = this.#recent.get(entry.seq);
       if (known === undefined) return 'unverified';
-      return known !== null && 'id' in entry && entry.id !== known ? 'diverged' : 'old';
+      return known !== null && 'id' in entry && fingerprint(entry.id, entry.createdAt) !== known ? 'diverged' : 'old';
     }
     this.#pending.set(entry.seq, entry);
     this.#drain();
@@ -84,6 +95,7 @@ export class RoomFeed {
       const next = this.#lowestPending();
       this.seq = next !== null && next <= through ? next - 1 : through;
       this.id = null;
+      this.createdAt = null;
       this.#drain();
     }
     this.epoch ??= epoch;
@@ -98,6 +110,7 @@ export class RoomFeed {
     this.seq = seq;
     this.epoch = epoch;
     this.id = null;
+    this.createdAt = null;
     if (startOver) this.#recent.clear();
     for (const [pendingSeq, entry] of this.#pending) {
       if (startOver || pendingSeq <= seq || (epoch !== null && entry.epoch !== epoch)) this.#pending.delete(pendingSeq);
@@ -105,8 +118,8 @@ export class RoomFeed {
     this.#drain();
   }
 
-  #remember(seq: number, id: string | null): void {
-    this.#recent.set(seq, id);
+  #remember(seq: number, print: string | null): void {
+    this.#recent.set(seq, print);
     if (this.#recent.size > REMEMBERED) this.#recent.delete(this.#recent.keys().next().value as number);
   }
 
@@ -122,7 +135,8 @@ export class RoomFeed {
       this.seq = next.seq;
       this.epoch = next.epoch;
       this.id = 'withheld' in next ? null : next.id;
-      this.#remember(next.seq, this.id);
+      this.createdAt = 'withheld' in next ? null : next.createdAt;
+      this.#remember(next.seq, 'withheld' in next ? null : fingerprint(next.id, next.createdAt));
       if (!('withheld' in next)) this.#deliver(next);
     }
   }

@@ -20,6 +20,8 @@ export interface RoomPosition {
    * still holds it; `null` (or absent, in positions stored by older versions) when none is held there.
    */
   id?: string | null | undefined;
+  /** That entry's `createdAt` (checked with the id: some stores derive ids from seqs). */
+  createdAt?: number | null | undefined;
 }
 
 /** In-memory storage: offsets live as long as the client object. */
@@ -43,16 +45,17 @@ export async function loadPosition(storage: RoomlogStorage, key: string): Promis
   try {
     text = await storage.getItem(key);
   } catch {
-    return { seq: 0, epoch: null, id: null };
+    return { seq: 0, epoch: null, id: null, createdAt: null };
   }
   if (text === null) return null;
   try {
-    const { seq, epoch, id } = JSON.parse(text) as Partial<RoomPosition>;
+    const { seq, epoch, id, createdAt } = JSON.parse(text) as Partial<RoomPosition>;
     if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 && (typeof epoch === 'string' || epoch === null)) {
-      return { seq, epoch, id: typeof id === 'string' ? id : null };
+      const held = typeof id === 'string' && typeof createdAt === 'number' && Number.isSafeInteger(createdAt);
+      return { seq, epoch, id: held ? id : null, createdAt: held ? createdAt : null };
     }
   } catch {
     // Unreadable: handled below like any other corrupt entry.
   }
-  return { seq: 0, epoch: null, id: null };
+  return { seq: 0, epoch: null, id: null, createdAt: null };
 }

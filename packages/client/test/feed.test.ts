@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoomFeed } from '../src/feed';
+import { RoomFeed, fingerprint } from '../src/feed';
 import type { DeliveredEntry, MessageEnvelope } from '../src/protocol';
 
 const entry = (seq: number, epoch = 'e1'): MessageEnvelope => ({
@@ -30,7 +30,7 @@ describe('RoomFeed', () => {
     const { feed, delivered } = feedFrom();
     for (const seq of [3, 1, 1, 2, 5, 3, 4, 2, 6]) feed.offer(entry(seq));
     expect(delivered).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(feed.offset).toEqual({ seq: 6, epoch: 'e1', id: 'id-6' });
+    expect(feed.offset).toEqual({ seq: 6, epoch: 'e1', id: 'id-6', createdAt: 0 });
     expect(feed.hasGap).toBe(false);
   });
 
@@ -53,20 +53,22 @@ describe('RoomFeed', () => {
     expect(feed.offer(entry(2))).toBe('old');
     expect(feed.offer({ ...entry(2), id: 'another' })).toBe('diverged');
     expect(feed.offer({ ...entry(3), id: 'another' })).toBe('diverged');
-    expect(feed.idAt(3)).toBe('id-3');
+    // Same id (a store that derives ids from seqs), created at another time: another entry.
+    expect(feed.offer({ ...entry(3), createdAt: 99 })).toBe('diverged');
+    expect(feed.fingerprintAt(3)).toBe(fingerprint('id-3', 0));
     feed.reset(1, 'e1', true);
-    expect(feed.offset).toEqual({ seq: 1, epoch: 'e1', id: null });
+    expect(feed.offset).toEqual({ seq: 1, epoch: 'e1', id: null, createdAt: null });
     expect(feed.offer(entry(1))).toBe('unverified');
   });
 
   it('keeps the id of the entry at its position, from a stored position on', () => {
     const delivered: number[] = [];
-    const feed = new RoomFeed({ seq: 4, epoch: 'e1', id: 'id-4' }, (message) => delivered.push(message.seq));
+    const feed = new RoomFeed({ seq: 4, epoch: 'e1', id: 'id-4', createdAt: 0 }, (message) => delivered.push(message.seq));
     expect(feed.offer(entry(4))).toBe('old');
     expect(feed.offer({ ...entry(4), id: 'x' })).toBe('diverged');
     feed.offer(withheld(5));
-    expect(feed.offset).toEqual({ seq: 5, epoch: 'e1', id: null });
-    expect(feed.idAt(5)).toBeNull();
+    expect(feed.offset).toEqual({ seq: 5, epoch: 'e1', id: null, createdAt: null });
+    expect(feed.fingerprintAt(5)).toBeNull();
     expect(feed.offer(withheld(5))).toBe('old');
   });
 
@@ -100,7 +102,7 @@ describe('RoomFeed', () => {
   it('learns the epoch from a page even when the page is empty', () => {
     const { feed } = feedFrom();
     feed.applyPage(0, [], 0, 'e9');
-    expect(feed.offset).toEqual({ seq: 0, epoch: 'e9', id: null });
+    expect(feed.offset).toEqual({ seq: 0, epoch: 'e9', id: null, createdAt: null });
   });
 
   it('reset moves to a new position and epoch and drops buffered entries that no longer fit', () => {

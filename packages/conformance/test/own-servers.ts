@@ -46,6 +46,8 @@ async function killChild(child: ChildProcess | null, signal: NodeJS.Signals = 'S
 export interface OwnServer {
   readonly port: number;
   readonly url: string;
+  /** Process id while it runs (PostgreSQL: `undefined`, it runs under pg_ctl). */
+  readonly pid: number | undefined;
   /** Starts it (again, on the same port and data) and waits until it answers. */
   start(): Promise<void>;
   /** Stops it the hard way (SIGKILL, or PostgreSQL's immediate shutdown: no clean stop). */
@@ -77,6 +79,9 @@ export async function ownRedis(extra: string[] = []): Promise<OwnServer> {
   const server: OwnServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
     async start() {
       child = spawn('redis-server', args, { stdio: 'ignore' });
       await waitFor(`redis-server on ${port}`, () => redisAnswers(port));
@@ -97,8 +102,11 @@ export async function ownRedis(extra: string[] = []): Promise<OwnServer> {
 /** A Redis Sentinel deployment of the test's own: a primary, a replica and three sentinels. */
 export interface OwnSentinels {
   readonly name: string;
-  readonly primary: OwnServer;
-  readonly replica: OwnServer;
+  /**
+   * Which server is the primary now (as the sentinels say), and the other, once it replicates
+   * it with its link up: after a failover the roles are swapped.
+   */
+  roles(): Promise<{ primary: OwnServer; replica: OwnServer }>;
   /** Sentinel addresses, for ioredis' `sentinels` option. */
   readonly sentinels: { host: string; port: number }[];
   /** Resolves once the sentinels report a primary other than `port`. */
@@ -116,16 +124,18 @@ export async function ownSentinels(): Promise<OwnSentinels> {
   const durable = ['--appendonly', 'yes', '--appendfsync', 'always'];
   const primary = await ownRedis(durable);
   const replica = await ownRedis([...durable, '--replicaof', '127.0.0.1', String(primary.port)]);
-  await waitFor('the replica in sync', async () => {
-    const probe = new Redis(replica.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return /master_link_status:up/.test(await probe.info('replication'));
-    } finally {
-      probe.disconnect();
-    }
-  });
+  const inSync = (server: OwnServer) =>
+    waitFor(`the replica on ${server.port} in sync`, async () => {
+      const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return /master_link_status:up/.test(await probe.info('replication'));
+      } finally {
+        probe.disconnect();
+      }
+    }, 60_000);
+  await inSync(replica);
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
   const sentinels: { host: string; port: number }[] = [];
@@ -169,9 +179,13 @@ export async function ownSentinels(): Promise<OwnSentinels> {
   };
   return {
     name,
-    primary,
-    replica,
     sentinels,
+    async roles() {
+      const port = await askPrimary();
+      const [now, other] = port === replica.port ? [replica, primary] : [primary, replica];
+      await inSync(other);
+      return { primary: now, replica: other };
+    },
     async failedOverFrom(port, timeoutMs = 30_000) {
       let now: number | null = null;
       await waitFor('the sentinels to promote the replica', async () => {
@@ -220,6 +234,7 @@ export async function ownPostgres(): Promise<OwnServer> {
   const server: OwnServer = {
     port,
     url,
+    pid: undefined,
     async start() {
       await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start']);
       await waitFor(`postgres on ${port}`, async () => {

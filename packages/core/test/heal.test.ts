@@ -40,7 +40,7 @@ describe('healing', () => {
     const message = appended!.message;
     await log.heal();
     await until(() => a.hints.length === 1 && b.hints.length === 1, 'the hint at both members');
-    expect(a.hints[0]).toEqual({ room: 'r', seq: 2, epoch: message.epoch, id: message.id });
+    expect(a.hints[0]).toEqual({ room: 'r', seq: 2, epoch: message.epoch, id: message.id, createdAt: message.createdAt });
     await log.heal();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect([a.hints.length, b.hints.length, other.hints.length]).toEqual([1, 1, 0]);

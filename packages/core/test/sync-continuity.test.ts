@@ -31,6 +31,10 @@ describe('sync continuity', () => {
     expect(same.reason).toBeUndefined();
     expect(same.messages.map((m) => m.seq)).toEqual([4, 5]);
 
+    // A store may derive ids from seqs: the same id created at another time is another entry.
+    expect(await syncOne(socket, 'r', { after: 3, epoch, id: stored[2]!.id, createdAt: stored[2]!.createdAt + 1 })).toMatchObject({ reason: 'rewound' });
+    expect((await syncOne(socket, 'r', { after: 3, epoch, id: stored[2]!.id, createdAt: stored[2]!.createdAt })).reason).toBeUndefined();
+
     const other = await syncOne(socket, 'r', { after: 3, epoch, id: 'an-entry-the-log-lost' });
     expect(other).toMatchObject({ ok: true, recovered: false, reason: 'rewound', head: { seq: 5 } });
     // The client starts over from the log as it is: the latest page.

@@ -18,6 +18,9 @@ const CLIENT_UNAVAILABLE = [
   'Connection is closed',
   "Stream isn't writeable",
   'Command timed out',
+  // A command in flight when the connection closed (a failover, a restart): it may or may not
+  // have run, which a retry with the same clientMessageIds makes safe.
+  'Command aborted due to connection close',
   'Failed to refresh slots cache',
   'None of startup nodes is available',
   "Cluster isn't ready",

@@ -129,7 +129,7 @@ export class Healer<S extends RoomlogSocket = RoomlogSocket> {
     followed.seq = head.seq;
     followed.epoch = head.epoch;
     const last = page.messages.at(-1);
-    const hint: HeadHint = { room, seq: head.seq, epoch: head.epoch, ...(last?.seq === head.seq ? { id: last.id } : {}) };
+    const hint: HeadHint = { room, seq: head.seq, epoch: head.epoch, ...(last?.seq === head.seq ? { id: last.id, createdAt: last.createdAt } : {}) };
     ctx.nsp.local.to(room).emit(ROOMLOG_EVENTS.head, hint);
   }
 }

@@ -128,6 +128,11 @@ export interface RoomOffset {
    */
   id?: string | null | undefined;
   /**
+   * The `createdAt` of that entry, checked with `id`: some stores derive an entry's id from its
+   * seq (Redis: `<epoch>:<seq>`), so after a rewind a new entry at the same seq has the same id.
+   */
+  createdAt?: number | null | undefined;
+  /**
    * Only for a first visit (the client never synced the room; `after`, `epoch` and `id` are then
    * ignored): where delivery starts. A first visit is not a reset: its answer has no `reason`.
    * @default 'latest'
@@ -237,6 +242,8 @@ export interface HeadHint {
   epoch: string;
   /** The id of the entry at `seq`, when that entry is retained. */
   id?: string | undefined;
+  /** Its `createdAt` (see {@link RoomOffset.createdAt}). */
+  createdAt?: number | undefined;
 }
 
 /** Events the server emits to clients (merge into your `ServerToClientEvents`). */

@@ -24,7 +24,7 @@ import { report } from './respond';
 
 /** A room's offset as the client sent it: a returning client's position, or a first visit. */
 type ParsedOffset =
-  | { visit: false; after: number; epoch: string | null; id: string | null }
+  | { visit: false; after: number; epoch: string | null; id: string | null; createdAt: number | null }
   | { visit: true; from: SyncFrom };
 
 function parseFrom(from: unknown): SyncFrom {
@@ -37,7 +37,7 @@ function parseOffset(offset: unknown): ParsedOffset {
   if (offset === null || typeof offset !== 'object') {
     throw invalidArgument('socket', 'offset', `must be { after?, epoch?, id? } or { from }, got ${describe(offset)}`);
   }
-  const { after, epoch, id, from } = offset as RoomOffset;
+  const { after, epoch, id, createdAt, from } = offset as RoomOffset;
   if (from !== undefined) return { visit: true, from: parseFrom(from) };
   if (epoch !== undefined && epoch !== null && typeof epoch !== 'string') {
     throw invalidArgument('socket', 'epoch', `must be a string or null, got ${describe(epoch)}`);
@@ -50,6 +50,7 @@ function parseOffset(offset: unknown): ParsedOffset {
     after: after === undefined ? 0 : validateInteger('socket', 'after', after, 0),
     epoch: epoch ?? null,
     id: id ?? null,
+    createdAt: createdAt === undefined || createdAt === null ? null : validateInteger('socket', 'createdAt', createdAt, 0),
   };
 }
 
@@ -82,9 +83,9 @@ async function firstVisit<S extends RoomlogSocket>(ctx: RoomlogContext<S>, strea
 async function replay<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   stream: StreamRef,
-  offset: { after: number; epoch: string | null; id: string | null },
+  offset: { after: number; epoch: string | null; id: string | null; createdAt: number | null },
 ): Promise<Replay> {
-  const { after, epoch, id } = offset;
+  const { after, epoch, id, createdAt } = offset;
   const limit = ctx.options.replayLimit;
   const latest = async (reason: SyncReason): Promise<Replay> => {
     const page = await ctx.reads.read(stream, { limit });
@@ -105,7 +106,8 @@ async function replay<S extends RoomlogSocket>(
   // entries as repeats of ones the client already has.
   if (head.seq < after) return latest('rewound');
   const atOffset = after > 0 && page.messages[0]?.seq === after ? page.messages[0] : undefined;
-  if (atOffset && id !== null && atOffset.id !== id) return latest('rewound');
+  // The id alone is not enough where a store derives it from the seq: createdAt tells a new entry from the lost one.
+  if (atOffset && ((id !== null && atOffset.id !== id) || (createdAt !== null && atOffset.createdAt !== createdAt))) return latest('rewound');
   const messages = page.messages.filter((message) => message.seq > after);
   if (messages.length > limit || page.hasMore) return latest('too-far-behind');
   // The store says truncated when its cursor (one below the client's seq) is below the oldest
