@@ -6,7 +6,7 @@
 import { type PreparedImportEntry, invalidStreamCursor } from '@roomlog/core';
 import { entryId } from './entry';
 import type { Cluster } from 'ioredis';
-import type { RedisClient } from './script';
+import type { RedisClient } from './evalsha';
 
 const KIND_CODES = { message: 'm', edit: 'e', delete: 'd' } as const;
 

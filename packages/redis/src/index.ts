@@ -3,7 +3,7 @@
  */
 export { RedisMessageStore, createRedisStore } from './store';
 export type { RedisStoreOptions } from './options';
-export type { RedisClient, ReplicaWait } from './script';
+export type { RedisClient, ReplicaWait } from './evalsha';
 export { classifyRedisError } from './errors';
 export {
   NOT_DURABLE_WARNING,

@@ -2,7 +2,7 @@
  * Options of `createRedisStore`, validated and defaulted in one place, and the backend's name.
  */
 import type { PersistencePolicy } from './persistence';
-import type { ReplicaWait } from './script';
+import type { ReplicaWait } from './evalsha';
 import { type ClientStoreOptions, type ResolvedClientStoreOptions, invalidArgument, resolveClientStoreOptions, validateInteger } from '@roomlog/core';
 
 /** Backend name used in error prefixes: `[roomlog] [redis]`. */

@@ -7,7 +7,7 @@
 import { RoomlogError } from '@roomlog/core';
 import type { Cluster, Redis } from 'ioredis';
 import { BACKEND } from './options';
-import type { RedisClient } from './script';
+import type { RedisClient } from './evalsha';
 
 /**
  * What the store does about the server's persistence settings.

@@ -8,7 +8,7 @@
  */
 import { BoundedMap } from '@roomlog/core';
 import { senderKey } from './keys';
-import type { RedisClient } from './script';
+import type { RedisClient } from './evalsha';
 
 /** Streams whose indexed senders this process remembers; beyond this the oldest are forgotten. */
 const REMEMBERED_STREAMS = 10_000;

@@ -31,7 +31,7 @@ import { classifyRedisError } from './errors';
 import { type StreamKeys, senderKey, streamKeys, streamTag } from './keys';
 import { PersistenceCheck, type PersistenceReport, notDurable } from './persistence';
 import { BACKEND, type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
-import { LuaScript, type RedisClient } from './script';
+import { LuaScript, type RedisClient } from './evalsha';
 import { SenderIndex } from './sender-index';
 import {
   APPEND_SCRIPT,
