@@ -8,7 +8,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { MemoryStore, roomlog } from '@roomlog/core';
+import { MemoryStore } from '@roomlog/core';
+import { roomlog } from '@roomlog/core/socket.io';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';

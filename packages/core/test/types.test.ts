@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { type DeliveredEntry, MemoryStore, type MessageEnvelope, type Roomlog, isWithheld, roomlog } from '../src/index';
+import { type DeliveredEntry, MemoryStore, type MessageEnvelope, isWithheld } from '../src/index';
+import { type Roomlog, roomlog } from '../src/socket.io';
 
 interface ChatEvents {
   chat: { text: string };
