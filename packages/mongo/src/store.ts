@@ -3,6 +3,9 @@
  */
 import {
   type AppendResult,
+  type ImportEntry,
+  type ImportResult,
+  type ImportStream,
   type MessageStore,
   type NewMessage,
   type ReadQuery,
@@ -11,8 +14,12 @@ import {
   type StoreCapabilities,
   type StoredMessage,
   type StreamHead,
+  type StreamList,
+  type StreamListQuery,
   type StreamRef,
   MAX_ID_BYTES,
+  normalizeStreamListQuery,
+  prepareImport,
   StoreGuard,
   ageCutoff,
   completeResults,
@@ -31,6 +38,7 @@ import {
   validateUserId,
 } from '@roomlog/core';
 import type { Connection } from 'mongoose';
+import { dropMongoStream, importIntoMongo, listMongoStreams, pingMongo } from './admin';
 import { type NewEntry, appendToStream } from './append';
 import { type MessageDocument, toStoredMessage } from './documents';
 import { classifyMongoError } from './errors';
@@ -54,6 +62,8 @@ export class MongoMessageStore implements MessageStore {
     cursors: true,
     erase: true,
     transactions: false,
+    import: true,
+    streams: true,
   };
   /** The mongoose models Roomlog registered on the connection (for inspection and your own queries). */
   readonly models: RoomlogModels;
@@ -137,6 +147,28 @@ export class MongoMessageStore implements MessageStore {
   head(stream: StreamRef): Promise<StreamHead | null> {
     return this.#guard.run(() => currentHead(this.#ctx, this.#options, validateStream(BACKEND, stream), this.#options.now()));
   }
+
+  /** {@inheritDoc MessageStore.ping} */
+  ping(): Promise<void> {
+    return this.#guard.run(() => pingMongo(this.#connection, this.models));
+  }
+
+  /** {@inheritDoc MessageStore.importEntries} */
+  importEntries(stream: ImportStream, entries: readonly ImportEntry[]): Promise<ImportResult> {
+    return this.#guard.run(() => importIntoMongo(this.#ctx, prepareImport(BACKEND, stream, entries, this.#options), this.#headNow));
+  }
+
+  /** {@inheritDoc MessageStore.listStreams} */
+  listStreams(query?: StreamListQuery): Promise<StreamList> {
+    return this.#guard.run(() => listMongoStreams(this.#ctx, normalizeStreamListQuery(BACKEND, query), this.#headNow));
+  }
+
+  /** {@inheritDoc MessageStore.dropStream} */
+  dropStream(stream: StreamRef): Promise<boolean> {
+    return this.#guard.run(() => dropMongoStream(this.models, validateStream(BACKEND, stream)));
+  }
+
+  readonly #headNow = (ref: StreamRef) => currentHead(this.#ctx, this.#options, ref, this.#options.now());
 
   /** {@inheritDoc MessageStore.edit} */
   edit(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage> {

@@ -1,0 +1,115 @@
+/**
+ * The operations side of the MongoDB store: the readiness check, importing entries with their
+ * own seq, id, epoch and times, listing streams (from the head-hint documents, which name
+ * them) and dropping a stream. Kept apart from the append/read path, which these never touch.
+ */
+import {
+  type ImportResult,
+  type PreparedImport,
+  RoomlogError,
+  type StreamHead,
+  type StreamInfo,
+  type StreamList,
+  type StreamRef,
+  entriesToWrite,
+  invalidStreamCursor,
+} from '@roomlog/core';
+import type { Connection } from 'mongoose';
+import { type MessageDocument, clientKey, ownKey } from './documents';
+import { type HeadContext, findHead, recordHead } from './head';
+import { entryKey, streamId } from './keys';
+import { BACKEND } from './options';
+import { streamFilter } from './queries';
+import type { RoomlogModels } from './schema';
+
+/** The indexes every write relies on, by collection (what `init()` creates). */
+const REQUIRED_INDEXES = { messages: ['stream_seq', 'stream_dedupe', 'sender'], cursors: ['stream_user_seq'] } as const;
+
+/**
+ * One round trip to the server, then the unique indexes appends and idempotency rely on.
+ * @throws RoomlogError `INTERNAL` naming the missing indexes (run `store.init()`).
+ */
+export async function pingMongo(connection: Connection, models: RoomlogModels): Promise<void> {
+  const db = connection.db;
+  if (!db) throw new RoomlogError('UNAVAILABLE', 'the mongoose connection is not open', { backend: BACKEND, cause: new Error('no db') });
+  await db.command({ ping: 1 });
+  const missing: string[] = [];
+  for (const [collection, names] of Object.entries(REQUIRED_INDEXES) as [keyof typeof REQUIRED_INDEXES, readonly string[]][]) {
+    // A collection never created has no indexes: listIndexes answers "ns does not exist".
+    const present = new Set((await models[collection].indexes().catch(() => [])).map((index) => index.name));
+    for (const name of names) if (!present.has(name)) missing.push(`${models[collection].collectionName}.${name}`);
+  }
+  if (missing.length > 0) {
+    throw new RoomlogError('INTERNAL', `Roomlog's indexes are missing (${missing.join(', ')}): run store.init()`, {
+      backend: BACKEND,
+      cause: new Error(`missing indexes: ${missing.join(', ')}`),
+    });
+  }
+}
+
+/**
+ * Writes a validated import. The head hint is raised before the insert: a hint above what
+ * exists sends head lookups to the index, so an insert that fails halfway still leaves a head
+ * that tells a re-run where to go on. Entries carry the stream's epoch, which is what a head
+ * lookup reads off the newest one.
+ */
+export async function importIntoMongo(ctx: HeadContext, batch: PreparedImport, head: (ref: StreamRef) => Promise<StreamHead | null>): Promise<ImportResult> {
+  const ref = { namespace: batch.namespace, room: batch.room };
+  const newest = await findHead(ctx, ref);
+  const toWrite = entriesToWrite(BACKEND, batch, newest);
+  if (toWrite.length > 0) {
+    const sid = streamId(ref);
+    await recordHead(ctx, ref, toWrite.at(-1)!.seq);
+    const docs: MessageDocument[] = toWrite.map((entry) => ({
+      _id: entryKey(sid, entry.seq),
+      id: entry.id,
+      namespace: ref.namespace,
+      room: ref.room,
+      seq: entry.seq,
+      epoch: batch.epoch,
+      event: entry.event,
+      payload: entry.payload,
+      senderId: entry.senderId,
+      clientMessageId: entry.clientMessageId,
+      dedupeKey: entry.kind === 'message' && entry.clientMessageId !== null ? clientKey(entry.clientMessageId) : ownKey(entry.id),
+      createdAt: entry.createdAt,
+      kind: entry.kind,
+      target: entry.target,
+      version: entry.version,
+      editedAt: entry.editedAt,
+      deletedAt: entry.deletedAt,
+      expiresAt: entry.expiresAt,
+    }));
+    await ctx.messages.insertMany(docs, { ordered: true });
+  }
+  return { imported: toWrite.length, skipped: batch.entries.length - toWrite.length, head: await head(ref) };
+}
+
+const SID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+/** A page of streams in stream-id order, from the head-hint documents. */
+export async function listMongoStreams(
+  ctx: HeadContext,
+  { after, limit }: { after: string | null; limit: number },
+  head: (ref: StreamRef) => Promise<StreamHead | null>,
+): Promise<StreamList> {
+  if (after !== null && !SID_PATTERN.test(after)) throw invalidStreamCursor(BACKEND);
+  const hints = await ctx.streams
+    .find(after === null ? {} : { _id: { $gt: after } }, { sort: { _id: 1 }, limit, projection: { namespace: 1, room: 1 } })
+    .toArray();
+  const streams: StreamInfo[] = [];
+  for (const hint of hints) {
+    const ref = { namespace: hint.namespace, room: hint.room };
+    const current = await head(ref);
+    if (current !== null) streams.push({ ...ref, head: current });
+  }
+  return { streams, next: hints.length === limit ? hints.at(-1)!._id : null };
+}
+
+/** Removes a stream's entries, read markers and head hint; `true` when it had entries. */
+export async function dropMongoStream(models: RoomlogModels, ref: StreamRef): Promise<boolean> {
+  const { deletedCount } = await models.messages.deleteMany(streamFilter(ref));
+  await models.cursors.deleteMany(streamFilter(ref));
+  await models.streams.deleteOne({ _id: streamId(ref) });
+  return deletedCount > 0;
+}
