@@ -116,7 +116,7 @@ function dataError(message: string, cause: unknown): RoomlogError {
  * @throws RoomlogError `INVALID_ARGUMENT` for a malformed line or an entry the store refuses
  *   (the message names the lines), `UNSUPPORTED` when the store cannot import.
  */
-export async function importLog(store: MessageStore, lines: AsyncIterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
+export async function importLog(store: MessageStore, lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
   const importEntries = requireMethod(store, 'importEntries', 'import entries');
   const summary: ImportSummary = { streams: 0, entries: 0, imported: 0, skipped: 0, lines: 0, interrupted: false };
   const checkpoint = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint);
