@@ -18,7 +18,7 @@ export interface Run {
 }
 
 /** Runs `roomlog ...args` in this process, with `stdin` as its input. */
-export async function cli(args: readonly string[], stdin = '', signal = new AbortController().signal): Promise<Run> {
+export async function cli(args: readonly string[], stdin = '', signal: AbortSignal = new AbortController().signal): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
