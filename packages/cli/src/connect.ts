@@ -113,7 +113,7 @@ async function openMongo(url: URL, options: Required<OpenOptions>): Promise<Open
   ]);
   const { collectionPrefix } = takeParams(url, ['collectionPrefix']);
   const createConnection = mongoose.createConnection ?? mongoose.default.createConnection;
-  let connection;
+  let connection: import('mongoose').Connection;
   try {
     connection = await createConnection(url.toString(), { serverSelectionTimeoutMS: options.timeoutMs }).asPromise();
   } catch (cause) {
@@ -134,7 +134,7 @@ async function openTypeorm(driver: TypeormDriver, target: string, options: Requi
   ]);
   const { atomicSqljsSave, createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 } = roomlogTypeorm;
   const common = { entities: roomlogEntities(driver), migrations: [RoomlogSchema1764316800000], migrationsRun: options.prepare };
-  let source;
+  let source: import('typeorm').DataSource;
   if (driver === 'sqljs') {
     const location = resolve(target);
     if (options.prepare) await mkdir(dirname(location), { recursive: true });

@@ -7,7 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { type ImportEntry, type MessageStore, RoomlogError, type StreamRef, isRoomlogError } from '@roomlog/core';
 import { writeLine } from './io';
-import { type ExportHeader, type StreamRecord, entryLine, headerLine, parseLine, streamLine } from './ndjson';
+import { type StreamRecord, entryLine, headerLine, parseLine, streamLine } from './ndjson';
 import type { Progress } from './progress';
 import { PAGE, allStreams, entriesOf, requireMethod } from './walk';
 

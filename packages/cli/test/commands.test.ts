@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { type ImportEntry, type ImportResult, type ImportStream, type MessageStore, createMemoryStore } from '@roomlog/core';
 import { createRedisStore } from '@roomlog/redis';
 import { Redis } from 'ioredis';
@@ -170,7 +171,12 @@ describe('import errors and resuming', () => {
     const stream = freshStream();
     await seed(source, stream, 2500);
     const chunks: string[] = [];
-    const out = new (await import('node:stream')).Writable({ write: (chunk, _, done) => (chunks.push(chunk.toString()), done()) });
+    const out = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
     await exportLog(source, out, { streams: [stream] });
     const exported = chunks.join('').split('\n').filter(Boolean);
     const target = createMemoryStore();
