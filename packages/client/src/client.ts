@@ -5,6 +5,7 @@
  * through one ordered queue per room, with retry until the server acks.
  */
 import type { Socket } from 'socket.io-client';
+import { expandEntry, sentEntry } from './entry';
 import { RoomlogError } from './errors';
 import { RoomFeed, fingerprint } from './feed';
 import { Outbox, type PendingSend } from './outbox';
@@ -12,6 +13,7 @@ import {
   type Ack,
   type AnyEventData,
   type DeliveredEntry,
+  type DroppedSend,
   EVENTS,
   type EntryOf,
   type EventDataMap,
@@ -20,13 +22,16 @@ import {
   type HeadHint,
   type HistoryPage,
   type MessageEnvelope,
+  type PresentedSend,
   type ReadReceipt,
   type RoomOffset,
+  type StoredSend,
   type StreamHead,
   type SyncFrom,
   type SyncReason,
   type SyncRoomResult,
   isWithheld,
+  type WireEntry,
 } from './protocol';
 import { type RoomPosition, type RoomlogStorage, loadPosition, memoryStorage } from './storage';
 
@@ -348,7 +353,8 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
    * Sends to one room go one at a time, in call order: each waits until the previous one
    * settled, so a client's messages are stored in the order `send` was called, across retries,
    * reconnects and server restarts.
-   * @returns the stored entry, as every member of the room receives it.
+   * @returns the stored entry, as every member of the room receives it (its `data` is the very
+   *   value you passed unless the server changed it, or the send repeated an earlier `clientMessageId`).
    * @throws RoomlogError with the server's code (`FORBIDDEN`, `INVALID_ARGUMENT`, ...), `UNAVAILABLE` past the deadline, `CLOSED` when the client closed first (the send stays in the outbox);
    *   `FORBIDDEN` too when the server's `beforePersist` dropped the message (nothing was stored) or its `beforeDeliver` withheld the stored entry from you.
    */
@@ -375,18 +381,18 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
    * Entries `beforeDeliver` withheld from you are in it as their place only: test with `isWithheld`.
    */
   async history(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage<DeliveredEntry<EntryOf<Events>>>> {
-    const { messages, head, hasMore, truncated } = await this.#request<HistoryPage>(EVENTS.history, { room, ...query });
-    return { messages: messages as DeliveredEntry<EntryOf<Events>>[], head, hasMore, truncated };
+    const { messages, head, hasMore, truncated } = await this.#request<HistoryPage<WireEntry>>(EVENTS.history, { room, ...query });
+    return { messages: messages.map((entry) => expandEntry(entry)) as DeliveredEntry<EntryOf<Events>>[], head, hasMore, truncated };
   }
 
   /** Edits one of your own messages (someone else's: `NOT_OWNER`). @returns the edited message as the server returns it. */
   async edit(room: string, seq: number, data: Events[EventName<Events>]): Promise<DeliveredEntry<EntryOf<Events>>> {
-    return (await this.#request<{ message: DeliveredEntry<EntryOf<Events>> }>(EVENTS.edit, { room, seq, data })).message;
+    return expandEntry((await this.#request<{ message: WireEntry }>(EVENTS.edit, { room, seq, data })).message) as DeliveredEntry<EntryOf<Events>>;
   }
 
   /** Deletes one of your own messages (someone else's: `NOT_OWNER`). @returns the tombstone. */
   async delete(room: string, seq: number): Promise<DeliveredEntry<EntryOf<Events>>> {
-    return (await this.#request<{ message: DeliveredEntry<EntryOf<Events>> }>(EVENTS.delete, { room, seq })).message;
+    return expandEntry((await this.#request<{ message: WireEntry }>(EVENTS.delete, { room, seq })).message) as DeliveredEntry<EntryOf<Events>>;
   }
 
   /** Moves your read marker forward to `seq`. @returns the marker after the call. */
@@ -431,9 +437,9 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
     for (const state of this.#rooms.values()) this.#setStatus(state, 'behind');
   };
 
-  #onMessage = (entry: DeliveredEntry): void => {
+  #onMessage = (entry: WireEntry): void => {
     if (typeof entry?.room !== 'string' || !Number.isSafeInteger(entry.seq)) return;
-    this.#take(entry.room, entry);
+    this.#take(entry.room, expandEntry(entry));
   };
 
   /** A node says where a room's head is: catch up to it, or resync when it contradicts what the client holds. */
@@ -604,7 +610,8 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   /** Applies one room's sync answer to the position it was asked from. */
   #applySync(target: SyncTarget, result: SyncRoomResult): void {
     const { state, feed, previous, visit } = target;
-    const { head, messages, reason } = result;
+    const { head, reason } = result;
+    const messages = result.messages.map((entry) => expandEntry(entry));
     const epoch = head?.epoch ?? null;
     const firstSeq = messages[0]?.seq;
     // Where the server's page starts: its first entry, or the head when nothing follows.
@@ -729,9 +736,9 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
         try {
           this.#assertPersisted(event);
           const timeout = Math.max(1, Math.min(this.#requestTimeoutMs, deadline - Date.now()));
-          const ack = await this.#request<{ message: DeliveredEntry | null }>(event, { room, data, clientMessageId }, timeout);
+          const ack = await this.#request<StoredSend | DroppedSend | PresentedSend>(event, { room, data, clientMessageId }, timeout);
           this.#outbox.remove(clientMessageId);
-          return this.#acked(room, ack);
+          return this.#acked(send, ack);
         } catch (error) {
           if (!retryable(error)) {
             this.#outbox.remove(clientMessageId);
@@ -748,18 +755,20 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   }
 
   /**
-   * The entry a send ack carries, fed to the room like a live one.
+   * The entry a send ack stands for (see `sentEntry`), fed to the room like a live one.
    * @throws RoomlogError `FORBIDDEN` when the server dropped the message or withheld it from the sender.
    */
-  #acked(room: string, ack: { message: DeliveredEntry | null }): MessageEnvelope {
-    if (!ack.message) {
+  #acked(send: PendingSend, ack: StoredSend | DroppedSend | PresentedSend): MessageEnvelope {
+    const { room } = send;
+    if ('dropped' in ack) {
       throw new RoomlogError('FORBIDDEN', `the server did not store the message to room ${JSON.stringify(room)}: its beforePersist hook dropped it`, ack);
     }
-    this.#take(room, ack.message);
-    if (!isWithheld(ack.message)) return ack.message;
+    const entry = 'entry' in ack ? expandEntry(ack.entry) : sentEntry(room, send.event, send.data, ack);
+    this.#take(room, entry);
+    if (!isWithheld(entry)) return entry;
     throw new RoomlogError(
       'FORBIDDEN',
-      `the message was stored as seq ${ack.message.seq} of room ${JSON.stringify(room)}, but the server's beforeDeliver hook withheld it from you`,
+      `the message was stored as seq ${entry.seq} of room ${JSON.stringify(room)}, but the server's beforeDeliver hook withheld it from you`,
       ack,
     );
   }

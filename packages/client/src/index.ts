@@ -13,11 +13,13 @@ export {
   type RoomlogClientOptions,
   type SendOptions,
 } from './client';
+export { expandEntry } from './entry';
 export { RoomlogError } from './errors';
 export { memoryStorage, type RoomPosition, type RoomlogStorage } from './storage';
 export { isWithheld } from './protocol';
 export type {
   AnyEventData,
+  CompactEntry,
   DeliveredEntry,
   EntryOf,
   EventDataMap,
@@ -30,5 +32,6 @@ export type {
   StreamHead,
   SyncFrom,
   SyncReason,
+  WireEntry,
   WithheldEnvelope,
 } from './protocol';

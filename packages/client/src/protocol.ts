@@ -9,7 +9,9 @@ import type { ROOMLOG_EVENTS, WithheldEnvelope } from '@roomlog/core';
 export type {
   Ack,
   AnyEventData,
+  CompactEntry,
   DeliveredEntry,
+  DroppedSend,
   EntryOf,
   EventDataMap,
   EventName,
@@ -18,15 +20,18 @@ export type {
   HistoryPage,
   HistoryRequest,
   MessageEnvelope,
+  PresentedSend,
   ReadReceipt,
   RoomOffset,
   RoomlogErrorCode,
   SendAck,
+  StoredSend,
   StreamHead,
   SyncAck,
   SyncFrom,
   SyncReason,
   SyncRoomResult,
+  WireEntry,
   WithheldEnvelope,
 } from '@roomlog/core';
 

@@ -34,6 +34,15 @@ export interface EncodedData {
   storedBytes: number;
   /** Binary values in the data, every reference counted (what Socket.IO sends as attachments). */
   binaries: number;
+  /**
+   * True when {@link decodeData} of `text` gives back a value equal to `data` in every way a
+   * program can see short of identity (or a Proxy): only strings, finite numbers other than -0,
+   * booleans, `null`, arrays of them and plain objects (prototype `Object.prototype`) whose own
+   * properties are all enumerable string-keyed data properties, with no `toJSON`, no
+   * `undefined` and no binary. Then the caller's value may stand in for the decoded one. Extra
+   * named properties on an array are not detected.
+   */
+  exact: boolean;
 }
 
 /** What {@link measureData} reports. */
@@ -57,6 +66,8 @@ export interface SizeLimits {
 interface WalkState extends DataSize {
   /** Whether the slow path (binary or `$` keys) is needed. */
   special: boolean;
+  /** Nothing seen so far that JSON would change (see {@link EncodedData.exact}). */
+  exact: boolean;
   seen: Set<object>;
   maxBytes: number;
   maxBinaries: number;
@@ -134,6 +145,8 @@ function walk(viewed: unknown, depth: number, state: WalkState): void {
       checkString(state.backend, viewed);
       return add(state, jsonStringBytes(viewed));
     case 'number':
+      // NaN and ±Infinity become null, -0 becomes 0.
+      if (!Number.isFinite(viewed) || Object.is(viewed, -0)) state.exact = false;
       return add(state, Number.isFinite(viewed) ? String(viewed).length : 4);
     case 'boolean':
       return add(state, viewed ? 4 : 5);
@@ -143,11 +156,13 @@ function walk(viewed: unknown, depth: number, state: WalkState): void {
       break;
     default:
       // undefined, functions, symbols: `null` where JSON writes them at all (arrays, top level).
+      state.exact = false;
       return add(state, 4);
   }
   if (viewed === null) return add(state, 4);
   if (isBinary(viewed)) {
     state.special = true;
+    state.exact = false;
     state.binaries++;
     if (state.binaries > state.maxBinaries) {
       throw new RoomlogError('PAYLOAD_TOO_LARGE', `data carries more than ${state.maxBinaries} binary values`, {
@@ -165,14 +180,20 @@ function walk(viewed: unknown, depth: number, state: WalkState): void {
   state.seen.add(viewed);
   if (Array.isArray(viewed)) {
     add(state, viewed.length === 0 ? 2 : 1 + viewed.length); // brackets and commas
-    for (let i = 0; i < viewed.length; i++) walk(jsonView(viewed[i], String(i)), depth + 1, state);
+    if (state.exact && Object.getPrototypeOf(viewed) !== Array.prototype) state.exact = false;
+    for (let i = 0; i < viewed.length; i++) walk(viewedItem(viewed[i], String(i), state), depth + 1, state);
   } else {
     let written = 0;
     add(state, 2);
-    for (const k of Object.keys(viewed)) {
+    const keys = Object.keys(viewed);
+    if (state.exact && !isPlainRecord(viewed, keys)) state.exact = false;
+    for (const k of keys) {
       checkString(state.backend, k);
-      const item = jsonView((viewed as Record<string, unknown>)[k], k);
-      if (isDropped(item)) continue;
+      const item = viewedItem((viewed as Record<string, unknown>)[k], k, state);
+      if (isDropped(item)) {
+        state.exact = false;
+        continue;
+      }
       const escaped = k.charCodeAt(0) === 36; /* $ */
       if (escaped) state.special = true;
       add(state, jsonStringBytes(k) + 1 + (written > 0 ? 1 : 0), escaped ? 1 : 0); // key, colon, comma
@@ -183,18 +204,42 @@ function walk(viewed: unknown, depth: number, state: WalkState): void {
   state.seen.delete(viewed);
 }
 
+/** {@link jsonView} of a value about to be walked; a `toJSON` makes the data inexact. */
+function viewedItem(value: unknown, key: string, state: WalkState): unknown {
+  const viewed = jsonView(value, key);
+  if (viewed !== value) state.exact = false;
+  return viewed;
+}
+
+/**
+ * True when `value` is a plain object whose own properties are exactly `keys` (enumerable,
+ * string-keyed), all data properties: what JSON round-trips without loss.
+ */
+function isPlainRecord(value: object, keys: readonly string[]): boolean {
+  // A null-prototype object decodes to an ordinary one.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  // Non-enumerable and symbol-keyed properties are left out of JSON.
+  if (Reflect.ownKeys(value).length !== keys.length) return false;
+  for (const k of keys) {
+    // A getter may answer differently each time it is read.
+    if (Object.getOwnPropertyDescriptor(value, k)?.get !== undefined) return false;
+  }
+  return true;
+}
+
 function measure(data: unknown, limits: SizeLimits, backend: string): WalkState {
   const state: WalkState = {
     bytes: 0,
     storedBytes: 0,
     binaries: 0,
     special: false,
+    exact: true,
     seen: new Set(),
     maxBytes: limits.maxBytes,
     maxBinaries: limits.maxBinaries ?? Number.POSITIVE_INFINITY,
     backend,
   };
-  walk(jsonView(data, ''), 0, state);
+  walk(viewedItem(data, '', state), 0, state);
   return state;
 }
 
@@ -270,7 +315,7 @@ export function encodeData(data: unknown, maxPayloadBytes: number, backend = 'co
     if (Buffer.byteLength(text, 'utf8') !== state.storedBytes) {
       throw invalidArgument(backend, 'data', 'changed while it was encoded (a toJSON that is not stable)');
     }
-    return { text, bytes: state.bytes, storedBytes: state.storedBytes, binaries: state.binaries };
+    return { text, bytes: state.bytes, storedBytes: state.storedBytes, binaries: state.binaries, exact: state.exact };
   } catch (thrown) {
     throw encodingError(thrown, backend);
   }

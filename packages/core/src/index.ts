@@ -84,7 +84,7 @@ export {
   type ClientStoreOptions,
   type ResolvedClientStoreOptions,
 } from './kit/options';
-export { prepareBatch, completeResults, type PreparedBatch, type PreparedMessage, type PreparedStream } from './kit/prepare';
+export { prepareBatch, completeResults, appendedData, type PreparedBatch, type PreparedMessage, type PreparedStream } from './kit/prepare';
 export { ageCutoff, countFloor, firstSeqOf, isLive, isTruncated } from './kit/retention';
 export { StoreGuard, type ErrorClassifier } from './kit/guard';
 export { DriverStore, createDriverStore, driverCapabilities } from './kit/store';
@@ -109,7 +109,9 @@ export {
 } from './socket/typed';
 export type {
   Ack,
+  CompactEntry,
   DeliveredEntry,
+  DroppedSend,
   EditRequest,
   EntryAck,
   ErrorPayload,
@@ -121,6 +123,7 @@ export type {
   MarkerAck,
   MessageEnvelope,
   OkAck,
+  PresentedSend,
   ReadReceipt,
   RoomOffset,
   RoomRequest,
@@ -129,11 +132,13 @@ export type {
   SendAck,
   SendPayload,
   SeqRequest,
+  StoredSend,
   SyncAck,
   SyncFrom,
   SyncReason,
   SyncRequest,
   SyncRoomResult,
   UnreadAck,
+  WireEntry,
   WithheldEnvelope,
 } from './socket/protocol';

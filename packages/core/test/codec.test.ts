@@ -27,6 +27,12 @@ const { value: storable } = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 }));
 
+function containsNegativeZero(value: unknown): boolean {
+  if (Object.is(value, -0)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some(containsNegativeZero);
+}
+
 describe('codec', () => {
   it('round-trips JSON with binary, $-keys and __proto__ keys anywhere (property)', () => {
     fc.assert(
@@ -40,7 +46,44 @@ describe('codec', () => {
   it('stores plain JSON exactly as JSON.stringify writes it', () => {
     const data = { a: [1, 'two', null], b: { c: true } };
     const text = JSON.stringify(data);
-    expect(encodeData(data, 1000)).toEqual({ text, bytes: text.length, storedBytes: text.length, binaries: 0 });
+    expect(encodeData(data, 1000)).toEqual({ text, bytes: text.length, storedBytes: text.length, binaries: 0, exact: true });
+  });
+
+  it('calls data exact only when decoding its text gives an equal value back (property)', () => {
+    fc.assert(
+      fc.property(fc.anything({ withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withObjectString: true }), (data) => {
+        let encoded: ReturnType<typeof encodeData>;
+        try {
+          encoded = encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES);
+        } catch {
+          return; // refused (BigInt, lone surrogate, …): nothing is stored
+        }
+        if (encoded.exact) expect(decodeData(encoded.text)).toStrictEqual(data);
+      }),
+      { numRuns: 1000 },
+    );
+    // Everything a Socket.IO client can send as JSON is exact, so its echo needs no decode.
+    fc.assert(
+      fc.property(fc.jsonValue(), (data) => {
+        fc.pre(!containsNegativeZero(data));
+        expect(encodeData(JSON.parse(JSON.stringify(data)), DEFAULT_MAX_PAYLOAD_BYTES).exact).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('calls data inexact where JSON changes it: toJSON, undefined, -0, NaN, binary, getters, hidden keys, class instances', () => {
+    const hidden = Object.defineProperty({ a: 1 }, 'b', { value: 2, enumerable: false });
+    const getter = { get a() { return Math.random(); } };
+    class Point {
+      x = 1;
+    }
+    for (const data of [new Date(0), { a: undefined }, [undefined], -0, Number.NaN, Infinity, Buffer.from([1]), new Uint8Array(1), hidden, getter, new Point(), Object.create(null), { [Symbol('s')]: 1 }, () => 1, undefined]) {
+      expect(encodeData(data, 1000).exact).toBe(false);
+    }
+    for (const data of [null, 0, 'x', true, [], {}, { $where: 1 }, [1, [2, { b: null }]]]) {
+      expect(encodeData(data, 1000).exact).toBe(true);
+    }
   });
 
   it('tags binary and escapes every $-key, so user keys never look like tags or operators', () => {

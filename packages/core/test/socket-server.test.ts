@@ -84,7 +84,7 @@ function wrap(inner: MemoryStore, overrides: Partial<MessageStore>): MessageStor
 }
 
 describe('roomlog() persistence', () => {
-  it('stores a persisted event, broadcasts the envelope to the room under roomlog:message, then acks', async () => {
+  it('stores a persisted event, broadcasts the compact entry to the room under roomlog:message, then acks slim', async () => {
     const { url, store } = await startServer();
     const r = room();
     const sender = await rawClient(url, { rooms: [r] });
@@ -92,16 +92,45 @@ describe('roomlog() persistence', () => {
     const outsider = await rawClient(url, { rooms: [] });
     const [atMember, atOutsider] = [inbox(member), inbox(outsider)];
     const ack = await ask<SendAck>(sender, 'chat', { room: r, data: { text: 'hi' }, clientMessageId: 'c1' });
-    expect(ack).toEqual({ ok: true, duplicate: false, message: expect.objectContaining({ room: r, seq: 1, event: 'chat', data: { text: 'hi' } }) });
-    const stored = (await store.read({ namespace: '/', room: r })).messages;
-    expect(stored).toHaveLength(1);
+    const [stored] = (await store.read({ namespace: '/', room: r })).messages;
+    // Only what the sender lacks: no payload, no event, no defaults.
+    expect(ack).toEqual({ ok: true, seq: 1, id: stored!.id, epoch: stored!.epoch, createdAt: stored!.createdAt });
     await until(() => atMember.length === 1, 'the broadcast');
-    expect(atMember[0]).toEqual(ack.ok ? ack.message : null);
-    // The envelope carries what clients need and nothing store-internal.
-    expect(Object.keys(atMember[0]!).sort()).toEqual(
-      ['room', 'seq', 'id', 'epoch', 'event', 'data', 'senderId', 'createdAt', 'kind', 'target', 'version', 'editedAt', 'deletedAt'].sort(),
-    );
+    // Fields at their defaults (senderId null, kind message, version 1, …) stay off the wire,
+    // and so does everything store-internal.
+    expect(atMember[0]).toStrictEqual({
+      room: r,
+      seq: 1,
+      id: stored!.id,
+      epoch: stored!.epoch,
+      event: 'chat',
+      createdAt: stored!.createdAt,
+      data: { text: 'hi' },
+    });
     expect(atOutsider).toEqual([]);
+  });
+
+  it('acks a duplicate with the stored original, and carries senderId and whatever the server changed', async () => {
+    const { url } = await startServer({
+      events: ['chat', 'other'],
+      userId: (socket) => socket.handshake.auth.user as string,
+      hooks: { beforePersist: (_socket, message) => (message.data === 'shout' ? { ...message, data: 'SHOUT' } : message) },
+    });
+    const r = room();
+    const sender = await rawClient(url, { rooms: [r], user: 'alice' });
+    const first = await ask<SendAck>(sender, 'chat', { room: r, data: { n: 1 }, clientMessageId: 'same' });
+    expect(first).toEqual({ ok: true, seq: 1, id: expect.any(String), epoch: expect.any(String), createdAt: expect.any(Number), senderId: 'alice' });
+    // A retry with other content under the same key gets the original back, data and event included.
+    expect(await ask<SendAck>(sender, 'other', { room: r, data: { n: 2 }, clientMessageId: 'same' })).toEqual({
+      ...first,
+      duplicate: true,
+      event: 'chat',
+      data: { n: 1 },
+    });
+    expect(await ask<SendAck>(sender, 'chat', { room: r, data: 'shout' })).toMatchObject({ ok: true, seq: 2, data: 'SHOUT' });
+    // Data JSON cannot carry as sent (binary) comes back as stored.
+    const binary = await ask<SendAck>(sender, 'chat', { room: r, data: Buffer.from([1, 2, 3]) });
+    expect(binary).toMatchObject({ ok: true, seq: 3, data: Buffer.from([1, 2, 3]) });
   });
 
   it('persists only the configured events, by list or predicate, never roomlog:* ones', async () => {
@@ -109,7 +138,7 @@ describe('roomlog() persistence', () => {
     const r = room();
     const socket = await rawClient(url, { rooms: [r] });
     socket.emit('chat', { room: r, data: 'not persisted' });
-    expect(await ask<SendAck>(socket, 'msg:text', { room: r, data: 'persisted' })).toMatchObject({ ok: true, message: { seq: 1 } });
+    expect(await ask<SendAck>(socket, 'msg:text', { room: r, data: 'persisted' })).toMatchObject({ ok: true, seq: 1 });
     expect((await store.read({ namespace: '/', room: r })).messages.map((m) => m.event)).toEqual(['msg:text']);
   });
 
@@ -134,8 +163,8 @@ describe('roomlog() persistence', () => {
     });
     const r = room();
     const socket = await rawClient(url, { rooms: [r] });
-    expect(await ask<SendAck>(socket, 'chat', { room: r, data: 'hello' })).toMatchObject({ ok: true, message: { room: r, data: 'HELLO' } });
-    expect(await ask<SendAck>(socket, 'chat', { room: r, data: 'drop' })).toEqual({ ok: true, message: null, duplicate: false });
+    expect(await ask<SendAck>(socket, 'chat', { room: r, data: 'hello' })).toMatchObject({ ok: true, seq: 1, data: 'HELLO' });
+    expect(await ask<SendAck>(socket, 'chat', { room: r, data: 'drop' })).toEqual({ ok: true, dropped: true });
     expect(await ask<SendAck>(socket, 'chat', { room: r, data: 'refuse' })).toEqual({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: '[roomlog] [core] no shouting' },
@@ -189,7 +218,7 @@ describe('roomlog() persistence', () => {
     const refused = await ask<SendAck>(socket, 'chat', { room: r, data: 3 });
     expect(refused).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     release();
-    expect((await Promise.all([inFlight, queued])).map((a) => a.ok && a.message?.seq)).toEqual([1, 2]);
+    expect((await Promise.all([inFlight, queued])).map((a) => a.ok && 'seq' in a && a.seq)).toEqual([1, 2]);
   });
 
   it('publishes server messages to the room and stores them under the namespace it serves', async () => {
@@ -200,7 +229,9 @@ describe('roomlog() persistence', () => {
     const published = await log.publish({ room: r, event: 'system', data: { text: 'welcome' }, senderId: 'server' });
     expect(published).toMatchObject({ room: r, seq: 1, event: 'system', senderId: 'server' });
     await until(() => received.length === 1, 'the published message');
-    expect(received).toEqual([published]);
+    const { kind, target, version, editedAt, deletedAt, ...rest } = published;
+    expect({ kind, target, version, editedAt, deletedAt }).toEqual({ kind: 'message', target: null, version: 1, editedAt: null, deletedAt: null });
+    expect(received).toStrictEqual([rest]);
     expect(await store.head({ namespace: '/chat', room: r })).toMatchObject({ seq: 1 });
     expect(await store.head({ namespace: '/', room: r })).toBeNull();
   });
@@ -390,7 +421,8 @@ describe('roomlog() sync and history', () => {
     const bob = await rawClient(url, { rooms: [r], user: 'bob' });
     const [atAlice, atBob] = [inbox(alice), inbox(bob)];
     const ack = await ask<SendAck>(alice, 'chat', { room: r, data: 'hi' });
-    expect(ack).toMatchObject({ ok: true, message: { seq: 2, data: 'hi (seen by alice)' } });
+    expect(ack).toMatchObject({ ok: true, entry: { seq: 2, data: 'hi (seen by alice)' } });
+    expect(ack).not.toHaveProperty('duplicate');
     await until(() => atAlice.length === 1 && atBob.length === 1, 'live delivery');
     expect(atBob[0]).toMatchObject({ seq: 2, data: 'hi (seen by bob)' });
     const replay = await ask<SyncAck>(alice, 'roomlog:sync', { rooms: { [r]: { after: 0 } } });
@@ -409,16 +441,23 @@ describe('roomlog() edits, deletes and read markers', () => {
     const bob = await rawClient(url, { rooms: [r], user: 'bob' });
     const atBob = inbox(bob);
     await ask<SendAck>(alice, 'chat', { room: r, data: 'tpyo' });
-    expect(await ask(alice, 'roomlog:edit', { room: r, seq: 1, data: 'typo' })).toMatchObject({ ok: true, message: { seq: 1, data: 'typo', version: 2 } });
+    expect(await ask(alice, 'roomlog:edit', { room: r, seq: 1, data: 'typo' })).toMatchObject({
+      ok: true,
+      message: { seq: 1, data: 'typo', version: 2, editedAt: expect.any(Number) },
+    });
     expect(await ask(bob, 'roomlog:delete', { room: r, seq: 1 })).toMatchObject({ ok: false, error: { code: 'NOT_OWNER' } });
     expect(await ask(alice, 'roomlog:delete', { room: r, seq: 9 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await ask(alice, 'roomlog:delete', { room: r, seq: 1 })).toMatchObject({ ok: true, message: { seq: 1, data: null } });
+    const tombstone = await ask<{ ok: true; message: object }>(alice, 'roomlog:delete', { room: r, seq: 1 });
+    expect(tombstone).toMatchObject({ ok: true, message: { seq: 1, deletedAt: expect.any(Number) } });
+    expect(tombstone.message).not.toHaveProperty('data');
     await until(() => atBob.length === 3, 'message, edit and delete at bob');
     expect(atBob).toMatchObject([
-      { seq: 1, kind: 'message' },
+      { seq: 1, data: 'tpyo', senderId: 'alice' },
       { seq: 2, kind: 'edit', target: 1, data: 'typo', senderId: 'alice' },
-      { seq: 3, kind: 'delete', target: 1, data: null, senderId: 'alice' },
+      { seq: 3, kind: 'delete', target: 1, senderId: 'alice' },
     ]);
+    expect(atBob[0]).not.toHaveProperty('kind');
+    expect(atBob[2]).not.toHaveProperty('data');
   });
 
   it('moves read markers forward, broadcasts receipts and counts unread messages', async () => {

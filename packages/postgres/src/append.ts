@@ -8,6 +8,7 @@ import {
   type PreparedBatch,
   type ResolvedStoreOptions,
   ageCutoff,
+  appendedData,
   newEpoch,
   newMessageId,
   storedMessage,
@@ -94,7 +95,7 @@ export function appendResults(prepared: PreparedBatch, rows: readonly AppendRow[
       editedAt: toNumber(row.edited_at),
       deletedAt: toNumber(row.deleted_at),
       expiresAt: toNumber(row.expires_at),
-    });
+    }, row.duplicate ? undefined : appendedData(message, BACKEND)); // undefined: decode the stored original
     results.set(message.index, { message: stored, duplicate: row.duplicate });
   }
   return results;

@@ -20,6 +20,7 @@ import {
   type StreamHead,
   type StreamRef,
   ageCutoff,
+  appendedData,
   backoff,
   countFloor,
   decodeStreamCursor,
@@ -30,9 +31,9 @@ import {
   isUuid,
   isLive,
   newEntry,
-  newEntryMessage,
   newEpoch,
   newMessageId,
+  storedMessage,
   streamDigest,
   uuidForImport,
 } from '@roomlog/core';
@@ -286,7 +287,10 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         seq += 1;
         const entry: sql.NewEntry = { ...newEntry(message, seq, newMessageId(), now), key };
         entries.push(entry);
-        written.set(message.index, { message: newEntryMessage(BACKEND, ref, counter.epoch, entry), duplicate: false });
+        written.set(message.index, {
+          message: storedMessage(BACKEND, ref, counter.epoch, { ...entry, version: 1, editedAt: null, deletedAt: null }, appendedData(message, BACKEND)),
+          duplicate: false,
+        });
       }
       const unused = counter.seq - seq;
       if (unused > 0) {

@@ -6,7 +6,7 @@
  */
 import { decodeData } from '../codec';
 import type { StoredMessage, StreamRef } from '../store';
-import type { PreparedMessage } from './prepare';
+import { type PreparedMessage, appendedData } from './prepare';
 
 /**
  * An entry as a backend stores it: a {@link StoredMessage} without its stream and epoch (the
@@ -25,9 +25,17 @@ export type NewEntry = Omit<StoredEntry, 'version' | 'editedAt' | 'deletedAt'>;
  *
  * @param backend - backend name, for the error a corrupt payload raises.
  * @param epoch - the stream's epoch, as the backend knows it.
+ * @param data - the entry's data when the caller has it already (see `appendedData`); by
+ *   default decoded from `entry.payload`.
  * @throws RoomlogError `INTERNAL` when the payload is not the codec's text.
  */
-export function storedMessage(backend: string, stream: StreamRef, epoch: string, entry: StoredEntry): StoredMessage {
+export function storedMessage(
+  backend: string,
+  stream: StreamRef,
+  epoch: string,
+  entry: StoredEntry,
+  data: unknown = entry.payload === null ? null : decodeData(entry.payload, backend),
+): StoredMessage {
   return {
     namespace: stream.namespace,
     room: stream.room,
@@ -35,7 +43,7 @@ export function storedMessage(backend: string, stream: StreamRef, epoch: string,
     id: entry.id,
     epoch,
     event: entry.event,
-    data: entry.payload === null ? null : decodeData(entry.payload, backend),
+    data,
     senderId: entry.senderId,
     clientMessageId: entry.clientMessageId,
     createdAt: entry.createdAt,
@@ -77,8 +85,11 @@ export function newEntryMessage(backend: string, stream: StreamRef, epoch: strin
 
 /**
  * The stored form of a prepared message the backend just appended as `seq` with `id`: the
- * common case of {@link newEntry} followed by {@link newEntryMessage}.
+ * common case of {@link newEntry} followed by {@link newEntryMessage}. Its `data` is the
+ * caller's own value when JSON round-trips it exactly ({@link appendedData}): no second decode
+ * of what was just encoded.
  */
 export function appendedMessage(backend: string, message: PreparedMessage, epoch: string, seq: number, id: string, createdAt: number): StoredMessage {
-  return newEntryMessage(backend, message, epoch, newEntry(message, seq, id, createdAt));
+  const entry = { ...newEntry(message, seq, id, createdAt), version: 1, editedAt: null, deletedAt: null };
+  return storedMessage(backend, message, epoch, entry, appendedData(message, backend));
 }

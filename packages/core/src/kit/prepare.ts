@@ -3,12 +3,15 @@
  * only has to allocate seqs and write. Everything here runs before any I/O: an invalid
  * message rejects the whole batch and nothing is written (rule 1).
  */
-import { encodeData } from '../codec';
+import { decodeData, encodeData } from '../codec';
 import { invalidArgument, unsupported } from '../errors';
 import { streamKey } from '../ids';
 import type { ResolvedStoreOptions } from './options';
 import type { AppendResult, NewMessage } from '../store';
 import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateText } from '../validation';
+
+/** {@link PreparedMessage.value} of data that only decoding its stored text reproduces. */
+export const NOT_EXACT: unique symbol = Symbol('roomlog.notExact');
 
 /** One validated message of a batch. */
 export interface PreparedMessage {
@@ -21,6 +24,11 @@ export interface PreparedMessage {
   event: string;
   /** `data` encoded by the codec. */
   payload: string;
+  /**
+   * The caller's `data` when decoding `payload` would give an equal value (the codec's
+   * {@link EncodedData.exact}); else {@link NOT_EXACT}. Read it through {@link appendedData}.
+   */
+  value: unknown;
   /** Size of `data` as the payload limit counts it. */
   payloadBytes: number;
   senderId: string | null;
@@ -117,7 +125,7 @@ function prepareMessage(
     if (!supportsTtl) throw unsupported(backend, 'ttlMs');
     expiresAt = createdAt + ttlMs;
   }
-  const { text, bytes } = encodeData(m.data, options.maxPayloadBytes, backend);
+  const { text, bytes, exact } = encodeData(m.data, options.maxPayloadBytes, backend);
   return {
     index,
     namespace,
@@ -125,12 +133,26 @@ function prepareMessage(
     stream: streamKey(namespace, room),
     event,
     payload: text,
+    value: exact ? m.data : NOT_EXACT,
     payloadBytes: bytes,
     senderId,
     clientMessageId,
     expiresAt,
     duplicateOf: null,
   };
+}
+
+/**
+ * The `data` of a message this store just wrote, as a read would return it: the caller's own
+ * value when JSON round-trips it exactly, so the append result costs no second decode of what
+ * was just encoded; else the decoded stored text (binary as `Buffer`, `toJSON` applied). The
+ * result may therefore be the caller's object itself.
+ *
+ * @param message - the prepared message.
+ * @param backend - backend name for error messages.
+ */
+export function appendedData(message: PreparedMessage, backend: string): unknown {
+  return message.value === NOT_EXACT ? decodeData(message.payload, backend) : message.value;
 }
 
 /**

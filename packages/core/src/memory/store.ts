@@ -8,7 +8,7 @@ import { type PreparedImport, decodeStreamCursor, encodeStreamCursor, entriesToW
 import type { DriverChange, DriverPage, StoreDriver } from '../kit/driver';
 import { newEntry, storedMessage } from '../kit/entry';
 import { type ResolvedStoreOptions, resolveStoreOptions } from '../kit/options';
-import type { PreparedBatch, PreparedMessage } from '../kit/prepare';
+import { type PreparedBatch, type PreparedMessage, appendedData } from '../kit/prepare';
 import { ageCutoff, countFloor, firstSeqOf, isLive } from '../kit/retention';
 import { DriverStore } from '../kit/store';
 import type { AppendResult, BaseStoreOptions, ImportResult, StoredMessage, StreamHead, StreamList, StreamRef } from '../store';
@@ -245,7 +245,7 @@ class MemoryDriver implements StoreDriver {
     stream.entries.push(entry);
     if (entry.expiresAt !== null) stream.nextExpiry = Math.min(stream.nextExpiry ?? entry.expiresAt, entry.expiresAt);
     if (entry.clientMessageId !== null) stream.byClientId.set(entry.clientMessageId, entry);
-    return { message: toMessage(stream, entry), duplicate: false };
+    return { message: storedMessage(BACKEND, stream, entry.epoch, entry, appendedData(message, BACKEND)), duplicate: false };
   }
 
   #headOf(state: MemoryStream, now: number): StreamHead {

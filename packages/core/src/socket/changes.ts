@@ -9,9 +9,8 @@ import { MAX_READ_LIMIT, describe, validateSeq } from '../validation';
 import { assertAllowed, clientRoom } from './authorize';
 import type { RoomlogContext } from './context';
 import { broadcast, present } from './deliver';
-import { toEnvelope } from './envelope';
 import type { RoomlogSocket } from './options';
-import { type DeliveredEntry, ROOMLOG_EVENTS, type ReadReceipt } from './protocol';
+import { ROOMLOG_EVENTS, type ReadReceipt, type WireEntry } from './protocol';
 
 const BACKEND = 'socket';
 
@@ -53,7 +52,7 @@ export async function changeMessage<S extends RoomlogSocket>(
   // between reaches clients through their gap filling instead.
   const since = await store.read(stream, { after: headBefore, limit: MAX_READ_LIMIT });
   for (const entry of since.messages) {
-    if (entry.kind === change.kind && entry.target === seq) await broadcast(ctx, toEnvelope(entry));
+    if (entry.kind === change.kind && entry.target === seq) await broadcast(ctx, entry);
   }
   return changed;
 }
@@ -92,7 +91,7 @@ export async function changeOwnMessage<S extends RoomlogSocket>(
   socket: S,
   kind: Change['kind'],
   request: unknown,
-): Promise<{ message: DeliveredEntry }> {
+): Promise<{ message: WireEntry }> {
   const { room, seq, data } = parseSeqRequest(request);
   await assertAllowed(ctx, socket, 'write', room);
   editing(ctx.options.store);
@@ -104,7 +103,7 @@ export async function changeOwnMessage<S extends RoomlogSocket>(
     throw notOwner(room, seq);
   }
   const changed = await changeMessage(ctx, stream, seq, kind === 'edit' ? { kind, data } : { kind }, userId);
-  return { message: await present(ctx, socket, toEnvelope(changed)) };
+  return { message: await present(ctx, socket, changed) };
 }
 
 /**

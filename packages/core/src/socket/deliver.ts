@@ -1,26 +1,28 @@
 /**
  * Getting entries to sockets: the room broadcast for live entries, and `beforeDeliver` applied
- * per recipient everywhere an entry leaves the server (live, replay, history, acks).
+ * per recipient everywhere an entry leaves the server (live, replay, history, acks). Entries
+ * leave in their compact wire form (`toCompact`).
  */
 import { toRoomlogError } from '../errors';
 import type { RoomlogContext } from './context';
+import { toCompact, toEnvelope, toWire } from './envelope';
 import type { Recipient, RoomlogSocket } from './options';
 import { report } from './respond';
-import { type DeliveredEntry, type MessageEnvelope, ROOMLOG_EVENTS } from './protocol';
+import { type DeliveredEntry, type MessageEnvelope, ROOMLOG_EVENTS, type WireEntry } from './protocol';
 
 /**
- * The entry as `recipient` may see it. An entry the hook withholds, or that the hook fails on
- * (fail closed; the error goes to `onError`), is reduced to its seq.
+ * The entry as `beforeDeliver` lets `recipient` see it, in full. An entry the hook withholds,
+ * or that the hook fails on (fail closed; the error goes to `onError`), is reduced to its seq.
  */
-export async function present<S extends RoomlogSocket>(
+async function shownTo<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
+  hook: NonNullable<RoomlogContext<S>['options']['hooks']['beforeDeliver']>,
   recipient: Recipient<S['data']>,
   envelope: MessageEnvelope,
 ): Promise<DeliveredEntry> {
-  const hook = ctx.options.hooks.beforeDeliver;
-  if (!hook) return envelope;
   try {
-    const shown = await hook(recipient, envelope);
+    // A copy: the hook may change what it is given, and must never see store-internal fields.
+    const shown = await hook(recipient, toEnvelope(envelope));
     if (shown) return shown;
   } catch (error) {
     report(ctx, toRoomlogError(error, 'socket'), { event: 'beforeDeliver', socket: recipient });
@@ -28,12 +30,26 @@ export async function present<S extends RoomlogSocket>(
   return { room: envelope.room, seq: envelope.seq, epoch: envelope.epoch, withheld: true };
 }
 
+/**
+ * The entry as `recipient` may see it (see `beforeDeliver`), in wire form. A stored message
+ * may be passed as it is: only envelope fields leave.
+ */
+export async function present<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  recipient: Recipient<S['data']>,
+  envelope: MessageEnvelope,
+): Promise<WireEntry> {
+  const hook = ctx.options.hooks.beforeDeliver;
+  return hook ? toWire(await shownTo(ctx, hook, recipient, envelope)) : toCompact(envelope);
+}
+
 /** {@link present} for a page of entries, keeping their order. */
 export function presentAll<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   recipient: Recipient<S['data']>,
   envelopes: readonly MessageEnvelope[],
-): Promise<DeliveredEntry[]> {
+): Promise<WireEntry[]> {
+  if (!ctx.options.hooks.beforeDeliver) return Promise.resolve(envelopes.map(toCompact));
   return Promise.all(envelopes.map((envelope) => present(ctx, recipient, envelope)));
 }
 
@@ -43,7 +59,8 @@ export function presentAll<S extends RoomlogSocket>(
  */
 function legacyPayload<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope: MessageEnvelope): unknown {
   const map = ctx.options.legacyPayload;
-  return map && envelope.kind === 'message' ? map(envelope) : undefined;
+  // A copy: what reaches app code is an envelope, never a stored message's internal fields.
+  return map && envelope.kind === 'message' ? map(toEnvelope(envelope)) : undefined;
 }
 
 /**
@@ -60,16 +77,17 @@ export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>,
   ctx.healer.sent(envelope.room, envelope.seq, envelope.epoch);
   try {
     const legacy = legacyPayload(ctx, envelope);
-    if (!ctx.options.hooks.beforeDeliver) {
-      ctx.nsp.to(envelope.room).emit(ROOMLOG_EVENTS.message, envelope);
+    const hook = ctx.options.hooks.beforeDeliver;
+    if (!hook) {
+      ctx.nsp.to(envelope.room).emit(ROOMLOG_EVENTS.message, toCompact(envelope));
       if (legacy !== undefined) ctx.nsp.to(envelope.room).emit(envelope.event, legacy);
       return;
     }
     const sockets = await ctx.nsp.in(envelope.room).fetchSockets();
     await Promise.all(
       sockets.map(async (socket) => {
-        const shown = await present(ctx, socket as Recipient<S['data']>, envelope);
-        socket.emit(ROOMLOG_EVENTS.message, shown);
+        const shown = await shownTo(ctx, hook, socket as Recipient<S['data']>, envelope);
+        socket.emit(ROOMLOG_EVENTS.message, toWire(shown));
         if (legacy === undefined || 'withheld' in shown) return;
         const payload = legacyPayload(ctx, shown);
         if (payload !== undefined) socket.emit(shown.event, payload);

@@ -11,23 +11,34 @@ import type { RoomlogContext } from './context';
 import { presentAll } from './deliver';
 import { toEnvelope } from './envelope';
 import type { Recipient, RoomlogSocket } from './options';
-import type { HistoryPage } from './protocol';
+import type { HistoryPage, MessageEnvelope, WireEntry } from './protocol';
 
 /**
- * Reads one page and shapes it for `recipient` (or for nobody in particular: server-side
- * calls get every entry as stored).
+ * Reads one page and shapes it for `recipient` (wire form), or for nobody in particular:
+ * server-side calls get every entry as stored, in full.
  */
+export async function readPage<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  recipient: null,
+  stream: StreamRef,
+  query: ReadQuery,
+): Promise<HistoryPage<MessageEnvelope>>;
+export async function readPage<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  recipient: Recipient<S['data']>,
+  stream: StreamRef,
+  query: ReadQuery,
+): Promise<HistoryPage<WireEntry>>;
 export async function readPage<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   recipient: Recipient<S['data']> | null,
   stream: StreamRef,
   query: ReadQuery,
-): Promise<HistoryPage> {
+): Promise<HistoryPage<MessageEnvelope | WireEntry>> {
   const page = await ctx.reads.read(stream, query);
   recordHistory(page.messages.length);
-  const envelopes = page.messages.map(toEnvelope);
   return {
-    messages: recipient ? await presentAll(ctx, recipient, envelopes) : envelopes,
+    messages: recipient ? await presentAll(ctx, recipient, page.messages) : page.messages.map(toEnvelope),
     head: page.head,
     hasMore: page.hasMore,
     truncated: page.truncated,
@@ -35,7 +46,7 @@ export async function readPage<S extends RoomlogSocket>(
 }
 
 /** Handles one `roomlog:history` request: `read` must be allowed for the room. */
-export async function history<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<HistoryPage> {
+export async function history<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<HistoryPage<WireEntry>> {
   if (request === null || typeof request !== 'object') {
     throw invalidArgument('socket', 'request', `must be { room, before?, after?, limit? }, got ${describe(request)}`);
   }

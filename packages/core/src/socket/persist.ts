@@ -4,21 +4,14 @@
  * `afterPersist`, and only then acknowledged.
  */
 import { invalidArgument, toRoomlogError } from '../errors';
-import type { NewMessage } from '../store';
+import type { AppendResult, NewMessage } from '../store';
 import { describe } from '../validation';
 import { assertAllowed, clientRoom } from './authorize';
 import type { RoomlogContext } from './context';
 import { broadcast, present } from './deliver';
-import { toEnvelope } from './envelope';
 import type { RoomlogSocket } from './options';
-import type { DeliveredEntry, MessageEnvelope } from './protocol';
+import type { DroppedSend, PresentedSend, StoredSend } from './protocol';
 import { report } from './respond';
-
-/** The outcome of storing one message. */
-export interface Committed {
-  envelope: MessageEnvelope;
-  duplicate: boolean;
-}
 
 /**
  * Appends one message, broadcasts it and runs `afterPersist`. A duplicate (same
@@ -29,10 +22,10 @@ export async function commit<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   socket: S | null,
   message: NewMessage,
-): Promise<Committed> {
-  const { message: stored, duplicate } = await ctx.batcher.append(message);
-  const envelope = toEnvelope(stored);
-  await broadcast(ctx, envelope);
+): Promise<AppendResult> {
+  const result = await ctx.batcher.append(message);
+  const { message: stored, duplicate } = result;
+  await broadcast(ctx, stored);
   const afterPersist = ctx.options.hooks.afterPersist;
   if (afterPersist) {
     try {
@@ -41,7 +34,7 @@ export async function commit<S extends RoomlogSocket>(
       report(ctx, toRoomlogError(error, 'socket'), { event: 'afterPersist', socket: socket ?? undefined });
     }
   }
-  return { envelope, duplicate };
+  return result;
 }
 
 interface SendInput {
@@ -63,14 +56,16 @@ function parseSendPayload(payload: unknown): SendInput {
 
 /**
  * Handles one persisted client event.
- * @returns the ack body: the stored entry as this socket may see it, or `null` when `beforePersist` dropped it.
+ * @returns the ack body: what the sender lacks of the stored entry ({@link StoredSend}), the
+ *   entry as this socket may see it when `beforeDeliver` is set ({@link PresentedSend}), or
+ *   {@link DroppedSend} when `beforePersist` dropped it.
  */
 export async function persistClientMessage<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   socket: S,
   event: string,
   payload: unknown,
-): Promise<{ message: DeliveredEntry | null; duplicate: boolean }> {
+): Promise<StoredSend | DroppedSend | PresentedSend> {
   const { room, data, clientMessageId } = parseSendPayload(payload);
   await assertAllowed(ctx, socket, 'write', room);
   let message: NewMessage | null = {
@@ -84,10 +79,22 @@ export async function persistClientMessage<S extends RoomlogSocket>(
   const beforePersist = ctx.options.hooks.beforePersist;
   if (beforePersist) {
     message = await beforePersist(socket, message);
-    if (message === null) return { message: null, duplicate: false };
+    if (message === null) return { dropped: true };
     // The hook may rewrite the message but not where it goes: that was authorized above.
     message = { ...message, namespace: ctx.namespace, room };
   }
-  const { envelope, duplicate } = await commit(ctx, socket, message);
-  return { message: await present(ctx, socket, envelope), duplicate };
+  const { message: stored, duplicate } = await commit(ctx, socket, message);
+  if (ctx.options.hooks.beforeDeliver) {
+    const entry = await present(ctx, socket, stored);
+    return duplicate ? { entry, duplicate } : { entry };
+  }
+  const ack: StoredSend = { seq: stored.seq, id: stored.id, epoch: stored.epoch, createdAt: stored.createdAt };
+  if (duplicate) ack.duplicate = true;
+  if (stored.senderId !== null) ack.senderId = stored.senderId;
+  // By identity: the store hands back the very value it was given when decoding its stored
+  // text would give an equal one (see `PreparedMessage.value`), so an unchanged message costs
+  // no payload on the way back. A changed or decoded value is sent: the sender cannot know it.
+  if (stored.event !== event) ack.event = stored.event;
+  if (stored.data !== data) ack.data = stored.data;
+  return ack;
 }

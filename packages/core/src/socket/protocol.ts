@@ -13,7 +13,7 @@ import type { MessageKind, StreamHead } from '../store';
  * of them), and an app event that is not persisted can never be mistaken for a stored one.
  */
 export const ROOMLOG_EVENTS = {
-  /** Server → client: one stored entry ({@link DeliveredEntry}). */
+  /** Server → client: one stored entry ({@link WireEntry}). */
   message: 'roomlog:message',
   /** Server → client: a read marker moved ({@link ReadReceipt}). */
   receipt: 'roomlog:receipt',
@@ -79,6 +79,39 @@ export interface WithheldEnvelope {
 /** What a client receives for one entry: the entry, or its place when withheld (test with `isWithheld`). */
 export type DeliveredEntry<Entry extends MessageEnvelope = MessageEnvelope> = Entry | WithheldEnvelope;
 
+/**
+ * A {@link MessageEnvelope} as it travels: every field at its default is left out (`data` and
+ * `senderId` `null`, `kind` `'message'`, `target` `null`, `version` 1, `editedAt` and
+ * `deletedAt` `null`), so a plain chat message carries its payload and six short fields.
+ * Clients restore the full form with `expandEntry` (`@roomlog/client`).
+ */
+export interface CompactEntry {
+  room: string;
+  seq: number;
+  id: string;
+  epoch: string;
+  event: string;
+  /** ms since epoch. */
+  createdAt: number;
+  /** Absent means `null`. */
+  data?: unknown;
+  /** Absent means `null`. */
+  senderId?: string;
+  /** Absent means `'message'`. */
+  kind?: Exclude<MessageKind, 'message'>;
+  /** Absent means `null`. */
+  target?: number;
+  /** Absent means 1. */
+  version?: number;
+  /** Absent means `null`. */
+  editedAt?: number;
+  /** Absent means `null`. */
+  deletedAt?: number;
+}
+
+/** What the server sends for one entry: compact, or withheld. */
+export type WireEntry = CompactEntry | WithheldEnvelope;
+
 /** An error as it travels in an ack. */
 export interface ErrorPayload {
   code: RoomlogErrorCode;
@@ -106,8 +139,39 @@ export interface SendPayload {
   clientMessageId?: string | undefined;
 }
 
-/** Ack of a persisted event: the stored entry, or `null` when `beforePersist` dropped it. */
-export type SendAck = Ack<{ message: DeliveredEntry | null; duplicate: boolean }>;
+/**
+ * Ack of a stored send: only what the sender does not already have. `event` and `data` are
+ * present only when the stored entry's differ from what was sent (`beforePersist` changed them,
+ * or a `duplicate` carries the original's); `senderId` only when not `null`. The sender
+ * rebuilds the full entry from its own `event` and `data` plus these fields.
+ */
+export interface StoredSend {
+  seq: number;
+  id: string;
+  epoch: string;
+  /** ms since epoch. */
+  createdAt: number;
+  /** Present (always `true`) when this `clientMessageId` was stored before; the entry is that original. */
+  duplicate?: true;
+  senderId?: string;
+  event?: string;
+  data?: unknown;
+}
+
+/** Ack of a send that `beforePersist` dropped: nothing was stored. */
+export interface DroppedSend {
+  dropped: true;
+}
+
+/** Ack of a stored send when `beforeDeliver` is set: the entry as this socket may see it. */
+export interface PresentedSend {
+  entry: WireEntry;
+  /** Present (always `true`) when this `clientMessageId` was stored before. */
+  duplicate?: true;
+}
+
+/** Ack of a persisted event: {@link StoredSend}, {@link DroppedSend} or {@link PresentedSend}. */
+export type SendAck = Ack<StoredSend> | Ack<DroppedSend> | Ack<PresentedSend>;
 
 /**
  * Where a first visit to a room starts: `'latest'` (the latest page, as a chat shows it),
@@ -160,7 +224,7 @@ export type SyncReason = 'too-far-behind' | 'epoch-changed' | 'truncated' | 'rew
 /** The sync answer for one room. */
 export interface SyncRoomResult {
   /** Entries in ascending seq. */
-  messages: DeliveredEntry[];
+  messages: WireEntry[];
   head: StreamHead | null;
   /** True when `messages` continue exactly from the offset (or start a first visit). */
   recovered: boolean;
@@ -189,7 +253,10 @@ export interface HistoryRequest {
   limit?: number | undefined;
 }
 
-/** A page of a room. */
+/**
+ * A page of a room. Over the wire (`roomlog:history`) its entries are {@link WireEntry}s; the
+ * server handle's `history()` and the client's return full ones.
+ */
 export interface HistoryPage<Entry = DeliveredEntry> {
   messages: Entry[];
   head: StreamHead | null;
@@ -198,7 +265,7 @@ export interface HistoryPage<Entry = DeliveredEntry> {
 }
 
 /** `roomlog:history` ack. */
-export type HistoryAck = Ack<HistoryPage>;
+export type HistoryAck = Ack<HistoryPage<WireEntry>>;
 
 /** A request about one room. */
 export interface RoomRequest {
@@ -216,7 +283,7 @@ export interface EditRequest extends SeqRequest {
 }
 
 /** Ack of an edit or delete: the changed message (edited, or the tombstone); its log entry is broadcast to the room. */
-export type EntryAck = Ack<{ message: DeliveredEntry }>;
+export type EntryAck = Ack<{ message: WireEntry }>;
 
 /** Ack of `roomlog:mark-read`: the marker after the call. */
 export type MarkerAck = Ack<{ seq: number }>;
@@ -248,7 +315,7 @@ export interface HeadHint {
 
 /** Events the server emits to clients (merge into your `ServerToClientEvents`). */
 export interface RoomlogServerToClientEvents {
-  'roomlog:message': (entry: DeliveredEntry) => void;
+  'roomlog:message': (entry: WireEntry) => void;
   'roomlog:receipt': (receipt: ReadReceipt) => void;
   'roomlog:head': (hint: HeadHint) => void;
 }

@@ -234,15 +234,16 @@ export function roomlog<
     store: resolved.store,
     async publish(message: PublishInput) {
       const { room, event, data, senderId, clientMessageId, ttlMs } = message;
-      return (await commit(ctx, null, { namespace: ctx.namespace, room, event, data, senderId, clientMessageId, ttlMs }))
-        .envelope;
+      return toEnvelope(
+        (await commit(ctx, null, { namespace: ctx.namespace, room, event, data, senderId, clientMessageId, ttlMs })).message,
+      );
     },
     async deliver(messages: readonly StoredMessage[]) {
       const foreign = messages.find((message) => message.namespace !== ctx.namespace);
       if (foreign) {
         throw invalidArgument('socket', 'messages', `must belong to namespace ${ctx.namespace}, got one of ${foreign.namespace}`);
       }
-      for (const message of messages) await broadcast(ctx, toEnvelope(message));
+      for (const message of messages) await broadcast(ctx, message);
     },
     history: (room: string, query: ReadQuery = {}) => readPage(ctx, null, stream(room), query),
     edit: async (room: string, seq: number, data: unknown, by?: string) =>

@@ -17,7 +17,7 @@ import { MAX_READ_LIMIT, describe, validateInteger } from '../validation';
 import { clientRoom, settleMembership } from './authorize';
 import type { RoomlogContext } from './context';
 import { presentAll } from './deliver';
-import { toEnvelope, toErrorPayload } from './envelope';
+import { toErrorPayload } from './envelope';
 import type { RoomlogSocket } from './options';
 import { type Ack, ROOMLOG_EVENTS, type RoomOffset, type SyncFrom, type SyncReason, type SyncRoomResult } from './protocol';
 import { report } from './respond';
@@ -125,7 +125,7 @@ async function syncRoom<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket:
   ctx.healer.follow(name);
   recordSync(name, reason, messages.length);
   return {
-    messages: await presentAll(ctx, socket, messages.map(toEnvelope)),
+    messages: await presentAll(ctx, socket, messages),
     head,
     recovered: reason === undefined,
     ...(reason === undefined ? {} : { reason }),
