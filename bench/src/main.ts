@@ -5,7 +5,8 @@
  * timeout), so CI notices a harness that rotted; the reports are written either way.
  *
  * Options: `--quick` (bounded sizes), `--subjects=a,b` (subject ids, see subjects.ts),
- * `--workloads=socket,store` (socket = relay, latency, storm; store = append, history),
+ * `--workloads=socket,store,move` (socket = relay, latency, storm; store = append, history;
+ * move = `roomlog export | roomlog import` from Redis to PostgreSQL, see workloads/move.ts),
  * `--render=bench/results/<file>.json` (no measuring: rewrite that run's reports and the docs).
  */
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import type { RunContext } from './workloads/context';
 import { RAW_LABELS } from './workloads/store-suite';
 import { runSocketWorkloads } from './workloads/socket-suite';
 import { runStoreWorkloads } from './workloads/store-suite';
+import { runMoveWorkload } from './workloads/move';
 import { writeRun } from './report/write';
 import { closeOnSignals } from './teardown';
 
@@ -46,8 +48,8 @@ function parseOptions(): Options & { render: string | undefined } {
     },
   });
   const subjects = parseList(values.subjects);
-  const workloads = parseList(values.workloads) ?? ['socket', 'store'];
-  const unknown = [...(subjects ?? []).filter((id) => !SUBJECTS.some((s) => s.id === id)), ...workloads.filter((w) => w !== 'socket' && w !== 'store')];
+  const workloads = parseList(values.workloads) ?? ['socket', 'store', 'move'];
+  const unknown = [...(subjects ?? []).filter((id) => !SUBJECTS.some((s) => s.id === id)), ...workloads.filter((w) => w !== 'socket' && w !== 'store' && w !== 'move')];
   if (unknown.length > 0) throw new Error(`unknown subject or workload: ${unknown.join(', ')} (subjects: ${SUBJECTS.map((s) => s.id).join(', ')})`);
   return { quick: values.quick === true, subjects, workloads, render: values.render };
 }
@@ -84,6 +86,13 @@ async function measureRun(options: Options, log: (message: string) => void): Pro
   log(`${config.mode} run of ${subjects.map((s) => s.id).join(', ')}; load ${machine.loadAtStart.toFixed(2)} on ${machine.cpus} CPUs`);
   if (options.workloads.includes('socket')) await runSocketWorkloads(context);
   if (options.workloads.includes('store')) await runStoreWorkloads(context);
+  if (options.workloads.includes('move')) {
+    // Its own results file (bench/results/*-move.json): one pipeline, not a subject of the tables.
+    await runMoveWorkload(options.quick, log).catch((error: unknown) => {
+      log(`move: failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    });
+  }
   machine.loadAtEnd = os.loadavg()[0] ?? null;
   // The raw-driver rows are subjects of the append table too, when they ran.
   const labels = Object.fromEntries([

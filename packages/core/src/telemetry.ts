@@ -45,6 +45,7 @@ interface Instruments {
   reads: OtelApi.Counter;
   readEntries: OtelApi.Histogram;
   syncRooms: OtelApi.Counter;
+  healHints: OtelApi.Counter;
 }
 
 let api: Api | null = null;
@@ -107,6 +108,10 @@ function createInstruments(provider: OtelApi.MeterProvider): Instruments {
     syncRooms: meter.createCounter('roomlog.sync.rooms', {
       unit: '{room}',
       description: 'Rooms synced, by outcome: replayed (the client continues) or the reason it was reset.',
+    }),
+    healHints: meter.createCounter('roomlog.heal.hints', {
+      unit: '{hint}',
+      description: "Head hints sent to a room's local members because its head moved past what this node broadcast (a dropped or another node's broadcast).",
     }),
   };
 }
@@ -290,4 +295,9 @@ export function recordSync(room: string, reason: string | undefined, entries: nu
 /** Records the entries of one history page sent to a client or the server. */
 export function recordHistory(entries: number): void {
   current()?.readEntries.record(entries, { 'roomlog.read.kind': 'history' });
+}
+
+/** Counts one head hint the healer sent to a room's local members. */
+export function recordHealHint(): void {
+  current()?.healHints.add(1);
 }

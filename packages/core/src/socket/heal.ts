@@ -15,6 +15,7 @@
  */
 import { toRoomlogError } from '../errors';
 import type { StreamHead } from '../store';
+import { recordHealHint } from '../telemetry';
 import type { RoomlogContext } from './context';
 import type { RoomlogSocket } from './options';
 import { type HeadHint, ROOMLOG_EVENTS } from './protocol';
@@ -131,5 +132,6 @@ export class Healer<S extends RoomlogSocket = RoomlogSocket> {
     const last = page.messages.at(-1);
     const hint: HeadHint = { room, seq: head.seq, epoch: head.epoch, ...(last?.seq === head.seq ? { id: last.id, createdAt: last.createdAt } : {}) };
     ctx.nsp.local.to(room).emit(ROOMLOG_EVENTS.head, hint);
+    recordHealHint();
   }
 }
