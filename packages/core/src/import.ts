@@ -11,7 +11,7 @@ import { streamKey } from './ids';
 import type { StoredEntry } from './kit/entry';
 import type { ResolvedStoreOptions } from './kit/options';
 import type { ImportEntry, ImportStream, MessageKind, StreamHead, StreamRef } from './store';
-import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateStream, validateText } from './validation';
+import { MAX_ID_BYTES, MAX_NAME_BYTES, describeValue, validateInteger, validateOptionalText, validateStream, validateText } from './validation';
 
 /** Most entries one `importEntries` call takes (the same bound as a read page). */
 export const MAX_IMPORT_ENTRIES = 1000;
@@ -39,13 +39,13 @@ function optionalTime(backend: string, field: string, value: unknown): number | 
 
 function prepareEntry(backend: string, input: unknown, index: number, options: ResolvedStoreOptions): PreparedImportEntry {
   if (input === null || typeof input !== 'object') {
-    throw invalidArgument(backend, `entries[${index}]`, `must be an entry object, got ${describe(input)}`);
+    throw invalidArgument(backend, `entries[${index}]`, `must be an entry object, got ${describeValue(input)}`);
   }
   const e = input as Record<string, unknown>;
   const field = (name: string) => `entries[${index}].${name}`;
   const kind = e.kind === undefined ? 'message' : e.kind;
   if (!KINDS.includes(kind as MessageKind)) {
-    throw invalidArgument(backend, field('kind'), `must be 'message', 'edit' or 'delete', got ${describe(kind)}`);
+    throw invalidArgument(backend, field('kind'), `must be 'message', 'edit' or 'delete', got ${describeValue(kind)}`);
   }
   const target = e.target === undefined || e.target === null ? null : validateInteger(backend, field('target'), e.target, 1);
   if ((kind === 'message') !== (target === null)) {
@@ -91,7 +91,7 @@ export function prepareImport(
 ): PreparedImport {
   const ref = validateStream(backend, stream);
   const epoch = validateText(backend, 'epoch', (stream as { epoch?: unknown }).epoch, MAX_ID_BYTES);
-  if (!Array.isArray(entries)) throw invalidArgument(backend, 'entries', `must be an array, got ${describe(entries)}`);
+  if (!Array.isArray(entries)) throw invalidArgument(backend, 'entries', `must be an array, got ${describeValue(entries)}`);
   if (entries.length > MAX_IMPORT_ENTRIES) {
     throw invalidArgument(backend, 'entries', `must hold at most ${MAX_IMPORT_ENTRIES} entries, got ${entries.length}`);
   }
@@ -156,7 +156,7 @@ export const MAX_STREAM_LIST_LIMIT = 1000;
  */
 export function normalizeStreamListQuery(backend: string, query: unknown): { after: string | null; limit: number } {
   if (query === undefined || query === null) return { after: null, limit: DEFAULT_STREAM_LIST_LIMIT };
-  if (typeof query !== 'object') throw invalidArgument(backend, 'query', `must be an object, got ${describe(query)}`);
+  if (typeof query !== 'object') throw invalidArgument(backend, 'query', `must be an object, got ${describeValue(query)}`);
   const { after, limit } = query as Record<string, unknown>;
   const page = limit === undefined ? DEFAULT_STREAM_LIST_LIMIT : validateInteger(backend, 'limit', limit, 1);
   if (page > MAX_STREAM_LIST_LIMIT) throw invalidArgument(backend, 'limit', `must be at most ${MAX_STREAM_LIST_LIMIT}, got ${page}`);

@@ -22,7 +22,7 @@ export const MAX_READ_LIMIT = 1000;
  * @throws RoomlogError `INVALID_ARGUMENT`.
  */
 export function validateText(backend: string, field: string, value: unknown, maxBytes: number): string {
-  if (typeof value !== 'string') throw invalidArgument(backend, field, `must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw invalidArgument(backend, field, `must be a string, got ${describeValue(value)}`);
   if (value.length === 0) throw invalidArgument(backend, field, 'must not be empty');
   if (value.includes('\u0000')) throw invalidArgument(backend, field, 'must not contain NUL');
   if (!value.isWellFormed()) throw invalidArgument(backend, field, 'must be well-formed Unicode (lone surrogate)');
@@ -44,7 +44,7 @@ export function validateOptionalText(backend: string, field: string, value: unkn
  */
 export function validateStream(backend: string, stream: unknown): StreamRef {
   if (stream === null || typeof stream !== 'object') {
-    throw invalidArgument(backend, 'stream', `must be an object { namespace, room }, got ${describe(stream)}`);
+    throw invalidArgument(backend, 'stream', `must be an object { namespace, room }, got ${describeValue(stream)}`);
   }
   const { namespace, room } = stream as Record<string, unknown>;
   return {
@@ -59,7 +59,7 @@ export function validateStream(backend: string, stream: unknown): StreamRef {
  */
 export function validateInteger(backend: string, field: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalidArgument(backend, field, `must be an integer >= ${min}, got ${describe(value)}`);
+    throw invalidArgument(backend, field, `must be an integer >= ${min}, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -87,7 +87,7 @@ export interface NormalizedReadQuery {
  */
 export function normalizeReadQuery(backend: string, query: unknown): NormalizedReadQuery {
   if (query === undefined || query === null) return { after: null, before: null, limit: DEFAULT_READ_LIMIT };
-  if (typeof query !== 'object') throw invalidArgument(backend, 'query', `must be an object, got ${describe(query)}`);
+  if (typeof query !== 'object') throw invalidArgument(backend, 'query', `must be an object, got ${describeValue(query)}`);
   const { after, before, limit } = query as ReadQuery;
   const normalized: NormalizedReadQuery = {
     after: after === undefined ? null : validateInteger(backend, 'after', after, 0),
@@ -101,7 +101,7 @@ export function normalizeReadQuery(backend: string, query: unknown): NormalizedR
 }
 
 /** A short description of a value's type for error messages (never the value itself, which may be large). */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);

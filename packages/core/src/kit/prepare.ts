@@ -8,7 +8,7 @@ import { invalidArgument, unsupported } from '../errors';
 import { streamKey } from '../ids';
 import type { ResolvedStoreOptions } from './options';
 import type { AppendResult, NewMessage } from '../store';
-import { MAX_ID_BYTES, MAX_NAME_BYTES, describe, validateInteger, validateOptionalText, validateText } from '../validation';
+import { MAX_ID_BYTES, MAX_NAME_BYTES, describeValue, validateInteger, validateOptionalText, validateText } from '../validation';
 
 /** {@link PreparedMessage.value} of data that only decoding its stored text reproduces. */
 export const NOT_EXACT: unique symbol = Symbol('roomlog.notExact');
@@ -75,7 +75,7 @@ export function prepareBatch(
   options: ResolvedStoreOptions,
   supportsTtl: boolean,
 ): PreparedBatch {
-  if (!Array.isArray(batch)) throw invalidArgument(backend, 'batch', `must be an array, got ${describe(batch)}`);
+  if (!Array.isArray(batch)) throw invalidArgument(backend, 'batch', `must be an array, got ${describeValue(batch)}`);
   const createdAt = options.now();
   const messages: PreparedMessage[] = [];
   const streams = new Map<string, PreparedStream>();
@@ -111,7 +111,7 @@ function prepareMessage(
   createdAt: number,
 ): PreparedMessage {
   if (input === null || typeof input !== 'object') {
-    throw invalidArgument(backend, `batch[${index}]`, `must be a message object, got ${describe(input)}`);
+    throw invalidArgument(backend, `batch[${index}]`, `must be a message object, got ${describeValue(input)}`);
   }
   const m = input as Record<string, unknown>;
   const namespace = validateText(backend, 'namespace', m.namespace, MAX_NAME_BYTES);

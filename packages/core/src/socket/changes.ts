@@ -1,29 +1,23 @@
 /**
- * Edits, deletes and read markers, from the server handle and from clients. An edit or delete
+ * Edits and deletes, from the server handle and from clients. An edit or delete
  * is broadcast as its log entry (kind `edit`/`delete`, `target`), exactly as a syncing client
  * later reads it, so live and replayed changes look the same.
  */
-import { RoomlogError, invalidArgument } from '../errors';
+import { RoomlogError, unsupported } from '../errors';
 import type { MessageStore, StoredMessage, StreamRef } from '../store';
-import { MAX_READ_LIMIT, describe, validateSeq } from '../validation';
-import { assertAllowed, clientRoom } from './authorize';
+import { MAX_READ_LIMIT } from '../validation';
+import { assertAllowed } from './authorize';
 import type { RoomlogContext } from './context';
 import { broadcast, present } from './deliver';
 import type { RoomlogSocket } from './options';
-import { ROOMLOG_EVENTS, type ReadReceipt, type WireEntry } from './protocol';
+import type { WireEntry } from './protocol';
+import { parseSeqRequest, socketUser } from './requests';
 
 const BACKEND = 'socket';
 
-function unsupported(feature: string): RoomlogError {
-  return new RoomlogError('UNSUPPORTED', `the store does not support ${feature}`, {
-    backend: BACKEND,
-    cause: new Error(`capability missing: ${feature}`),
-  });
-}
-
 /** The store's edit/delete methods. @throws RoomlogError `UNSUPPORTED` without the `editDelete` capability. */
 function editing(store: MessageStore): Required<Pick<MessageStore, 'edit' | 'delete'>> {
-  if (!store.capabilities.editDelete || !store.edit || !store.delete) throw unsupported('edits and deletes');
+  if (!store.capabilities.editDelete || !store.edit || !store.delete) throw unsupported(BACKEND, 'edits and deletes');
   return { edit: store.edit.bind(store), delete: store.delete.bind(store) };
 }
 
@@ -57,14 +51,6 @@ export async function changeMessage<S extends RoomlogSocket>(
   return changed;
 }
 
-function parseSeqRequest(request: unknown): { room: string; seq: number; data: unknown } {
-  if (request === null || typeof request !== 'object') {
-    throw invalidArgument(BACKEND, 'request', `must be { room, seq }, got ${describe(request)}`);
-  }
-  const { room, seq, data } = request as Record<string, unknown>;
-  return { room: clientRoom(room), seq: validateSeq(BACKEND, seq), data };
-}
-
 /**
  * The refusal of a change to someone else's message. Only a member with `write` in the room
  * gets this far, so naming the reason leaks nothing the room's history does not show.
@@ -74,12 +60,6 @@ function notOwner(room: string, seq: number): RoomlogError {
     backend: BACKEND,
     cause: new Error('senderId differs from the socket user'),
   });
-}
-
-function userOf<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S): string {
-  const userId = ctx.options.userId(socket);
-  if (userId === undefined) throw invalidArgument(BACKEND, 'userId', 'is not known for this socket: set socket.data.userId in an io.use() middleware, or pass the userId option');
-  return userId;
 }
 
 /**
@@ -95,7 +75,7 @@ export async function changeOwnMessage<S extends RoomlogSocket>(
   const { room, seq, data } = parseSeqRequest(request);
   await assertAllowed(ctx, socket, 'write', room);
   editing(ctx.options.store);
-  const userId = userOf(ctx, socket);
+  const userId = socketUser(ctx, socket);
   const stream = { namespace: ctx.namespace, room };
   const [target] = (await ctx.options.store.read(stream, { after: seq - 1, limit: 1 })).messages;
   // Missing or gone: let the store answer NOT_FOUND in its own words.
@@ -104,38 +84,4 @@ export async function changeOwnMessage<S extends RoomlogSocket>(
   }
   const changed = await changeMessage(ctx, stream, seq, kind === 'edit' ? { kind, data } : { kind }, userId);
   return { message: await present(ctx, socket, changed) };
-}
-
-/**
- * Moves `userId`'s read marker in a room forward and tells the room (read receipts).
- * @returns the marker after the call.
- */
-export async function markRead<S extends RoomlogSocket>(ctx: RoomlogContext<S>, stream: StreamRef, userId: string, seq: number): Promise<number> {
-  const { store } = ctx.options;
-  if (!store.capabilities.cursors || !store.setCursor) throw unsupported('read markers');
-  const marker = await store.setCursor(stream, userId, seq);
-  const receipt: ReadReceipt = { room: stream.room, userId, seq: marker };
-  ctx.nsp.to(stream.room).emit(ROOMLOG_EVENTS.receipt, receipt);
-  return marker;
-}
-
-/** Live messages after `userId`'s marker that the user did not send. */
-export async function unreadCount<S extends RoomlogSocket>(ctx: RoomlogContext<S>, stream: StreamRef, userId: string): Promise<number> {
-  const { store } = ctx.options;
-  if (!store.capabilities.cursors || !store.unreadCount) throw unsupported('read markers');
-  return store.unreadCount(stream, userId);
-}
-
-/** Handles `roomlog:mark-read`: `read` in the room, for the socket's own user. */
-export async function markReadFromClient<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<{ seq: number }> {
-  const { room, seq } = parseSeqRequest(request);
-  await assertAllowed(ctx, socket, 'read', room);
-  return { seq: await markRead(ctx, { namespace: ctx.namespace, room }, userOf(ctx, socket), seq) };
-}
-
-/** Handles `roomlog:unread`: `read` in the room, for the socket's own user. */
-export async function unreadFromClient<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<{ count: number }> {
-  const room = clientRoom((request as { room?: unknown } | null)?.room);
-  await assertAllowed(ctx, socket, 'read', room);
-  return { count: await unreadCount(ctx, { namespace: ctx.namespace, room }, userOf(ctx, socket)) };
 }

@@ -7,7 +7,7 @@ import { toRoomlogError } from '../errors';
 import type { RoomlogContext } from './context';
 import { toCompact, toEnvelope, toWire } from './envelope';
 import type { Recipient, RoomlogSocket } from './options';
-import { report } from './respond';
+import { report } from './report';
 import { type DeliveredEntry, type MessageEnvelope, ROOMLOG_EVENTS, type WireEntry } from './protocol';
 
 /**

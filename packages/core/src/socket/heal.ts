@@ -19,7 +19,7 @@ import { recordHealHint } from '../telemetry';
 import type { RoomlogContext } from './context';
 import type { RoomlogSocket } from './options';
 import { type HeadHint, ROOMLOG_EVENTS } from './protocol';
-import { report } from './respond';
+import { report } from './report';
 
 /** Reads one tick runs at once: enough to cover many rooms per interval, few enough to leave the store to the app. */
 const TICK_CONCURRENCY = 8;

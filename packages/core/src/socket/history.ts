@@ -2,16 +2,16 @@
  * `roomlog:history` and `handle.history()`: a page of a room, with the store's cursor rules,
  * each entry passed through `beforeDeliver` for the asking socket.
  */
-import { invalidArgument } from '../errors';
 import type { ReadQuery, StreamRef } from '../store';
 import { recordHistory } from '../telemetry';
-import { describe, normalizeReadQuery } from '../validation';
-import { assertAllowed, clientRoom } from './authorize';
+import { normalizeReadQuery } from '../validation';
+import { assertAllowed } from './authorize';
 import type { RoomlogContext } from './context';
 import { presentAll } from './deliver';
 import { toEnvelope } from './envelope';
 import type { Recipient, RoomlogSocket } from './options';
 import type { HistoryPage, MessageEnvelope, WireEntry } from './protocol';
+import { parseHistoryRequest } from './requests';
 
 /**
  * Reads one page and shapes it for `recipient` (wire form), or for nobody in particular:
@@ -47,11 +47,7 @@ export async function readPage<S extends RoomlogSocket>(
 
 /** Handles one `roomlog:history` request: `read` must be allowed for the room. */
 export async function history<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<HistoryPage<WireEntry>> {
-  if (request === null || typeof request !== 'object') {
-    throw invalidArgument('socket', 'request', `must be { room, before?, after?, limit? }, got ${describe(request)}`);
-  }
-  const { room, before, after, limit } = request as Record<string, unknown>;
-  const name = clientRoom(room);
+  const { room: name, before, after, limit } = parseHistoryRequest(request);
   await assertAllowed(ctx, socket, 'read', name);
   const query = normalizeReadQuery('socket', { before, after, limit });
   return readPage(ctx, socket, { namespace: ctx.namespace, room: name }, {

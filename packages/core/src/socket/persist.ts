@@ -3,15 +3,15 @@
  * through `beforePersist`, appended through the batcher, broadcast to the room, passed to
  * `afterPersist`, and only then acknowledged.
  */
-import { invalidArgument, toRoomlogError } from '../errors';
+import { toRoomlogError } from '../errors';
 import type { AppendResult, NewMessage } from '../store';
-import { describe } from '../validation';
-import { assertAllowed, clientRoom } from './authorize';
+import { assertAllowed } from './authorize';
 import type { RoomlogContext } from './context';
 import { broadcast, present } from './deliver';
 import type { RoomlogSocket } from './options';
 import type { DroppedSend, PresentedSend, StoredSend } from './protocol';
-import { report } from './respond';
+import { report } from './report';
+import { parseSendPayload } from './requests';
 
 /**
  * Appends one message, broadcasts it and runs `afterPersist`. A duplicate (same
@@ -35,23 +35,6 @@ export async function commit<S extends RoomlogSocket>(
     }
   }
   return result;
-}
-
-interface SendInput {
-  room: string;
-  data: unknown;
-  clientMessageId: string | undefined;
-}
-
-function parseSendPayload(payload: unknown): SendInput {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw invalidArgument('socket', 'payload', `must be { room, data, clientMessageId? }, got ${describe(payload)}`);
-  }
-  const { room, data, clientMessageId } = payload as Record<string, unknown>;
-  if (clientMessageId !== undefined && typeof clientMessageId !== 'string') {
-    throw invalidArgument('socket', 'clientMessageId', `must be a string, got ${describe(clientMessageId)}`);
-  }
-  return { room: clientRoom(room), data, clientMessageId };
 }
 
 /**

@@ -10,15 +10,7 @@ import { startRequest } from '../telemetry';
 import type { RoomlogContext } from './context';
 import { toErrorPayload } from './envelope';
 import type { ErrorContext, RoomlogSocket } from './options';
-
-/** Passes an error to `onError`; an `onError` that throws is logged rather than left unhandled. */
-export function report<S extends RoomlogSocket>(ctx: RoomlogContext<S>, error: RoomlogError, context: ErrorContext<S>): void {
-  try {
-    ctx.options.hooks.onError(error, context);
-  } catch (hookError) {
-    console.error('[roomlog] [socket] onError threw', hookError);
-  }
-}
+import { report } from './report';
 
 /** What an ack that could not be sent is replaced with: small enough to always encode. */
 const UNSENDABLE = {

@@ -13,49 +13,15 @@
 import { invalidArgument, toRoomlogError } from '../errors';
 import type { StoredMessage, StreamHead, StreamRef } from '../store';
 import { recordSync } from '../telemetry';
-import { MAX_READ_LIMIT, describe, validateInteger } from '../validation';
+import { MAX_READ_LIMIT, describeValue } from '../validation';
 import { clientRoom, settleMembership } from './authorize';
 import type { RoomlogContext } from './context';
 import { presentAll } from './deliver';
 import { toErrorPayload } from './envelope';
 import type { RoomlogSocket } from './options';
-import { type Ack, ROOMLOG_EVENTS, type RoomOffset, type SyncFrom, type SyncReason, type SyncRoomResult } from './protocol';
-import { report } from './respond';
-
-/** A room's offset as the client sent it: a returning client's position, or a first visit. */
-type ParsedOffset =
-  | { visit: false; after: number; epoch: string | null; id: string | null; createdAt: number | null }
-  | { visit: true; from: SyncFrom };
-
-function parseFrom(from: unknown): SyncFrom {
-  if (from === 'latest' || from === 'start') return from;
-  if (typeof from === 'number') return validateInteger('socket', 'from', from, 0);
-  throw invalidArgument('socket', 'from', `must be 'latest', 'start' or a seq, got ${describe(from)}`);
-}
-
-function parseOffset(offset: unknown): ParsedOffset {
-  if (offset === null || typeof offset !== 'object') {
-    throw invalidArgument('socket', 'offset', `must be { after?, epoch?, id? } or { from }, got ${describe(offset)}`);
-  }
-  const { after, epoch, id, createdAt, from } = offset as RoomOffset;
-  if (from !== undefined) return { visit: true, from: parseFrom(from) };
-  if (epoch !== undefined && epoch !== null && typeof epoch !== 'string') {
-    throw invalidArgument('socket', 'epoch', `must be a string or null, got ${describe(epoch)}`);
-  }
-  if (id !== undefined && id !== null && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) {
-    throw invalidArgument('socket', 'id', `must be a string of at most ${MAX_ID_LENGTH} characters or null, got ${describe(id)}`);
-  }
-  return {
-    visit: false,
-    after: after === undefined ? 0 : validateInteger('socket', 'after', after, 0),
-    epoch: epoch ?? null,
-    id: id ?? null,
-    createdAt: createdAt === undefined || createdAt === null ? null : validateInteger('socket', 'createdAt', createdAt, 0),
-  };
-}
-
-/** Entry ids are short (UUIDs, ObjectIds); anything longer cannot match and is refused. */
-const MAX_ID_LENGTH = 128;
+import { type Ack, ROOMLOG_EVENTS, type SyncFrom, type SyncReason, type SyncRoomResult } from './protocol';
+import { report } from './report';
+import { parseOffset } from './requests';
 
 interface Replay {
   messages: StoredMessage[];
@@ -144,7 +110,7 @@ export async function sync<S extends RoomlogSocket>(
 ): Promise<{ rooms: Record<string, Ack<SyncRoomResult>>; events?: readonly string[] }> {
   const rooms = (request as { rooms?: unknown } | null)?.rooms;
   if (rooms === null || typeof rooms !== 'object' || Array.isArray(rooms)) {
-    throw invalidArgument('socket', 'rooms', `must be an object of room offsets, got ${describe(rooms)}`);
+    throw invalidArgument('socket', 'rooms', `must be an object of room offsets, got ${describeValue(rooms)}`);
   }
   const entries = Object.entries(rooms);
   if (entries.length > ctx.options.maxSyncRooms) {
