@@ -71,7 +71,7 @@ function appendTargets(run: Pick<BenchRun, 'rows'>, concurrency: number): Target
     const limit = rawBest(run.rows, raw);
     const ours = metricsOf(run.rows, 'append', subject, appendVariant(concurrency))?.messagesPerSec;
     return judge(
-      `append at concurrency ${concurrency}: ≥ 80% of the raw driver's best batched write`,
+      `append at concurrency ${concurrency}: ≥ 80% of the same-guarantees raw driver's best batched write`,
       subject,
       percentOf(ours, limit),
       '%',

@@ -1,8 +1,13 @@
 /**
- * The Redis "limit" row: the fastest atomic sequenced write the raw driver can do, so the
+ * The Redis "limit" rows: the fastest atomic sequenced write the raw driver can do, so the
  * Roomlog Redis backend's append rate can be read as a fraction of what Redis allows.
  * One Lua script per batch: INCRBY the stream counter by the batch size, XADD every message
  * with its seq. Nothing else (no idempotency index, no retention).
+ *
+ * The guarded variant keeps the guarantees an append gives, and nothing more: the same script
+ * also keeps an idempotency index (a hash `clientMessageId → seq` per stream), skips a message
+ * whose key is already in it (no seq is spent on it), and records the others. That is the least
+ * any correct implementation must do, so it is what the append target compares with.
  */
 import { Redis } from 'ioredis';
 import { urls } from '../env';
@@ -20,6 +25,22 @@ end
 return last
 `;
 
+/** ARGV and KEYS as {@link APPEND_LUA}, plus KEYS[3]: the idempotency index. */
+const GUARDED_APPEND_LUA = `
+local fresh = {}
+for i = 2, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 0 then fresh[#fresh + 1] = i end
+end
+local last = redis.call('INCRBY', KEYS[1], #fresh)
+local seq = last - #fresh
+for _, i in ipairs(fresh) do
+  seq = seq + 1
+  redis.call('XADD', KEYS[2], '*', 's', seq, 'c', ARGV[i], 'd', ARGV[i + 1], 't', ARGV[1])
+  redis.call('HSET', KEYS[3], ARGV[i], seq)
+end
+return last
+`;
+
 /** A raw Redis writer for one run; `close()` deletes its keys. */
 export interface RawRedisWriter {
   /** Appends `messages` (clientMessageId, JSON text) to `stream` atomically. */
@@ -27,16 +48,21 @@ export interface RawRedisWriter {
   close(): Promise<void>;
 }
 
-/** Connects a raw writer whose keys live under `runId`. */
-export async function openRawRedis(runId: string): Promise<RawRedisWriter> {
+/**
+ * Connects a raw writer whose keys live under `runId`.
+ * @param guarded - keep an idempotency index, as an append does (see the module comment).
+ */
+export async function openRawRedis(runId: string, guarded = false): Promise<RawRedisWriter> {
   const client = new Redis(urls.redis, { lazyConnect: true });
   await client.connect();
-  const sha = (await client.script('LOAD', APPEND_LUA)) as string;
+  const sha = (await client.script('LOAD', guarded ? GUARDED_APPEND_LUA : APPEND_LUA)) as string;
   return {
     async append(stream, messages) {
       const args: string[] = [String(Date.now())];
       for (const [id, data] of messages) args.push(id, data);
-      await client.evalsha(sha, 2, `${runId}:{${stream}}:seq`, `${runId}:{${stream}}:log`, ...args);
+      const keys = [`${runId}:{${stream}}:seq`, `${runId}:{${stream}}:log`];
+      if (guarded) keys.push(`${runId}:{${stream}}:ids`);
+      await client.evalsha(sha, keys.length, ...keys, ...args);
     },
     async close() {
       await deleteRedisKeys(client, `${runId}:`);

@@ -75,8 +75,13 @@ at the end.
   statement), 8 batches of 100 in flight on 8 connections. The raw rows also show each message
   awaited on its own (the rate group commit exists to escape) and batches of 256 written one at
   a time (what the batcher does by default), which separates the store's own cost from the cost
-  of keeping one batch in flight. The faster of the two batched rows is the "raw best" the
-  append target compares with.
+  of keeping one batch in flight. Each raw row comes twice: bare (what the database allows) and
+  with the same guarantees as an append (a "same guarantees" row: atomic per-stream seq plus an
+  idempotency key index, a repeated key skipped before seqs are counted; Redis keeps a hash
+  \`clientMessageId → seq\` per stream in the same script, PostgreSQL a unique index on
+  \`(stream, client_message_id)\` probed per row, payload stored as \`json\`). The faster of the two
+  batched same-guarantees rows is the "raw best" the append target compares with: the least any
+  correct implementation must do.
 - **History reads**: pages of 50 from a stream of 1,000,000 entries (10,000 in \`--quick\`): the
   newest page, before a random seq, after a random seq; one read at a time, p50/p99 after 500 unmeasured reads (as many as measured, if fewer). The stream
   is bulk-loaded through \`append\` in batches of 1,000; on PostgreSQL the bench then runs
@@ -122,6 +127,62 @@ findings explain the targets below; re-check them when the code changes.
   PostgreSQL 24k / 32k / 29.5k msgs/s, so 256 stays the default. Two batches in flight
   (\`concurrency: 2\`) gave Redis 73k and PostgreSQL 31.5k: no gain, so one in flight (which keeps
   seq order equal to arrival order) stays.
+
+## Where the time goes now (2026-12-01)
+
+Measured on 2026-12-01 while the machine was shared (load average 10–23 on 2 cores), so only
+CPU time per message and same-run ratios say anything; messages/s of the quick runs are bound
+by the load, not by the servers. Relay A/B: plain and Roomlog/MemoryStore servers side by side,
+alternating rounds of 20,000 messages (1 receiver), once with the code before the slim wire form
+and once after, server CPU from \`process.cpuUsage\`.
+
+- **Slim wire form (done).** An entry of the bench's chat message went from 469 to 377 bytes of
+  JSON (fields at their defaults left out), the send ack from 509 to 140 bytes (seq, id, epoch,
+  createdAt instead of the whole entry): 42% fewer bytes written per message at 1 receiver.
+  \`append\` no longer decodes the payload it just encoded when JSON round-trips it exactly (the
+  codec proves it during the walk it does anyway: \`EncodedData.exact\`), so the stored entry's
+  \`data\` is the sender's own object and the ack can tell "unchanged" by identity.
+- **Relay, 1 receiver, MemoryStore: ~39 µs of server CPU per message against plain's ~19.5 µs,
+  before and after alike (before: 38.6 / 41.3 µs, plain 19.7 / 18.6; after: 38.3 / 39.4 µs, plain
+  20.0 / 19.3).** The bytes saved did not show up as CPU: on this load the gap is ~19 µs (the
+  issue's quiet-machine figures: 27.4 against 17.5). A 40,000-message profile of the MemoryStore
+  server: \`writev\` 23.5% (plain has the same two writes per message: the broadcast and the ack),
+  garbage collection 9.6%, MemoryStore's own append 7.5% (\`#appendOne\` and \`append\`: every
+  entry and its idempotency key stay in the process heap, so its maps and arrays grow without end
+  and old-space GC marks them), socket.io-parser's \`encodeAsString\` 5.6%, Roomlog's socket layer
+  (\`persistClientMessage\`, \`commit\`, \`broadcast\`, respond, telemetry wrapper) ~6%, batch
+  preparation and codec (\`prepareBatch\`, \`walk\`, \`isPlainRecord\`, \`encodeData\`) ~3.5%, store
+  kit and batcher ~2.5%. What would close the rest: MemoryStore keeping entries in a bounded or
+  compact form (the relay bench appends 25,000+ entries into one stream it never trims), and one
+  promise hop less per message (batcher → kit guard → driver → commit → respond each add a
+  microtask and a closure).
+- **Store append at 512 callers (quick runs, same run):** see the table below; the same-guarantees
+  raw rows cost Redis ~45% of the bare row's rate (one \`HEXISTS\` and one \`HSET\` per message
+  on top of \`XADD\`) and PostgreSQL a unique index probe and insert per row plus \`json\`
+  validation.
+Every target of the round, as measured on 2026-12-01 (quick runs \`2026-12-01T1014Z-quick\`
+for the socket rows, \`2026-12-01T1013Z-quick\` and \`2026-12-01T1018Z-quick\` for the append rows,
+plus the relay A/B above; the machine at load 10–23, so the msgs/s ratios are indicative only):
+
+| target | measured | result | cause of the miss, and what would close it |
+| :-- | :-- | :-- | :-- |
+| relay, 1 receiver: MemoryStore ≥ 85% of plain | 58% (3,760 vs 6,510/s); CPU 39 vs 19.5 µs/msg (A/B) | ❌ | see "Relay, 1 receiver" above: MemoryStore's growing heap and GC, the socket layer's promise hops |
+| relay, 1 receiver: MemoryStore within 5 µs CPU/msg of plain | +19 µs (A/B, before the slim form +20 µs) | ❌ | as above |
+| relay, 1 receiver: Redis ≥ 75% / PostgreSQL ≥ 60% of plain | 42% / 60% | ❌ / ✅ (noise) | quick run on a loaded machine; re-measure on a quiet one |
+| relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | not measured | – | TypeORM's 4–6 round trips per batch (not changed) |
+| relay, 50 receivers: ≥ 95% of plain (memory, Redis, PostgreSQL) | 250% / 68% / 185% | – | plain's 50-receiver case was starved by the load in that run; not a usable ratio |
+| ack at half plain max, Redis: p50 ≤ plain + 1 ms, p99 ≤ plain + 10 ms | +0.26 ms / +8.3 ms (1.42 / 21.4 vs 1.16 / 13.1) | ✅ / ✅ | |
+| ack at half plain max, PostgreSQL: p50 ≤ plain + 3 ms, p99 ≤ plain + 10 ms | +13.3 ms / +18.9 ms (14.5 / 32.1) | ❌ / ❌ | one batch in flight: a message waits for the batch before it (one fsync ~1.7–10 ms here); closing it needs a second batch in flight for disjoint streams or a pipelined commit |
+| ack at light load, PostgreSQL: p50 ≤ raw single durable insert + 0.5 ms | 13.7 ms vs 1.7 ms | ❌ | same cause; the light-load p50 is dominated by fsync waits on the loaded disk |
+| append at 512 callers ≥ 80% of the same-guarantees raw best: Redis | 20% (35.0k vs 173.5k/s), 23% in a second run | ❌ | the script builds and stores a ~300-byte entry in a sorted set plus a hash per message; Node-side prepare/encode per message; the raw row keeps 8 batches in flight, the batcher one |
+| append at 512 callers ≥ 80% of the same-guarantees raw best: PostgreSQL | 58% (10.6k vs 18.4k/s) | ❌ | one batch in flight against the raw row's 8; the append function's 14 array parameters |
+| nothing else regresses: history, storm, hostile, crash | storm 200 clients: 240 / 525 / 373 ms, 20–30 reads for 10 offsets; history p50 0.3–3 ms (quick, loaded); hostile suite passes; crash suite not run | ✅ (as far as measured) | |
+
+- **Not done in this round:** more than one PostgreSQL batch in flight for disjoint streams, a
+  slimmer append function (fewer array parameters, generated ids), named prepared statements
+  behind PgBouncer, and TypeORM in one round trip per batch. The profiles above (and the
+  2026-11-28 ones) still name them: one batch in flight makes a message wait for the batch
+  before it, and TypeORM's 4–6 round trips per batch bound it at ~50% of Roomlog/PostgreSQL.
 
 ## Latest run
 

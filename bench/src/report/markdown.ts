@@ -6,6 +6,7 @@ import type { BenchRun, ResultRow, WorkloadId, WorkloadMetrics } from '../result
 import { MESSAGE_BYTES } from '../protocol';
 import { metricsOf, rawBest } from '../targets';
 import { LIMIT_VARIANT, SERIAL_VARIANT, appendVariant } from '../workloads/append';
+import { RAW_SUBJECTS } from '../workloads/store-suite';
 import { HISTORY_VARIANTS } from '../workloads/history';
 import { relayVariant } from '../workloads/relay';
 import { LATENCY_HALF, LATENCY_LIGHT } from '../workloads/socket-suite';
@@ -95,7 +96,7 @@ function latencyTable(run: BenchRun, sizes: TableSizes): string {
 function appendTable(run: BenchRun, sizes: TableSizes): string {
   const top = sizes.appendConcurrency.at(-1) ?? 1;
   const subjects = subjectsOf(run, 'append');
-  const rawFor = (subject: string) => (subject === 'roomlog-redis' ? 'raw-redis' : subject === 'roomlog-postgres' ? 'raw-postgres' : null);
+  const rawFor = (subject: string) => (subject === 'roomlog-redis' ? RAW_SUBJECTS.redis : subject === 'roomlog-postgres' ? RAW_SUBJECTS.postgres : null) ?? null;
   const ordered = [...subjects.filter((s) => s.startsWith('raw-')), ...subjects.filter((s) => !s.startsWith('raw-'))];
   const body = ordered.map((subject) => {
     const raw = rawFor(subject);
@@ -114,7 +115,7 @@ function appendTable(run: BenchRun, sizes: TableSizes): string {
       ...sizes.appendConcurrency.map((c) => `concurrency ${c}: msgs/s`),
       `limit: batches of ${sizes.rawBatch} × ${sizes.rawInFlight} in flight`,
       `batches of ${sizes.serialBatch}, 1 in flight`,
-      `concurrency ${top}, % of the raw best`,
+      `concurrency ${top}, % of the same-guarantees raw best`,
     ],
     body,
   );

@@ -64,7 +64,7 @@ function panels(run: BenchRun, manyReceivers: number, topConcurrency: number): P
   return [
     relayPanel(1, 70),
     relayPanel(manyReceivers, 90),
-    { title: `Append at concurrency ${topConcurrency}: msgs/s as % of the raw driver's best batched write (target ≥ 80%)`, target: 80, bars: appendBars },
+    { title: `Append at concurrency ${topConcurrency}: msgs/s as % of the same-guarantees raw driver's best batched write (target ≥ 80%)`, target: 80, bars: appendBars },
   ].filter((panel) => panel.bars.length > 0);
 }
 

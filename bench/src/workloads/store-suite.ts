@@ -13,26 +13,41 @@ import { LIMIT_VARIANT, type RawAppend, SERIAL_VARIANT, appendCase, appendVarian
 import { contextFor, measure, recordUnavailable, type RunContext } from './context';
 import { HISTORY_VARIANTS, historyCase, seedStream } from './history';
 
-/** Subject ids of the raw-driver rows. */
-export const RAW_SUBJECTS: Partial<Record<BackendId, string>> = { redis: 'raw-redis', postgres: 'raw-postgres' };
+/**
+ * Subject ids of the raw-driver rows the append target compares with: the same guarantees as
+ * an append (atomic per-stream seq, idempotency key index), nothing more.
+ */
+export const RAW_SUBJECTS: Partial<Record<BackendId, string>> = { redis: 'raw-redis-guarded', postgres: 'raw-postgres-guarded' };
+
+/** Subject ids of the bare raw rows (no idempotency): what the hardware allows, for reference. */
+export const RAW_BARE_SUBJECTS: Partial<Record<BackendId, string>> = { redis: 'raw-redis', postgres: 'raw-postgres' };
 
 /** Human labels of the raw-driver rows. */
 export const RAW_LABELS: Record<string, string> = {
   'raw-redis': 'raw ioredis: Lua INCRBY+XADD',
+  'raw-redis-guarded': 'raw ioredis, same guarantees: + idempotency hash',
   'raw-postgres': 'raw pg: counter upsert + INSERT…SELECT unnest',
+  'raw-postgres-guarded': 'raw pg, same guarantees: + unique idempotency index, json',
 };
 
-async function openRaw(backend: BackendId, context: RunContext): Promise<{ append: RawAppend; close(): Promise<void> } | null> {
-  const runId = newRunId(`raw_${backend}`);
-  if (backend === 'redis') return openRawRedis(runId);
-  if (backend === 'postgres') return openRawPostgres(runId, context.config.rawInFlight);
+async function openRaw(backend: BackendId, context: RunContext, guarded: boolean): Promise<{ append: RawAppend; close(): Promise<void> } | null> {
+  const runId = newRunId(`raw_${backend}${guarded ? '_guarded' : ''}`);
+  if (backend === 'redis') return openRawRedis(runId, guarded);
+  if (backend === 'postgres') return openRawPostgres(runId, context.config.rawInFlight, guarded);
   return null;
 }
 
 async function rawRows(context: RunContext, backend: BackendId): Promise<void> {
-  const subject = RAW_SUBJECTS[backend];
-  if (!subject) return;
-  const opened = await openRaw(backend, context);
+  for (const [subject, guarded] of [
+    [RAW_BARE_SUBJECTS[backend], false],
+    [RAW_SUBJECTS[backend], true],
+  ] as const) {
+    if (subject) await rawRowsOf(context, backend, subject, guarded);
+  }
+}
+
+async function rawRowsOf(context: RunContext, backend: BackendId, subject: string, guarded: boolean): Promise<void> {
+  const opened = await openRaw(backend, context, guarded);
   const raw = opened && tracked(opened);
   if (!raw) return;
   try {
