@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BatcherOptions, MessageStore, RoomlogError } from '@roomlog/core';
 import { type RoomlogOptions, roomlog } from '@roomlog/core/socket.io';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 
 /** Handshake `auth` of the chat app. */
 export interface ChatAuth {
@@ -23,6 +23,10 @@ export interface ChatServerOptions {
   batch?: BatcherOptions | undefined;
   /** Extra `roomlog()` hooks. */
   hooks?: RoomlogOptions<Socket>['hooks'];
+  /** A Socket.IO adapter (e.g. `@socket.io/redis-adapter`), for a cluster of servers. */
+  adapter?: ServerOptions['adapter'];
+  /** `roomlog()`'s `healIntervalMs`. */
+  healIntervalMs?: number | undefined;
 }
 
 /** A running chat server. */
@@ -51,8 +55,9 @@ function logError(error: RoomlogError, context: { event: string }): void {
 /** Starts the chat app on loopback. */
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const http = createServer();
-  const io = new Server(http);
+  const io = new Server(http, options.adapter ? { adapter: options.adapter } : {});
   const log = roomlog(io, {
+    healIntervalMs: options.healIntervalMs,
     store: options.store,
     events: ['chat'],
     authorize: (socket, { room }) => allowedRooms(socket).includes(room),

@@ -35,7 +35,8 @@ export interface Member {
 
 /** Options of {@link connectFleet}. */
 export interface FleetOptions {
-  url: string;
+  /** Where clients connect: one URL, or several (client i connects to `urls[i % urls.length]`). */
+  url: string | readonly string[];
   clients: number;
   rooms: readonly string[];
   /** How long one `send` keeps retrying, in ms. */
@@ -49,7 +50,8 @@ export async function connectFleet(options: FleetOptions): Promise<Member[]> {
   const members = Array.from({ length: options.clients }, (_, i): Member => {
     const user = `${options.userPrefix}-${i}`;
     const room = options.rooms[i % options.rooms.length]!;
-    const socket = io(options.url, {
+    const urls = typeof options.url === 'string' ? [options.url] : options.url;
+    const socket = io(urls[i % urls.length]!, {
       forceNew: true, // one connection per client, not one shared Manager
       transports: ['websocket'],
       auth: { user, rooms: [room] },
@@ -90,15 +92,18 @@ export async function sendOne(member: Member, n: number): Promise<SentMessage> {
 }
 
 /**
- * Each member sends `count` messages one after another; members run side by side.
+ * Each member sends `count` messages; members run side by side.
  * @param gapMs - pause between one member's sends, in ms, to stretch the load over time. @default 0
+ * @param inFlight - sends a member calls at once before awaiting them (the client queues them
+ *   and must store them in call order). @default 1
  */
-export async function sendAll(members: readonly Member[], count: number, gapMs = 0): Promise<void> {
+export async function sendAll(members: readonly Member[], count: number, gapMs = 0, inFlight = 1): Promise<void> {
   await Promise.all(
     members.map(async (member) => {
-      for (let n = 0; n < count; n++) {
+      for (let n = 0; n < count; n += inFlight) {
         if (n > 0 && gapMs > 0) await delay(gapMs);
-        await sendOne(member, n);
+        const batch = Array.from({ length: Math.min(inFlight, count - n) }, (_, i) => sendOne(member, n + i));
+        await Promise.all(batch);
       }
     }),
   );

@@ -17,6 +17,10 @@ export interface ServerProcessOptions {
   timeoutMs?: number | undefined;
   /** The batcher's `maxQueue`. */
   maxQueue?: number | undefined;
+  /** Join a cluster over `@socket.io/redis-adapter` on this Redis URL, with this channel key. */
+  adapter?: { url: string; key: string } | undefined;
+  /** `roomlog()`'s `healIntervalMs`. */
+  healIntervalMs?: number | undefined;
 }
 
 /** Memory of the server process, in bytes. */
@@ -49,6 +53,9 @@ export class ServerProcess {
     const args = ['--import', 'tsx', entry, '--config', JSON.stringify(config), '--port', String(this.#port)];
     if (timeoutMs !== undefined) args.push('--timeout-ms', String(timeoutMs));
     if (maxQueue !== undefined) args.push('--max-queue', String(maxQueue));
+    const { adapter, healIntervalMs } = this.#options;
+    if (adapter) args.push('--adapter-url', adapter.url, '--adapter-key', adapter.key);
+    if (healIntervalMs !== undefined) args.push('--heal-ms', String(healIntervalMs));
     const child = spawn(process.execPath, args, {
       cwd: packageDir,
       env: { ...process.env, TSX_TSCONFIG_PATH: `${packageDir}tsconfig.json` },

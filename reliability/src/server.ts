@@ -1,6 +1,8 @@
 /**
  * The chat server as its own process, so a run can kill it with SIGKILL:
- * `node --import tsx src/server.ts --config '<BackendConfig JSON>' --port N [--timeout-ms N]`.
+ * `node --import tsx src/server.ts --config '<BackendConfig JSON>' --port N [--timeout-ms N]
+ * [--adapter-url redis://… --adapter-key K] [--heal-ms N]`: with an adapter URL the server joins
+ * a cluster over `@socket.io/redis-adapter` on that Redis.
  *
  * Over the IPC channel it sends `{ type: 'ready', port }` once it serves, and answers
  * `{ type: 'memory' }` with `{ type: 'memory', heapUsed, rss }` (bytes).
@@ -18,12 +20,30 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'timeout-ms': { type: 'string', default: String(DEFAULT_TIMEOUT_MS) },
     'max-queue': { type: 'string' },
+    'adapter-url': { type: 'string' },
+    'adapter-key': { type: 'string', default: 'socket.io' },
+    'heal-ms': { type: 'string' },
   },
 });
 const config = JSON.parse(values.config ?? '{"kind":"memory"}') as BackendConfig;
 const { store } = await openStore(config, Number(values['timeout-ms']));
 const maxQueue = values['max-queue'] === undefined ? undefined : Number(values['max-queue']);
-const server = await startChatServer({ store, port: Number(values.port), batch: { maxQueue } });
+const server = await startChatServer({
+  store,
+  port: Number(values.port),
+  batch: { maxQueue },
+  adapter: values['adapter-url'] === undefined ? undefined : await redisAdapter(values['adapter-url'], values['adapter-key']!),
+  healIntervalMs: values['heal-ms'] === undefined ? undefined : Number(values['heal-ms']),
+});
+
+/** `@socket.io/redis-adapter` on `url`; its connections reconnect on their own when that Redis restarts. */
+async function redisAdapter(url: string, key: string) {
+  const [{ createAdapter }, { Redis }] = await Promise.all([import('@socket.io/redis-adapter'), import('ioredis')]);
+  const pub = new Redis(url, { retryStrategy: () => 100 });
+  const sub = pub.duplicate();
+  for (const client of [pub, sub]) client.on('error', () => {}); // while a run has that Redis killed
+  return createAdapter(pub, sub, { key });
+}
 
 const send = (message: ServerMessage) => process.send?.(message);
 process.on('message', (request: { type?: unknown }) => {

@@ -27,6 +27,8 @@ export interface RunFigures {
   unorderedRooms: number;
   /** Clients whose delivered sequence differs from the store's. */
   divergedClients: number;
+  /** Clients whose acked messages were stored out of the order they were sent in (per-sender order). */
+  reorderedSenders: number;
   /**
    * Resets and background errors the clients reported (e.g. a gap fill that timed out while the
    * server was down, retried later). Informational: delivery is judged by `divergedClients`.
@@ -57,7 +59,19 @@ export async function waitForDelivery(store: MessageStore, members: readonly Mem
 
 /** Compares what the clients sent, were acked and were delivered with what the store holds. */
 export async function verifyRun(store: MessageStore, members: readonly Member[]): Promise<RunFigures> {
-  const figures: RunFigures = { sent: 0, acked: 0, failed: 0, stored: 0, duplicates: 0, lost: 0, altered: 0, unorderedRooms: 0, divergedClients: 0, clientIncidents: 0 };
+  const figures: RunFigures = {
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    stored: 0,
+    duplicates: 0,
+    lost: 0,
+    altered: 0,
+    unorderedRooms: 0,
+    divergedClients: 0,
+    reorderedSenders: 0,
+    clientIncidents: 0,
+  };
   const rooms = new Map<string, StoredMessage[]>();
   for (const room of new Set(members.map((m) => m.room))) rooms.set(room, await readRoom(store, '/', room));
   const byId = new Map<string, StoredMessage[]>();
@@ -83,6 +97,9 @@ export async function verifyRun(store: MessageStore, members: readonly Member[])
       if (!copy) figures.lost++;
       else if (copy.seq !== sent.seq || copy.room !== sent.room || !isDeepStrictEqual(copy.data, sent.data)) figures.altered++;
     }
+    // A member sends one message after another: their stored seqs must rise in send order.
+    const storedSeqs = member.sent.flatMap((sent) => (byId.get(sent.clientMessageId) ?? []).slice(0, 1).map((copy) => copy.seq));
+    if (storedSeqs.some((seq, i) => i > 0 && seq <= storedSeqs[i - 1]!)) figures.reorderedSenders++;
     const expected = rooms.get(member.room)!.map((entry) => `${entry.seq}:${entry.id}`);
     const delivered = member.delivered.map((entry) => `${entry.seq}:${entry.id}`);
     if (!isDeepStrictEqual(delivered, expected)) figures.divergedClients++;
@@ -96,8 +113,8 @@ export async function verifyRun(store: MessageStore, members: readonly Member[])
  * message lost or altered, a message stored twice, seqs out of order, a client that diverged.
  */
 export function brokenPromise(figures: RunFigures): string | null {
-  const { failed, lost, duplicates, altered, unorderedRooms, divergedClients } = figures;
-  const broken = Object.entries({ failed, lost, duplicates, altered, unorderedRooms, divergedClients }).filter(([, n]) => n > 0);
+  const { failed, lost, duplicates, altered, unorderedRooms, divergedClients, reorderedSenders } = figures;
+  const broken = Object.entries({ failed, lost, duplicates, altered, unorderedRooms, divergedClients, reorderedSenders }).filter(([, n]) => n > 0);
   return broken.length === 0 ? null : broken.map(([name, n]) => `${name}=${n}`).join(' ');
 }
 
