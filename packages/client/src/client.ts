@@ -30,7 +30,6 @@ import {
   type SyncFrom,
   type SyncReason,
   type SyncRoomResult,
-  isWithheld,
   type WireEntry,
 } from './protocol';
 import { type RoomPosition, type RoomlogStorage, loadPosition, memoryStorage } from './storage';
@@ -353,22 +352,23 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
    * Sends to one room go one at a time, in call order: each waits until the previous one
    * settled, so a client's messages are stored in the order `send` was called, across retries,
    * reconnects and server restarts.
-   * @returns the stored entry, as every member of the room receives it (its `data` is the very
-   *   value you passed unless the server changed it, or the send repeated an earlier `clientMessageId`).
+   * @returns the stored entry as you may see it: its `seq` always; only its place (`isWithheld`)
+   *   when the server's `beforeDeliver` withholds it from you (a whisper to someone else). Its `data` is the very
+   *   value you passed unless the server changed it, or the send repeated an earlier `clientMessageId`.
    * @throws RoomlogError with the server's code (`FORBIDDEN`, `INVALID_ARGUMENT`, ...), `UNAVAILABLE` past the deadline, `CLOSED` when the client closed first (the send stays in the outbox);
-   *   `FORBIDDEN` too when the server's `beforePersist` dropped the message (nothing was stored) or its `beforeDeliver` withheld the stored entry from you.
+   *   `FORBIDDEN` too when the server's `beforePersist` dropped the message: nothing was stored.
    */
   send<Event extends EventName<Events>>(
     room: string,
     event: Event,
     data: Events[Event],
     options: SendOptions = {},
-  ): Promise<MessageEnvelope<Events[Event], Event>> {
+  ): Promise<DeliveredEntry<MessageEnvelope<Events[Event], Event>>> {
     if (this.#closed) return Promise.reject(new RoomlogError('CLOSED', 'the client is closed', null));
     const pending: PendingSend = { room, event, data, clientMessageId: options.clientMessageId ?? globalThis.crypto.randomUUID() };
     const deadline = Date.now() + positive(options.timeoutMs, this.#sendTimeoutMs);
     this.#outbox.add(pending);
-    return this.#enqueue(room, () => this.#deliverSend(pending, deadline)) as Promise<MessageEnvelope<Events[Event], Event>>;
+    return this.#enqueue(room, () => this.#deliverSend(pending, deadline)) as Promise<DeliveredEntry<MessageEnvelope<Events[Event], Event>>>;
   }
 
   /** Sends not yet acked (this client's, and those a previous client left in storage), in call order. */
@@ -722,7 +722,7 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   }
 
   /** Sends one message, retrying until acked, refused, past `deadline`, or the client closed. */
-  async #deliverSend(send: PendingSend, deadline: number): Promise<MessageEnvelope> {
+  async #deliverSend(send: PendingSend, deadline: number): Promise<DeliveredEntry> {
     const { room, event, data, clientMessageId } = send;
     let lastError: unknown = null;
     try {
@@ -755,22 +755,18 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   }
 
   /**
-   * The entry a send ack stands for (see `sentEntry`), fed to the room like a live one.
-   * @throws RoomlogError `FORBIDDEN` when the server dropped the message or withheld it from the sender.
+   * The entry a send ack stands for (see `sentEntry`), fed to the room like a live one: the
+   * full entry, or its place when `beforeDeliver` withholds it from the sender.
+   * @throws RoomlogError `FORBIDDEN` when the server's `beforePersist` dropped the message.
    */
-  #acked(send: PendingSend, ack: StoredSend | DroppedSend | PresentedSend): MessageEnvelope {
+  #acked(send: PendingSend, ack: StoredSend | DroppedSend | PresentedSend): DeliveredEntry {
     const { room } = send;
     if ('dropped' in ack) {
       throw new RoomlogError('FORBIDDEN', `the server did not store the message to room ${JSON.stringify(room)}: its beforePersist hook dropped it`, ack);
     }
     const entry = 'entry' in ack ? expandEntry(ack.entry) : sentEntry(room, send.event, send.data, ack);
     this.#take(room, entry);
-    if (!isWithheld(entry)) return entry;
-    throw new RoomlogError(
-      'FORBIDDEN',
-      `the message was stored as seq ${entry.seq} of room ${JSON.stringify(room)}, but the server's beforeDeliver hook withheld it from you`,
-      ack,
-    );
+    return entry;
   }
 
   #dispatch(room: string, message: MessageEnvelope): void {

@@ -144,7 +144,7 @@ describe('client sends', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     store.appendsDown = false;
     const acked = await Promise.all(sends);
-    expect(acked.map((m) => m!.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(acked.map((m) => 'data' in m && m.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const page = await store.read({ namespace: '/', room: 'r' }, { after: 0 });
     expect(page.messages.map((m) => m.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });

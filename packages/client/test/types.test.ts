@@ -75,8 +75,9 @@ describe('typed client', () => {
     await client.join(room);
 
     const sent = await client.send(room, 'chat', { text: 'hi' });
-    expectTypeOf(sent).toEqualTypeOf<MessageEnvelope<{ text: string }, 'chat'>>();
-    expect(sent.seq).toBe(1); // no `!`: send resolves to the stored entry
+    expectTypeOf(sent).toEqualTypeOf<DeliveredEntry<MessageEnvelope<{ text: string }, 'chat'>>>();
+    expect(sent.seq).toBe(1); // no `!`: send resolves to the stored entry, whose seq is always there
+    expect(!isWithheld(sent) && sent.data?.text).toBe('hi');
     // @ts-expect-error data of the wrong type for the event
     void client.send(room, 'notice', { text: 'no' }).catch(() => {});
     await log.publish({ room, event: 'notice', data: 'secret' });
@@ -100,6 +101,6 @@ describe('typed client', () => {
     cleanups.push(() => client.close());
     client.on('r', 'anything', (entry) => expectTypeOf(entry.data).toEqualTypeOf<unknown>());
     expectTypeOf(client.send).parameter(2).toEqualTypeOf<unknown>();
-    expectTypeOf(client.send<'x'>).returns.resolves.toEqualTypeOf<MessageEnvelope<unknown, 'x'>>();
+    expectTypeOf(client.send<'x'>).returns.resolves.toEqualTypeOf<DeliveredEntry<MessageEnvelope<unknown, 'x'>>>();
   });
 });

@@ -109,7 +109,7 @@ export function healingScenarios(h: EndToEndHarness): void {
     await node.kill();
     await h.startNode({ port: node.port });
     const acked = await Promise.all(sends);
-    expect(acked.map((m) => m!.data)).toEqual(range(1, 8).map((n) => `c-${n}`));
+    expect(acked.map((m) => 'data' in m && m.data)).toEqual(range(1, 8).map((n) => `c-${n}`));
     const other = await h.startNode();
     const page = await other.store.read({ namespace: '/', room }, { after: 0 });
     expect(page.messages.map((m) => m.data)).toEqual(range(1, 8).map((n) => `c-${n}`));
