@@ -8,7 +8,7 @@
  * skipping the entries that take their seqs again.
  */
 import { randomUUID } from 'node:crypto';
-import type { MessageEnvelope, MessageStore } from '@roomlog/core';
+import { type MessageEnvelope, type MessageStore, isWithheld } from '@roomlog/core';
 import { type RedisStoreOptions, createRedisStore } from '@roomlog/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,9 @@ async function failoverRun(options: Pick<RedisStoreOptions, 'waitForReplicas'>) 
     const [writer, ...readers] = await Promise.all([0, 1, 2].map(() => harness.connect(node, { rooms: [room] })));
     const acked: MessageEnvelope[] = [];
     const send = async (data: string) => {
-      acked.push((await writer!.client.send(room, 'chat', data, { timeoutMs: 60_000 }))!);
+      const stored = await writer!.client.send(room, 'chat', data, { timeoutMs: 60_000 });
+      if (isWithheld(stored)) throw new Error('no beforeDeliver here: the writer sees its own entries');
+      acked.push(stored);
     };
     for (let n = 1; n <= 10; n++) await send(`before-${n}`);
     await until(() => readers.every((reader) => reader.seqs(room).length === 10), 'ten at every reader');
