@@ -44,8 +44,11 @@ Options:
     const progress = new Progress(io.stderr, io.stderrIsTty, io.stderrIsTty || values.progress === true);
     return withStore(url, values, { prepare: true }, async (store) => {
       const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+      // Readline emits lines as soon as it reads; only an iterator that exists already buffers
+      // them. Taken now, so none is lost while the import reads its checkpoint first.
+      const iterator = lines[Symbol.asyncIterator]();
       try {
-        const summary = await importLog(store, lines, {
+        const summary = await importLog(store, { [Symbol.asyncIterator]: () => iterator }, {
           checkpoint: values.checkpoint,
           progress,
           signal: io.signal,
