@@ -1,32 +1,14 @@
 /**
- * The statements of the operations side, for all three dialects: inserting imported entries
- * with every field as exported, listing streams in `(namespace, room)` order, dropping a stream
- * and the readiness check. Values travel as bound parameters.
+ * The statements of the operations side, for all three dialects: listing streams in
+ * `(namespace, room)` order, dropping a stream and the readiness check (imported entries go
+ * through `insertEntries`, with every field as exported). Values travel as bound parameters.
  */
 import type { PreparedImportEntry } from '@roomlog/core';
 import { type Dialect, Params } from './dialect';
 import type { Statement, TableNames } from './queries.sql';
 
-/** Columns of an imported row, in the order {@link insertImported} writes them. */
-const IMPORT_COLUMNS =
-  'stream_key, seq, id, event, payload, sender_id, client_message_id, created_at, kind, target, version, edited_at, deleted_at, expires_at';
-
-/** An imported entry with the stream key and the id it is kept under. */
+/** An imported entry with the stream key and the id it is kept under; written by `insertEntries`. */
 export type ImportRow = PreparedImportEntry & { key: string };
-
-/** Inserts imported entries with their version, edit and delete times (one statement). */
-export function insertImported(dialect: Dialect, t: TableNames, rows: readonly ImportRow[]): Statement {
-  const p = new Params(dialect);
-  const values = rows
-    .map(
-      (e) =>
-        `(${p.add(e.key)}, ${p.add(e.seq)}, ${p.add(e.id)}, ${p.add(e.event)}, ${p.add(e.payload)}, ${p.add(e.senderId)}, ` +
-        `${p.add(e.clientMessageId)}, ${p.add(e.createdAt)}, ${p.add(e.kind)}, ${p.add(e.target)}, ${p.add(e.version)}, ` +
-        `${p.add(e.editedAt)}, ${p.add(e.deletedAt)}, ${p.add(e.expiresAt)})`,
-    )
-    .join(', ');
-  return { sql: `INSERT INTO ${t.messages} (${IMPORT_COLUMNS}) VALUES ${values}`, params: p.values };
-}
 
 /** Creates an import's counter row at seq 0 under the imported epoch. */
 export function insertImportStream(dialect: Dialect, t: TableNames, key: string, namespace: string, room: string, epoch: string): Statement {

@@ -5,7 +5,7 @@
  * PostgreSQL and SQLite share one upsert syntax (`ON CONFLICT ... RETURNING`); MySQL/MariaDB
  * use `ON DUPLICATE KEY UPDATE` and read the result back with a second statement.
  */
-import type { NewEntry as CoreNewEntry } from '@roomlog/core';
+import type { NewEntry as CoreNewEntry, StoredEntry } from '@roomlog/core';
 import { type Dialect, Params } from './dialect';
 
 /** Escaped, schema-qualified table names as the DataSource sees them. */
@@ -139,17 +139,21 @@ export function findByClientIds(dialect: Dialect, t: TableNames, wanted: Readonl
   return { sql: `SELECT ${MESSAGE_COLUMNS} FROM ${t.messages} WHERE ${conditions.join(' OR ')}${lock}`, params: p.values };
 }
 
-/** A new entry to insert: core's `NewEntry` and the stream's key. */
-export type NewEntry = CoreNewEntry & { key: string };
+/**
+ * An entry to insert with its stream's key: a new one (core's `NewEntry`: version 1, never
+ * edited or deleted) or one imported with every field as exported.
+ */
+export type NewEntry = CoreNewEntry & Partial<Pick<StoredEntry, 'version' | 'editedAt' | 'deletedAt'>> & { key: string };
 
-/** Inserts entries (version 1, never edited or deleted) in one statement. */
+/** Inserts entries in one statement. */
 export function insertEntries(dialect: Dialect, t: TableNames, entries: readonly NewEntry[]): Statement {
   const p = new Params(dialect);
   const values = entries
     .map(
       (e) =>
         `(${p.add(e.key)}, ${p.add(e.seq)}, ${p.add(e.id)}, ${p.add(e.event)}, ${p.add(e.payload)}, ${p.add(e.senderId)}, ` +
-        `${p.add(e.clientMessageId)}, ${p.add(e.createdAt)}, ${p.add(e.kind)}, ${p.add(e.target)}, 1, NULL, NULL, ${p.add(e.expiresAt)})`,
+        `${p.add(e.clientMessageId)}, ${p.add(e.createdAt)}, ${p.add(e.kind)}, ${p.add(e.target)}, ${p.add(e.version ?? 1)}, ` +
+        `${p.add(e.editedAt ?? null)}, ${p.add(e.deletedAt ?? null)}, ${p.add(e.expiresAt)})`,
     )
     .join(', ');
   return { sql: `INSERT INTO ${t.messages} (${MESSAGE_COLUMNS}) VALUES ${values}`, params: p.values };

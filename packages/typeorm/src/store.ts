@@ -38,7 +38,7 @@ import {
   uuidForImport,
 } from '@roomlog/core';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { type ImportRow, advanceImported, deleteStreamRows, insertImportStream, insertImported, probeTable, selectStreamPage } from './admin.sql';
+import { type ImportRow, advanceImported, deleteStreamRows, insertImportStream, probeTable, selectStreamPage } from './admin.sql';
 import { type Dialect, dialectOf } from './dialect';
 import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
 import { classifyTypeormError, isRetryable } from './errors';
@@ -208,7 +208,7 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
       const toWrite = entriesToWrite(BACKEND, batch, state);
       if (toWrite.length === 0) return 0;
       const rows: ImportRow[] = toWrite.map((entry) => ({ ...entry, key, id: uuidForImport(entry.id) }));
-      for (const slice of this.#insertSlices(rows)) await this.#execute(runner, insertImported(this.#dialect, t, slice));
+      for (const slice of this.#insertSlices(rows)) await this.#execute(runner, sql.insertEntries(this.#dialect, t, slice));
       const last = rows.at(-1)!.seq;
       let expiry: number | null = null;
       for (const row of rows) if (row.expiresAt !== null && (expiry === null || row.expiresAt < expiry)) expiry = row.expiresAt;
