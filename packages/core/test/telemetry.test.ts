@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { format } from 'node:util';
 import { SpanKind, SpanStatusCode, metrics, trace } from '@opentelemetry/api';
 import {
   AggregationTemporality,
@@ -13,8 +14,10 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import createDebug from 'debug';
 import { MemoryStore, type SendAck, type SyncAck, instrumentStore, telemetryReady } from '../src/index';
 import { roomlog } from '../src/socket.io';
+import { debugLog } from '../src/telemetry';
 
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
@@ -132,6 +135,26 @@ describe('telemetry with the OpenTelemetry SDK', () => {
       socket.disconnect();
       await log.close();
       await io.close();
+    }
+  });
+});
+
+describe('debug logging', () => {
+  it('DEBUG=roomlog:store logs every store call with its backend, operation, size and error code', async () => {
+    const lines: string[] = [];
+    const previous = createDebug.disable();
+    createDebug.enable('roomlog:store');
+    debugLog.store.log = (...args: unknown[]) => lines.push(format(...args));
+    try {
+      const store = instrumentStore(new MemoryStore());
+      const stream = { namespace: '/', room: `d-${Date.now()}` };
+      await store.append([{ ...stream, event: 'chat', data: 1 }, { ...stream, event: 'chat', data: 2 }]);
+      await store.delete!(stream, 9).catch(() => undefined);
+      expect(lines.some((line) => line.includes('memory append of 2 in')), lines.join('\n')).toBe(true);
+      expect(lines.some((line) => line.includes('memory delete failed after') && line.includes('NOT_FOUND'))).toBe(true);
+    } finally {
+      createDebug.disable();
+      if (previous) createDebug.enable(previous);
     }
   });
 });
