@@ -152,10 +152,16 @@ and once after, server CPU from \`process.cpuUsage\`.
   and old-space GC marks them), socket.io-parser's \`encodeAsString\` 5.6%, Roomlog's socket layer
   (\`persistClientMessage\`, \`commit\`, \`broadcast\`, respond, telemetry wrapper) ~6%, batch
   preparation and codec (\`prepareBatch\`, \`walk\`, \`isPlainRecord\`, \`encodeData\`) ~3.5%, store
-  kit and batcher ~2.5%. What would close the rest: MemoryStore keeping entries in a bounded or
-  compact form (the relay bench appends 25,000+ entries into one stream it never trims), and one
-  promise hop less per message (batcher → kit guard → driver → commit → respond each add a
-  microtask and a closure).
+  kit and batcher ~2.5%.
+- **MemoryStore's append, halved.** Its entries were built by spreading the kit's \`newEntry\`
+  and adding four fields: a throwaway object per message and a second (out-of-object) property
+  store in every entry kept. Spelled out, a single-message \`append\` went from 16.6 to 7.7 µs of
+  CPU (21 → 10 µs through the batcher; 50,000 appends, same process, A/B), and the relay A/B
+  from ~39 to **29.0 / 31.7 µs per message against plain's 19.3 / 18.6: a gap of ~11 µs, from
+  ~19.** What would close the rest: MemoryStore keeping fewer objects per entry (it holds every
+  entry and its idempotency key in the heap; the relay bench appends 25,000+ into one stream it
+  never trims, so old-space GC grows with the run), and one promise hop less per message
+  (batcher → kit guard → driver → commit → respond each add a microtask and a closure).
 - **Store append at 512 callers (quick runs, same run):** see the table below; the same-guarantees
   raw rows cost Redis ~45% of the bare row's rate (one \`HEXISTS\` and one \`HSET\` per message
   on top of \`XADD\`) and PostgreSQL a unique index probe and insert per row plus \`json\`
@@ -166,8 +172,8 @@ plus the relay A/B above; the machine at load 10–23, so the msgs/s ratios are 
 
 | target | measured | result | cause of the miss, and what would close it |
 | :-- | :-- | :-- | :-- |
-| relay, 1 receiver: MemoryStore ≥ 85% of plain | 58% (3,760 vs 6,510/s); CPU 39 vs 19.5 µs/msg (A/B) | ❌ | see "Relay, 1 receiver" above: MemoryStore's growing heap and GC, the socket layer's promise hops |
-| relay, 1 receiver: MemoryStore within 5 µs CPU/msg of plain | +19 µs (A/B, before the slim form +20 µs) | ❌ | as above |
+| relay, 1 receiver: MemoryStore ≥ 85% of plain | 58% (3,760 vs 6,510/s, before the MemoryStore fix); CPU 29–32 vs 18.6–19.3 µs/msg (A/B, after) | ❌ | see above: MemoryStore's growing heap and GC, the socket layer's promise hops |
+| relay, 1 receiver: MemoryStore within 5 µs CPU/msg of plain | +11 µs (A/B; +20 µs before this round) | ❌ | as above |
 | relay, 1 receiver: Redis ≥ 75% / PostgreSQL ≥ 60% of plain | 42% / 60% | ❌ / ✅ (noise) | quick run on a loaded machine; re-measure on a quiet one |
 | relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | not measured | – | TypeORM's 4–6 round trips per batch (not changed) |
 | relay, 50 receivers: ≥ 95% of plain (memory, Redis, PostgreSQL) | 250% / 68% / 185% | – | plain's 50-receiver case was starved by the load in that run; not a usable ratio |
