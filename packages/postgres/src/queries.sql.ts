@@ -160,17 +160,25 @@ export function unreadCountSql(t: TableNames): string {
 
 /**
  * Erases up to `$3` not yet erased entries of sender `$1` (time `$2`), through the partial
- * sender index. Run until it erases fewer than `$3`, so no statement touches unbounded rows.
+ * sender index. Run until it touches fewer than `$3`, so no statement touches unbounded rows.
+ * Entries that retention already expired but has not swept yet are wiped too (their data
+ * must not outlive an erasure) but not counted: `erased` counts only the live ones, which a
+ * read could still return. `$4` cutoff, `$5` maxCount.
  */
 export function eraseSenderSql(t: TableNames): string {
   return `WITH batch AS (
     SELECT stream_id, seq FROM ${t.messages}
     WHERE sender_id = $1 AND deleted_at IS NULL
     LIMIT $3
+  ), wiped AS (
+    UPDATE ${t.messages} m SET payload = NULL, deleted_at = $2, version = m.version + 1
+    FROM batch b
+    WHERE m.stream_id = b.stream_id AND m.seq = b.seq AND m.deleted_at IS NULL
+    RETURNING m.stream_id, m.seq, m.created_at, m.expires_at
   )
-  UPDATE ${t.messages} m SET payload = NULL, deleted_at = $2, version = m.version + 1
-  FROM batch b
-  WHERE m.stream_id = b.stream_id AND m.seq = b.seq AND m.deleted_at IS NULL`;
+  SELECT count(*)::int AS touched,
+    (count(*) FILTER (WHERE ${liveSql('m', 'st.seq', '$2::bigint', '$4', '$5')}))::int AS erased
+  FROM wiped m LEFT JOIN ${t.streams} st ON st.stream_id = m.stream_id`;
 }
 
 /** Calls the append function; parameters as its signature in `schema.sql.ts`. */

@@ -208,12 +208,12 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
   }
 
   async eraseSender(sender: string): Promise<number> {
-    const now = this.options.now();
+    const [now, cutoff, maxCount] = this.#retentionParams();
     let erased = 0;
     for (;;) {
-      const count = await this.#execute(this.#sql.erase, [sender, now, ERASE_BATCH]);
-      erased += count;
-      if (count < ERASE_BATCH) return erased;
+      const rows = await this.#query<{ touched: number; erased: number }>(this.#sql.erase, [sender, now, ERASE_BATCH, cutoff, maxCount]);
+      erased += rows[0]?.erased ?? 0;
+      if ((rows[0]?.touched ?? 0) < ERASE_BATCH) return erased;
     }
   }
 
