@@ -336,12 +336,28 @@ export function countUnread(
   };
 }
 
-/** Tombstones every entry of a sender, in every stream, without log entries. */
-export function eraseSender(dialect: Dialect, t: TableNames, senderId: string, at: number): Statement {
+/**
+ * Tombstones a sender's entries, in every stream, without log entries. With `live` only the
+ * entries retention still keeps (so the affected count is what `eraseSender` reports); with
+ * `null` every remaining one, so expired entries not yet swept lose their data too.
+ */
+export function eraseSender(
+  dialect: Dialect,
+  t: TableNames,
+  senderId: string,
+  at: number,
+  live: { cutoff: number | null; maxCount: number | null } | null,
+): Statement {
   const p = new Params(dialect);
-  return {
-    sql: `UPDATE ${t.messages} SET payload = NULL, deleted_at = ${p.add(at)}, version = version + 1
-      WHERE sender_id = ${p.add(senderId)} AND deleted_at IS NULL`,
-    params: p.values,
-  };
+  // Built strictly left to right: MySQL and SQLite bind `?` by position.
+  let sql = `UPDATE ${t.messages} SET payload = NULL, deleted_at = ${p.add(at)}, version = version + 1
+      WHERE sender_id = ${p.add(senderId)} AND deleted_at IS NULL`;
+  if (live !== null) {
+    sql += ` AND (expires_at IS NULL OR expires_at > ${p.add(at)})`;
+    if (live.cutoff !== null) sql += ` AND created_at > ${p.add(live.cutoff)}`;
+    if (live.maxCount !== null) {
+      sql += ` AND seq > (SELECT s.seq FROM ${t.streams} s WHERE s.stream_key = ${t.messages}.stream_key) - ${p.add(live.maxCount)}`;
+    }
+  }
+  return { sql, params: p.values };
 }

@@ -172,9 +172,15 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
   }
 
   eraseSender(sender: string): Promise<number> {
-    const statement = sql.eraseSender(this.#dialect, this.#tableNames(), sender, this.options.now());
+    const now = this.options.now();
+    const live = { cutoff: ageCutoff(this.options, now), maxCount: this.options.maxCount };
     // Its own transaction, so a deadlock with a concurrent sweep of the same rows is retried.
-    return this.#transaction((runner) => this.#execute(runner, statement));
+    // Only live entries count; expired ones not yet swept are wiped after them, uncounted.
+    return this.#transaction(async (runner) => {
+      const erased = await this.#execute(runner, sql.eraseSender(this.#dialect, this.#tableNames(), sender, now, live));
+      await this.#execute(runner, sql.eraseSender(this.#dialect, this.#tableNames(), sender, now, null));
+      return erased;
+    });
   }
 
   async close(): Promise<void> {
