@@ -75,6 +75,7 @@ export async function appendToStream(
   const results: Appended[] = new Array(entries.length);
   let pending: Pending[] = entries.map((entry, index) => ({ entry, index }));
   let headSeq = 0;
+  let ownInserted = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
       throw new RoomlogError('UNAVAILABLE', `gave up after ${MAX_ATTEMPTS} lost races for the next seq; retry`, {
@@ -90,13 +91,14 @@ export async function appendToStream(
     const inserted = await insertPrefix(ctx, docs);
     for (let i = 0; i < inserted; i++) results[pending[i]!.index] = { doc: docs[i]!, duplicate: false };
     if (inserted > 0) headSeq = docs[inserted - 1]!.seq;
+    ownInserted += inserted;
     pending = pending.slice(inserted);
     if (pending.length === 0) break;
     // The entry at `inserted` was refused. Without a clientMessageId only its seq can clash;
     // with one, a free seq means the clientMessageId did.
     if (pending[0]!.entry.clientMessageId === null) continue;
     const [taken] = await ctx.fetchByIds([docs[inserted]!._id]);
-    if (!taken) pending = await settleDuplicates(ctx, options, stream, pending, results);
+    if (!taken) pending = await settleDuplicates(ctx, options, stream, pending, results, ownInserted);
   }
   return { results, headSeq };
 }
@@ -127,7 +129,9 @@ function toDocument(sid: string, stream: StreamRef, entry: NewEntry, seq: number
 /**
  * Resolves pending entries whose `clientMessageId` is already stored (one query for all): a
  * retained original makes the entry a duplicate; an expired one gives its key up and stays,
- * invisible, until trimmed.
+ * invisible, until trimmed. "Retained" is judged as the call found the stream: the count floor
+ * leaves out the `ownInserted` entries this call stored, so a batch's new messages never push
+ * out the original of a retry in the same batch (the contract's rule 4).
  *
  * @returns the entries still to insert, in order.
  */
@@ -137,6 +141,7 @@ async function settleDuplicates(
   stream: StreamRef,
   pending: readonly Pending[],
   results: Appended[],
+  ownInserted: number,
 ): Promise<Pending[]> {
   const keys: string[] = [];
   for (const { entry } of pending) if (entry.clientMessageId !== null) keys.push(clientKey(entry.clientMessageId));
@@ -146,7 +151,7 @@ async function settleDuplicates(
     findHead(ctx, stream),
   ]);
   const byKey = new Map(originals.map((doc) => [doc.dedupeKey, doc]));
-  const floor = countFloor(options, head?.seq ?? 0);
+  const floor = countFloor(options, (head?.seq ?? 0) - ownInserted);
   const fresh: Pending[] = [];
   const expired: MessageDocument[] = [];
   for (const item of pending) {

@@ -49,6 +49,11 @@ export interface StreamDocument {
   namespace: string;
   room: string;
   seq: number;
+  /**
+   * The earliest `expiresAt` (from `ttlMs`) among the stream's entries not swept yet, or absent
+   * when none is due. Kept in the database, so whichever instance appends next sweeps them.
+   */
+  ttlDue?: number;
 }
 
 /** A lease on one message while it is edited or deleted (see `lock.ts`). */

@@ -77,12 +77,14 @@ async function scanForHead(ctx: HeadContext, stream: StreamRef): Promise<HeadEnt
 }
 
 /**
- * Raises the stream's hint to `seq` after an append. `$max` is atomic on MongoDB; on FerretDB a
- * race may leave it lower, which costs a later lookup a few probes, never correctness.
+ * Raises the stream's hint to `seq` after an append, and lowers its `ttlDue` to `ttlDue` when
+ * the append wrote entries with a `ttlMs`. `$max` is atomic on MongoDB; on FerretDB a race may
+ * leave it lower, which costs a later lookup a few probes, never correctness.
  */
-export async function recordHead(ctx: HeadContext, stream: StreamRef, seq: number): Promise<void> {
+export async function recordHead(ctx: HeadContext, stream: StreamRef, seq: number, ttlDue: number | null = null): Promise<void> {
+  const update = { $max: { seq }, $setOnInsert: { namespace: stream.namespace, room: stream.room }, ...(ttlDue === null ? {} : { $min: { ttlDue } }) };
   await ctx.streams
-    .updateOne({ _id: streamId(stream) }, { $max: { seq }, $setOnInsert: { namespace: stream.namespace, room: stream.room } }, { upsert: true })
+    .updateOne({ _id: streamId(stream) }, update, { upsert: true })
     .catch((error: unknown) => {
       // Two first appends created the hint at once; the other one's value stands.
       if ((error as { code?: unknown } | null)?.code !== 11000) throw error;

@@ -80,8 +80,9 @@ export async function trimStream(
 
 /**
  * Deletes the stream's entries whose own `ttlMs` ran out (never the newest entry), wherever they
- * are, and tells when the next one is due. The store runs it only when an entry it wrote is due,
- * so streams without `ttlMs` never pay for it.
+ * are, and tells when the next one is due. The store runs it only once the stream's recorded
+ * `ttlDue` has passed (whichever instance wrote the entries), so streams without `ttlMs` never
+ * pay for it.
  *
  * @returns the earliest `expiresAt` still ahead in the stream, or `null` when none is.
  */
