@@ -31,7 +31,14 @@ export interface NewMessage extends StreamRef {
   /**
    * Idempotency key chosen by the sender (at most 256 UTF-8 bytes). A second message with the
    * same key in the same stream, while the first is retained, is not stored again: `append`
-   * returns the stored original with `duplicate: true`.
+   * returns the stored original, as it is now, with `duplicate: true`.
+   *
+   * "Retained" means not expired by `maxCount`, `maxAgeMs` or its own `ttlMs`: once expired the
+   * key is free and the next message with it is stored anew (never acked as a duplicate of a
+   * message nobody can read). Deleting or erasing a message does not free its key: a retry
+   * returns the tombstone. A batch is checked against the stream as the call found it plus
+   * the batch's earlier messages, so in `[new, retry of k]` under `maxCount` the retry is a
+   * duplicate of `k` even when the batch's new message then pushes `k` out.
    */
   clientMessageId?: string | undefined;
   /**
@@ -53,7 +60,7 @@ export type MessageKind = 'message' | 'edit' | 'delete';
 export interface StoredMessage extends StreamRef {
   /** Position in the stream: 1 for the first entry, then previous + 1. Never reused. */
   seq: number;
-  /** Unique id of this entry (opaque string, unique across streams). */
+  /** Unique id of this entry (opaque string, unique across streams and instances). */
   id: string;
   /**
    * The stream's epoch (see {@link StreamHead.epoch}). An entry that outlived a lost counter may
@@ -75,7 +82,7 @@ export interface StoredMessage extends StreamRef {
   kind: MessageKind;
   /** For `edit`/`delete` log entries: the seq of the message they change. Otherwise `null`. */
   target: number | null;
-  /** 1 when appended; + 1 with every edit or delete of this message. */
+  /** 1 when appended; + 1 with every edit, delete or erasure of this message. */
   version: number;
   /** When it was last edited (ms since epoch), or `null`. */
   editedAt: number | null;
@@ -121,8 +128,11 @@ export interface StreamHead {
   epoch: string;
   /**
    * The lowest seq that stream-wide retention has not removed: `seq - maxCount + 1` (at least 1)
-   * and, with `maxAgeMs`, the seq of the oldest live entry at or above that (`seq + 1` when none
-   * is live). Entries at or above it are returned unless expired by their own `ttlMs`.
+   * and, with `maxAgeMs`, the seq of the oldest entry at or above that which is live by every
+   * rule, its own `ttlMs` included (`seq + 1` when none is live). So with `maxAgeMs` set, a
+   * TTL-expired entry at the front moves `firstSeq` (a backend that has swept it cannot tell
+   * it from an aged-out one); without `maxAgeMs`, `ttlMs` never moves `firstSeq`. Entries at
+   * or above it are returned unless expired by their own `ttlMs`.
    */
   firstSeq: number;
 }
@@ -135,7 +145,11 @@ export interface ReadResult {
   head: StreamHead | null;
   /** True when more entries exist beyond this page in the reading direction (newer for `after`, older otherwise). */
   hasMore: boolean;
-  /** True when `after` points below the oldest retained entry: entries were lost to retention in between. */
+  /**
+   * True when `after` points below the oldest retained entry (`after + 1 < head.firstSeq`):
+   * entries were lost to retention in between. Never true without `after`, for a stream never
+   * written, or when `after` is at or beyond the head.
+   */
   truncated: boolean;
 }
 
@@ -180,8 +194,18 @@ export interface BaseStoreOptions extends RetentionOptions {
 }
 
 /**
- * A durable, sequenced message log per `(namespace, room)`. Every method is async and every
- * failure rejects with a `RoomlogError`. After `close()` every call rejects with `CLOSED`.
+ * A durable, sequenced message log per `(namespace, room)`: the same room name in two
+ * namespaces is two streams for every method.
+ *
+ * - Every method returns a promise and never throws synchronously; every failure rejects with
+ *   a `RoomlogError`, invalid arguments included.
+ * - After `close()` every call rejects with `CLOSED`, before its arguments are checked.
+ * - Every answer comes from the shared database, never from what this instance wrote or
+ *   cached: any instance answers the same (rule 12).
+ * - Only a successful `append` creates a stream; no other call, failed or not, makes `head`
+ *   non-null or leaves anything stored.
+ * - Returned objects belong to the caller and the store keeps no reference to what it was
+ *   given: mutating either never changes what a later call returns.
  */
 export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptions> {
   /** Backend name used in error prefixes, e.g. `'redis'`. */
@@ -222,7 +246,8 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
   delete?(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage>;
 
   /**
-   * Moves the user's read marker forward to `seq`. A lower value is ignored.
+   * Moves the user's read marker forward to `seq`, clamped to the head. A lower value is
+   * ignored. On a stream never written it returns 0 and stores nothing.
    * @returns the marker after the call.
    */
   setCursor?(stream: StreamRef, userId: string, seq: number): Promise<number>;
@@ -234,9 +259,11 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
   unreadCount?(stream: StreamRef, userId: string): Promise<number>;
 
   /**
-   * Erases every entry sent by `senderId` in every stream of this store: data becomes `null`
-   * and `deletedAt` is set, in place, without log entries (right to erasure).
-   * @returns how many entries were newly erased.
+   * Erases every entry sent by `senderId` in every stream of this store: data becomes `null`,
+   * `deletedAt` is set and `version` + 1, in place, without log entries (right to erasure).
+   * Entries retention already expired are not counted; if still physically stored, their data
+   * is wiped too.
+   * @returns how many live entries (ones a read could return) were newly erased.
    */
   eraseSender?(senderId: string): Promise<number>;
 
