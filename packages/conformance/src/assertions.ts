@@ -25,8 +25,16 @@ export async function expectRoomlogError(
 ): Promise<CheckedError> {
   let rejected: unknown;
   let didReject = false;
+  let pending: Promise<unknown>;
   try {
-    await action();
+    pending = action();
+  } catch (error) {
+    // Rule 11: a store method never throws; a caller doing `store.read(x).catch(...)` would crash.
+    expect.fail(`${label}: threw synchronously (${String(error)}) instead of returning a rejected promise (rule 11)`);
+  }
+  expect(typeof (pending as { then?: unknown } | undefined)?.then, `${label}: did not return a promise (rule 11)`).toBe('function');
+  try {
+    await pending;
   } catch (error) {
     didReject = true;
     rejected = error;

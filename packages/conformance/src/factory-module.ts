@@ -34,7 +34,7 @@ export function optionsFromModule(module: unknown, fallbackName: string): Confor
         `found exports: ${Object.keys(namespace).join(', ') || 'none'}`,
     );
   }
-  const { name, create, cleanup, inspect, capabilities, transaction, isolatesTransactions } = candidate;
+  const { name, create, cleanup, inspect, capabilities, transaction, isolatesTransactions, heavyTestTimeoutMs } = candidate;
   return {
     name: typeof name === 'string' && name.length > 0 ? name : fallbackName,
     // Bound, so a default-exported object may use `this` in its methods.
@@ -44,5 +44,6 @@ export function optionsFromModule(module: unknown, fallbackName: string): Confor
     capabilities: isRecord(capabilities) ? (capabilities as ConformanceOptions['capabilities']) : undefined,
     transaction: typeof transaction === 'function' ? ((transaction as ConformanceTransaction).bind(candidate) as ConformanceTransaction) : undefined,
     isolatesTransactions: typeof isolatesTransactions === 'boolean' ? isolatesTransactions : undefined,
+    heavyTestTimeoutMs: typeof heavyTestTimeoutMs === 'number' ? heavyTestTimeoutMs : undefined,
   };
 }

@@ -20,6 +20,11 @@ export const CONFORMANCE_GROUP_NAMES = [
   'import',
   'streams',
   'health',
+  'namespaces',
+  'instances',
+  'side-effects',
+  'ownership',
+  'model',
 ] as const;
 
 /** Name of one group of the suite, e.g. `'read'` or `'edit-delete'`. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageStore, NewMessage, StoreCapabilities, StreamRef } from '@roomlog/core';
-import { afterEach, describe } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { resolveCapabilities } from './capabilities';
 import type { ConformanceOptions, ConformanceStoreOptions } from './options';
 
@@ -23,6 +23,26 @@ export interface Harness {
   open(storeOptions?: ConformanceStoreOptions): Promise<MessageStore>;
   /** Opens `count` instances with the same options. */
   openMany(count: number, storeOptions?: ConformanceStoreOptions): Promise<MessageStore[]>;
+  /**
+   * `it` for a test that needs `condition`: when it is false the test is reported as skipped
+   * with `reason` (the CLI lists skipped checks with their reasons).
+   */
+  onlyIf(condition: boolean, reason: string): ConditionalTest;
+  /** {@link Harness.onlyIf} for a test that needs a capability. */
+  needs(...capabilities: (keyof StoreCapabilities)[]): ConditionalTest;
+  /** {@link Harness.onlyIf} for a test that reads the database directly through `options.inspect`. */
+  readonly withInspector: ConditionalTest;
+}
+
+/** Registers one test that may be skipped with a reason (see {@link Harness.onlyIf}). */
+export type ConditionalTest = (title: string, body: () => Promise<void>, timeout?: number) => void;
+
+/** The skip note a test without the `inspect` option carries. */
+export const NO_INSPECT_REASON = 'needs the inspect option (direct reads of what the database holds)';
+
+/** The skip note of a test that needs `capability`. */
+export function capabilityReason(capability: string): string {
+  return `needs capability ${capability}`;
 }
 
 /** A random id, unique per call, short enough for any backend's key limits. */
@@ -63,12 +83,29 @@ function createHarness(options: ConformanceOptions, capabilities: StoreCapabilit
     opened.push(store);
     return store;
   };
+  const onlyIf = (condition: boolean, reason: string): ConditionalTest => (title, body, timeout) => {
+    it(
+      title,
+      async (context) => {
+        // Skipped from inside, so the reason reaches the report as the test's skip note.
+        if (!condition) context.skip(reason);
+        await body();
+      },
+      timeout,
+    );
+  };
   return {
     options,
     capabilities,
     heavyTimeout: options.heavyTestTimeoutMs ?? 60_000,
     open,
     openMany: (count, storeOptions) => Promise.all(Array.from({ length: count }, () => open(storeOptions))),
+    onlyIf,
+    needs: (...required) => {
+      const missing = required.filter((capability) => !capabilities[capability]);
+      return onlyIf(missing.length === 0, missing.map(capabilityReason).join(', '));
+    },
+    withInspector: onlyIf(options.inspect !== undefined, NO_INSPECT_REASON),
   };
 }
 
@@ -93,7 +130,7 @@ export function defineGroup(
       const capabilities = await resolveCapabilities(options);
       const harness = createHarness(options, capabilities);
       if (requires === null) register(harness);
-      else describe.skipIf(!capabilities[requires])(`needs capability ${requires}`, () => register(harness));
+      else describe.skipIf(!capabilities[requires])(capabilityReason(requires), () => register(harness));
     });
   };
 }

@@ -40,3 +40,8 @@ export { transactionTests } from './groups/transactions';
 export { importTests } from './groups/import';
 export { streamTests } from './groups/streams';
 export { healthTests } from './groups/health';
+export { namespaceTests } from './groups/namespaces';
+export { instanceTests } from './groups/instances';
+export { sideEffectTests } from './groups/side-effects';
+export { ownershipTests } from './groups/ownership';
+export { modelTests, DEFAULT_MODEL_RUNS, MODEL_INSTANCES } from './groups/model';

@@ -76,4 +76,12 @@ export interface ConformanceOptions {
    * By default the store's own `capabilities` decide which optional groups run.
    */
   capabilities?: Partial<StoreCapabilities> | undefined;
+  /**
+   * How many random operation sequences the `model` group runs (each up to 40 steps on 3
+   * instances, compared with MemoryStore). Raise it for a deeper search before a release.
+   * @default 30
+   */
+  modelRuns?: number | undefined;
+  /** Seed of the `model` group's random sequences, to replay a failure it printed. @default random */
+  modelSeed?: number | undefined;
 }

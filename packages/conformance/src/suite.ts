@@ -14,10 +14,15 @@ import { healthTests } from './groups/health';
 import { importTests } from './groups/import';
 import { streamTests } from './groups/streams';
 import { idempotencyTests } from './groups/idempotency';
+import { instanceTests } from './groups/instances';
+import { modelTests } from './groups/model';
+import { namespaceTests } from './groups/namespaces';
+import { ownershipTests } from './groups/ownership';
 import { readTests } from './groups/read';
 import { readYourWritesTests } from './groups/read-your-writes';
 import { retentionTests } from './groups/retention';
 import { sequenceTests } from './groups/sequence';
+import { sideEffectTests } from './groups/side-effects';
 import { transactionTests } from './groups/transactions';
 import { validationTests } from './groups/validation';
 import type { ConformanceOptions } from './options';
@@ -42,6 +47,11 @@ export const CONFORMANCE_GROUPS: Readonly<Record<ConformanceGroupName, Conforman
   import: importTests,
   streams: streamTests,
   health: healthTests,
+  namespaces: namespaceTests,
+  instances: instanceTests,
+  'side-effects': sideEffectTests,
+  ownership: ownershipTests,
+  model: modelTests,
 };
 
 /** Which part of the suite to run. */

@@ -157,7 +157,7 @@ export const editDeleteTests = defineGroup('rule 7: edits and deletes', 'editDel
     expect(page.messages.map((m) => [m.seq, m.data, m.version])).toEqual([[1, 'keep', 1]]);
   });
 
-  it.skipIf(!h.capabilities.retention)('rule 7: edit/delete of an expired message rejects NOT_FOUND', async () => {
+  h.needs('retention')('rule 7: edit/delete of an expired message rejects NOT_FOUND', async () => {
     const clock = manualClock();
     const store = await h.open({ now: clock.now, maxCount: 2 });
     const stream = freshStream();

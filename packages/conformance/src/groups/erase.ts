@@ -33,6 +33,23 @@ export const eraseTests = defineGroup('erase: eraseSender', 'erase', (h) => {
     expect(pageB.head?.seq).toBe(2);
   });
 
+  it('erase: an erased entry keeps seq, id, event and createdAt; version goes up by 1, as for a delete', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now });
+    const sender = uniqueId('user');
+    const stream = freshStream();
+    const [original] = await store.append([message(stream, 'mine', { senderId: sender, clientMessageId: 'c' })]);
+    clock.advance(5);
+    await store.eraseSender!(sender);
+    const [erased] = (await store.read(stream)).messages;
+    expect(erased, 'erase: the erased entry must be the original with data null, deletedAt set and version + 1').toEqual({
+      ...original?.message,
+      data: null,
+      deletedAt: clock.now(),
+      version: 2,
+    });
+  });
+
   it('erase: a second call erases nothing new; an unknown sender erases nothing', async () => {
     const store = await h.open();
     const sender = uniqueId('user');
@@ -51,7 +68,7 @@ export const eraseTests = defineGroup('erase: eraseSender', 'erase', (h) => {
     expect((await b!.read(stream)).messages[0]?.data).toBeNull();
   });
 
-  it.skipIf(!h.capabilities.editDelete)('erase: edits by the sender are erased and already deleted messages are not counted again', async () => {
+  h.needs('editDelete')('erase: edits by the sender are erased and already deleted messages are not counted again', async () => {
     const store = await h.open();
     const sender = uniqueId('user');
     const stream = freshStream();
@@ -66,7 +83,7 @@ export const eraseTests = defineGroup('erase: eraseSender', 'erase', (h) => {
     await expectRoomlogError(store, 'NOT_FOUND', () => store.edit!(stream, 2, 'back'));
   });
 
-  it.skipIf(!h.capabilities.cursors)('erase: erased messages are no longer unread', async () => {
+  h.needs('cursors')('erase: erased messages are no longer unread', async () => {
     const store = await h.open();
     const sender = uniqueId('user');
     const stream = freshStream();

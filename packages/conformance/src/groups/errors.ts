@@ -20,6 +20,29 @@ function everyCall(store: MessageStore, stream: StreamRef): [string, () => Promi
   return calls.filter((call): call is [string, () => Promise<unknown>] => call[1] !== undefined);
 }
 
+/** Every method called with arguments it must refuse with INVALID_ARGUMENT. */
+function everyInvalidCall(store: MessageStore, stream: StreamRef): [string, () => Promise<unknown>][] {
+  const bad = null as never;
+  const calls: [string, (() => Promise<unknown>) | undefined][] = [
+    ['append of a non-array', () => store.append('batch' as never)],
+    ['append with an empty room', () => store.append([{ ...message(stream), room: '' }])],
+    ['read of a null stream', () => store.read(bad)],
+    ['read with limit 0', () => store.read(stream, { limit: 0 })],
+    ['read with a string query', () => store.read(stream, 'latest' as never)],
+    ['head of a stream that is a string', () => store.head('room' as never)],
+    ['edit of seq 0', store.edit && (() => store.edit!(stream, 0, 'x'))],
+    ['edit of a null stream', store.edit && (() => store.edit!(bad, 1, 'x'))],
+    ['delete of seq -1', store.delete && (() => store.delete!(stream, -1))],
+    ['setCursor with an empty user', store.setCursor && (() => store.setCursor!(stream, '', 1))],
+    ['setCursor to seq 1.5', store.setCursor && (() => store.setCursor!(stream, 'u', 1.5))],
+    ['getCursor with a numeric user', store.getCursor && (() => store.getCursor!(stream, 5 as never))],
+    ['unreadCount of a null stream', store.unreadCount && (() => store.unreadCount!(bad, 'u'))],
+    ['eraseSender of an empty id', store.eraseSender && (() => store.eraseSender!(''))],
+    ['eraseSender of an object', store.eraseSender && (() => store.eraseSender!({ $ne: null } as never))],
+  ];
+  return calls.filter((call): call is [string, () => Promise<unknown>] => call[1] !== undefined);
+}
+
 /** Rule 11 tests. */
 export const errorTests = defineGroup('rule 11: errors and close', null, (h) => {
   it('rule 11: failures reject with a RoomlogError carrying code, prefixed message and cause', async () => {
@@ -37,7 +60,25 @@ export const errorTests = defineGroup('rule 11: errors and close', null, (h) => 
     const stream = freshStream();
     await store.append([message(stream)]);
     await store.close();
-    for (const [name, call] of everyCall(store, stream)) await expectRoomlogError(store, 'CLOSED', call, name);
+    for (const [name, call] of everyCall(store, stream)) await expectRoomlogError(store, 'CLOSED', call, `rule 11: ${name} after close()`);
+  });
+
+  it('rule 11: every method refuses invalid arguments by rejecting INVALID_ARGUMENT, never by throwing synchronously', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    await store.append([message(stream)]);
+    // expectRoomlogError fails a call that throws instead of returning a rejected promise.
+    for (const [name, call] of everyInvalidCall(store, stream)) await expectRoomlogError(store, 'INVALID_ARGUMENT', call, `rule 11: ${name}`);
+  });
+
+  it('rule 11: after close() a call with invalid arguments rejects CLOSED, not INVALID_ARGUMENT', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    await store.append([message(stream)]);
+    await store.close();
+    for (const [name, call] of everyInvalidCall(store, stream)) {
+      await expectRoomlogError(store, 'CLOSED', call, `rule 11: ${name} after close() (CLOSED comes before argument checks)`);
+    }
   });
 
   it('rule 11: close() is idempotent, also when called twice at once', async () => {

@@ -25,7 +25,7 @@ export const readYourWritesTests = defineGroup('rule 12: read-your-writes across
     for (const store of stores) expect(seqs((await store.read(stream)).messages)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
   });
 
-  it.skipIf(!h.capabilities.editDelete)('rule 12: edits and deletes on one instance are seen by another', async () => {
+  h.needs('editDelete')('rule 12: edits and deletes on one instance are seen by another', async () => {
     const [writer, reader] = await h.openMany(2);
     const stream = freshStream();
     await writer!.append(messages(stream, 2));
@@ -40,7 +40,7 @@ export const readYourWritesTests = defineGroup('rule 12: read-your-writes across
     ]);
   });
 
-  it.skipIf(!h.capabilities.cursors)('rule 12: a cursor set on one instance is read on another', async () => {
+  h.needs('cursors')('rule 12: a cursor set on one instance is read on another', async () => {
     const [writer, reader] = await h.openMany(2);
     const stream = freshStream();
     await writer!.append(messages(stream, 3));

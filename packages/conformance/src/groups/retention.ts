@@ -25,6 +25,8 @@ export const RETENTION_EXPIRED_BACKLOG = 50;
 
 /** Rule 8 tests (capability `retention`). */
 export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) => {
+  /** The physical-removal tests need `inspect` to see what the database holds. */
+  const withInspector = h.withInspector;
   it('rule 8: maxCount keeps the newest entries; firstSeq and truncated say what was lost', async () => {
     const store = await h.open({ maxCount: 5 });
     const stream = freshStream();
@@ -175,6 +177,149 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     expect(again).toMatchObject({ duplicate: false, message: { seq: 4 } });
   });
 
+  it('rule 4 + 8: a clientMessageId whose message aged out by maxAgeMs is stored again, on every instance', async () => {
+    const clock = manualClock();
+    const [a, b] = await h.openMany(2, { now: clock.now, maxAgeMs: 100 });
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    await a!.append([message(stream, 'first', { clientMessageId: cid })]);
+    clock.advance(100);
+    const [again] = await b!.append([message(stream, 'second', { clientMessageId: cid })]);
+    expect(again, 'rule 4 + 8: a retry of an aged-out message was acked as a duplicate of a message nobody can read').toMatchObject({
+      duplicate: false,
+      message: { seq: 2, data: 'second' },
+    });
+    expect((await a!.read(stream)).messages.map((m) => m.data)).toEqual(['second']);
+  });
+
+  it('rule 4 + 8: in a batch [new, retry of the oldest retained] under maxCount 2, the retry is a duplicate of the entry the batch found retained', async () => {
+    const store = await h.open({ maxCount: 2 });
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    const [oldest] = await store.append([message(stream, 'k', { clientMessageId: cid }), message(stream, 'second')]);
+    const [fresh, retry] = await store.append([message(stream, 'new'), message(stream, 'k retried', { clientMessageId: cid })]);
+    expect(fresh, 'rule 3: the new message').toMatchObject({ duplicate: false, message: { seq: 3, data: 'new' } });
+    // Decided in docs/guarantees.md (rule 4): a batch is checked against the stream as the call found it.
+    expect(retry, 'rule 4: the retry of a message retained when the call began must be its duplicate').toEqual({
+      message: oldest?.message,
+      duplicate: true,
+    });
+    expect(await store.head(stream), 'rule 8: the batch pushed the original out by maxCount').toMatchObject({ seq: 3, firstSeq: 2 });
+    expect(seqs((await store.read(stream, { after: 0 })).messages)).toEqual([2, 3]);
+    const [later] = await store.append([message(stream, 'k again', { clientMessageId: cid })]);
+    expect(later, 'rule 4 + 8: once pushed out, the key is free').toMatchObject({ duplicate: false, message: { seq: 4 } });
+  });
+
+  /**
+   * One stream of three entries by each retention kind: seq 1 by `sender`, expired; seq 2 by
+   * bob and seq 3 by `sender`, both live.
+   */
+  const expiredBy = {
+    maxCount: async (sender: string) => {
+      const store = await h.open({ maxCount: 2 });
+      const stream = freshStream();
+      await store.append([message(stream, 'gone', { senderId: sender }), message(stream, 'bob', { senderId: 'bob' }), message(stream, 'live', { senderId: sender })]);
+      return { store, stream };
+    },
+    maxAgeMs: async (sender: string) => {
+      const clock = manualClock();
+      const store = await h.open({ now: clock.now, maxAgeMs: 1000 });
+      const stream = freshStream();
+      await store.append([message(stream, 'gone', { senderId: sender })]);
+      clock.advance(500);
+      await store.append([message(stream, 'bob', { senderId: 'bob' }), message(stream, 'live', { senderId: sender })]);
+      clock.advance(500);
+      return { store, stream };
+    },
+    ttlMs: async (sender: string) => {
+      const clock = manualClock();
+      const store = await h.open({ now: clock.now });
+      const stream = freshStream();
+      await store.append([
+        message(stream, 'gone', { senderId: sender, ttlMs: 100 }),
+        message(stream, 'bob', { senderId: 'bob' }),
+        message(stream, 'live', { senderId: sender }),
+      ]);
+      clock.advance(100);
+      return { store, stream };
+    },
+  } as const;
+
+  for (const kind of ['maxCount', 'maxAgeMs', 'ttlMs'] as const) {
+    h.needs('erase')(`erase + 8: an entry expired by ${kind} is not counted as erased`, async () => {
+      const sender = uniqueId('user');
+      const { store, stream } = await expiredBy[kind](sender);
+      expect(await store.eraseSender!(sender), `erase + 8: eraseSender counted an entry expired by ${kind} (only the live one counts)`).toBe(1);
+      expect((await store.read(stream, { after: 0 })).messages.map((m) => m.data), 'erase + 8: an expired entry came back').toEqual(['bob', null]);
+      expect(await store.eraseSender!(sender)).toBe(0);
+    });
+
+    h.needs('cursors')(`rule 9 + 8: unreadCount does not count an entry expired by ${kind}`, async () => {
+      const { store, stream } = await expiredBy[kind]('carol');
+      expect(await store.unreadCount!(stream, 'alice'), `rule 9 + 8: unreadCount counted an entry expired by ${kind}`).toBe(2);
+      expect(await store.unreadCount!(stream, 'carol'), `rule 9 + 8: unreadCount of the sender, with an entry expired by ${kind}`).toBe(1);
+    });
+
+    it(`rule 5 + 8: with ${kind}, a read after the head is never truncated`, async () => {
+      const { store, stream } = await expiredBy[kind]('carol');
+      const head = (await store.head(stream))!;
+      for (const after of [head.seq, head.seq + 1, head.seq + 100]) {
+        const page = await store.read(stream, { after });
+        expect(page.messages, `rule 5: read after ${after}, head ${head.seq}`).toEqual([]);
+        expect(page.truncated, `rule 5 + 8: truncated is true for after ${after} at or beyond the head ${head.seq} (nothing was skipped)`).toBe(false);
+      }
+      expect((await store.read(stream, { after: head.firstSeq - 1 })).truncated, 'rule 5 + 8: after firstSeq - 1 is caught up').toBe(false);
+    });
+  }
+
+  h.needs('erase', 'editDelete')('erase + 8: an entry an edit\'s log entry pushed below maxCount is not counted as erased', async () => {
+    const store = await h.open({ maxCount: 2 });
+    const stream = freshStream();
+    const sender = uniqueId('user');
+    await store.append([message(stream, 'gone', { senderId: sender }), message(stream, 'bob', { senderId: 'bob' })]);
+    await store.edit!(stream, 2, 'bob, edited', 'bob');
+    expect(await store.eraseSender!(sender), 'erase + 8: eraseSender counted an entry the edit log entry pushed out by maxCount').toBe(0);
+    expect((await store.read(stream, { after: 0 })).messages.map((m) => [m.seq, m.data])).toEqual([
+      [2, 'bob, edited'],
+      [3, 'bob, edited'],
+    ]);
+  });
+
+  it('rule 5 + 8: without maxAgeMs a TTL-expired first entry moves neither firstSeq nor truncated', async () => {
+    const { store, stream } = await expiredBy.ttlMs('carol');
+    const page = await store.read(stream, { after: 0 });
+    expect(page.head, 'rule 6: firstSeq moved for a TTL-expired entry without maxAgeMs').toMatchObject({ seq: 3, firstSeq: 1 });
+    expect(page.truncated, 'rule 5 + 8: truncated for a TTL-expired entry without maxAgeMs').toBe(false);
+    expect(page.messages.map((m) => m.data)).toEqual(['bob', 'live']);
+  });
+
+  it('rule 5 + 8: with maxAgeMs firstSeq is the oldest live entry, so a TTL-expired first entry moves it and after: 0 is truncated', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now, maxAgeMs: 10_000 });
+    const stream = freshStream();
+    await store.append([message(stream, 'short', { ttlMs: 100 }), message(stream, 'long'), message(stream, 'short 2', { ttlMs: 100 })]);
+    clock.advance(100);
+    const page = await store.read(stream, { after: 0 });
+    expect(page.head, 'rule 6: with maxAgeMs, firstSeq is the oldest entry live by every rule').toMatchObject({ seq: 3, firstSeq: 2 });
+    expect(page.truncated, 'rule 5 + 8: after 0 skipped an expired entry below firstSeq').toBe(true);
+    expect((await store.read(stream, { after: 1 })).truncated).toBe(false);
+    expect(page.messages.map((m) => m.data)).toEqual(['long']);
+  });
+
+  withInspector('rule 8: TTL-expired entries written by one instance are physically removed by another instance\'s writes', async () => {
+    const clock = manualClock();
+    const [writer, other] = await h.openMany(2, { now: clock.now });
+    const stream = freshStream();
+    for (let i = 0; i < RETENTION_EXPIRED_BACKLOG; i += 10) await writer!.append(messages(stream, 10, i + 1, { ttlMs: 100 }));
+    clock.advance(100);
+    for (let i = 0; i < RETENTION_SETTLE_WRITES; i++) await other!.append([message(stream, 'settle')]);
+    const stored = await h.options.inspect!.storedCount(stream);
+    expect(
+      stored,
+      `rule 8: ${RETENTION_EXPIRED_BACKLOG} TTL-expired entries written by another instance are still stored (${stored} rows for ${RETENTION_SETTLE_WRITES} live)`,
+    ).toBeLessThanOrEqual(RETENTION_SETTLE_WRITES + RETENTION_LAG_ALLOWANCE);
+  });
+
   /**
    * Appends {@link RETENTION_SETTLE_WRITES} single messages, then asserts the database holds the
    * stream's `live` entries (at least; they are returned) plus at most the lag allowance.
@@ -187,8 +332,6 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
       live + RETENTION_LAG_ALLOWANCE,
     );
   };
-  /** The physical-removal tests need `inspect` to see what the database holds. */
-  const withInspector = it.skipIf(h.options.inspect === undefined);
 
   withInspector('rule 8: entries pushed out by maxCount are physically removed, give or take a bounded lag', async () => {
     const maxCount = 10;
