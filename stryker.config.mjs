@@ -13,8 +13,8 @@ export default {
   vitest: { configFile: 'mutation/vitest.config.ts', related: false },
   mutate: [
     'packages/core/src/memory/**/*.ts',
-    'packages/core/src/prepare.ts',
-    'packages/core/src/retention.ts',
+    'packages/core/src/kit/prepare.ts',
+    'packages/core/src/kit/retention.ts',
     'packages/core/src/codec.ts',
     'packages/core/src/validation.ts',
   ],

@@ -12,17 +12,21 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `roomlog-conformance ...args` from its TypeScript source and resolves when the process exits. */
+/**
+ * Runs `roomlog-conformance ...args` from its TypeScript source and resolves when the process
+ * exits. Its output is a pipe and no colour variable is set: the CLI itself must print no colours.
+ */
 export function runCli(args: readonly string[]): Promise<CliRun> {
-  return runNode([cliSource, ...args]);
+  const { FORCE_COLOR: _force, NO_COLOR: _no, ...env } = process.env;
+  return runNode([cliSource, ...args], env);
 }
 
 /** Runs a node script (TypeScript through tsx) in this package's directory, without colors. */
-export function runNode(args: readonly string[]): Promise<CliRun> {
+export function runNode(args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: packageDir,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      env,
     });
     let stdout = '';
     let stderr = '';

@@ -27,29 +27,46 @@ describe('roomlog-conformance CLI', () => {
     expect(buggy).not.toBe(source);
     await writeFile(join(project, 'my-buggy-store.ts'), buggy);
     await writeFile(join(project, 'no-create.mjs'), 'export const name = "nothing";\n');
+    await writeFile(join(project, 'throws.mjs'), 'throw new Error("the database URL is not set");\n');
   });
 
   afterAll(async () => {
     await rm(project, { recursive: true, force: true });
   });
 
-  it('passes a correct TypeScript store factory and exits 0', async () => {
+  it('passes a correct TypeScript store factory and exits 0, saying what it skipped and why', async () => {
     const run = await runCli([join(project, 'my-store.ts')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/PASS tiny: \d+ passed, 0 failed, \d+ skipped/);
-  }, 60_000);
+    const summary = /PASS tiny: \d+ passed, 0 failed, (\d+) skipped/.exec(run.stdout);
+    expect(summary, run.stdout).not.toBeNull();
+    // The example store has no optional capability and no inspect hook: each reason is listed.
+    expect(run.stdout).toMatch(/- skipped \d+: needs capability editDelete/);
+    expect(run.stdout).toMatch(/- skipped \d+: needs the inspect option/);
+    const listed = [...run.stdout.matchAll(/- skipped (\d+): /g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    expect(listed, 'the skip reasons account for every skipped test').toBe(Number(summary![1]));
+  }, 120_000);
 
   it('fails a buggy store with exit code 1 and names the broken rule', async () => {
     const run = await runCli([join(project, 'my-buggy-store.ts'), '--group', 'read']);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('✗ rule 5');
     expect(run.stdout).toMatch(/FAIL tiny: \d+ passed, [1-9]\d* failed, \d+ skipped \(rules failed: 5\)/);
+    // What to fix: the expected/actual diff and where the check is, in the sources the package ships.
+    expect(run.stdout).toContain('- Expected');
+    expect(run.stdout).toContain('+ Received');
+    expect(run.stdout).toMatch(/at src\/groups\/read\.ts:\d+:\d+/);
+    // Not a terminal: no colour codes anywhere.
+    expect(run.stdout + run.stderr).not.toContain('\u001b[');
   }, 60_000);
 
-  it('reports a module without create() as a failed setup, exit code 1', async () => {
+  it('exits 2 for a module without create() or one that throws while loading, saying why', async () => {
     const run = await runCli([join(project, 'no-create.mjs'), '--group', 'head']);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toContain('cannot load the store factory module');
     expect(run.stdout).toContain('must export `create(options)`');
+    const throws = await runCli([join(project, 'throws.mjs'), '--group', 'head']);
+    expect(throws.code, throws.stdout + throws.stderr).toBe(2);
+    expect(throws.stdout).toContain('the database URL is not set');
   }, 60_000);
 
   it('refuses a missing module, an unknown group and no arguments with exit code 2', async () => {
@@ -62,5 +79,8 @@ describe('roomlog-conformance CLI', () => {
     const none = await runCli([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('usage: roomlog-conformance');
+    const runs = await runCli([join(project, 'my-store.ts'), '--model-runs', 'lots']);
+    expect(runs.code).toBe(2);
+    expect(runs.stderr).toContain('--model-runs must be an integer');
   }, 60_000);
 });

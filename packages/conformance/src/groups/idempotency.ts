@@ -17,6 +17,16 @@ export const idempotencyTests = defineGroup('rule 4: idempotency', null, (h) => 
     if (h.options.inspect) expect(await h.options.inspect.storedCount(stream)).toBe(1);
   });
 
+  h.withInspector('rule 4: duplicates, across calls, instances and inside a batch, leave one row in the database', async () => {
+    const [a, b] = await h.openMany(2);
+    const stream = freshStream();
+    const cid = uniqueId('cid');
+    await a!.append([message(stream, 1, { clientMessageId: cid }), message(stream, 2, { clientMessageId: cid })]);
+    await b!.append([message(stream, 3, { clientMessageId: cid })]);
+    await a!.append([message(stream, 4, { clientMessageId: cid }), message(stream, 'other')]);
+    expect(await h.options.inspect!.storedCount(stream), 'rule 4: a duplicate was stored as a second row').toBe(2);
+  });
+
   it('rule 4: duplicates inside one batch are collapsed onto the first', async () => {
     const store = await h.open();
     const stream = freshStream();
