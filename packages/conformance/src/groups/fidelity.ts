@@ -11,6 +11,20 @@ function nested(depth: number, leaf: unknown = 'leaf'): unknown {
   return value;
 }
 
+/** `depth` levels of nested objects around `leaf`. */
+function nestedObjects(depth: number, leaf: unknown = 'leaf'): unknown {
+  let value = leaf;
+  for (let i = 0; i < depth; i++) value = { next: value };
+  return value;
+}
+
+/** `{ __proto__: { polluted: true }, $op: 1 }` with `__proto__` as an own key, next to a `$`-key. */
+function protoBesideDollarKey(): Record<string, unknown> {
+  const out = withOwnKey('__proto__', { polluted: true });
+  out.$op = 1;
+  return out;
+}
+
 /** An object with `key` as an own, enumerable property (works for `__proto__`). */
 function withOwnKey(key: string, value: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -51,6 +65,10 @@ const ROUND_TRIPS: readonly [string, unknown, unknown][] = [
   ['undefined properties (dropped, as in JSON)', { a: undefined, b: 1 }, { b: 1 }],
   ['undefined at the top level (stored as null)', undefined, null],
   ['NaN and Infinity (null, as in JSON)', [Number.NaN, Number.POSITIVE_INFINITY], [null, null]],
+  [`objects nested ${MAX_DATA_DEPTH} levels deep`, nestedObjects(MAX_DATA_DEPTH), nestedObjects(MAX_DATA_DEPTH)],
+  // What Socket.IO sends is toJSON's result, so only that is checked and stored.
+  ['an object with toJSON (its result is stored)', { inner: { toJSON: () => ({ sent: true }), hidden: 1n } }, { inner: { sent: true } }],
+  ['__proto__ beside a $-prefixed key', protoBesideDollarKey(), protoBesideDollarKey()],
 ];
 
 /** Data the codec cannot store faithfully. */
@@ -64,6 +82,7 @@ const REFUSED_DATA: readonly [string, () => unknown][] = [
     return loop;
   }],
   ['a BigInt', () => [1n]],
+  [`objects nested ${MAX_DATA_DEPTH + 1} levels deep`, () => nestedObjects(MAX_DATA_DEPTH + 1)],
 ];
 
 /** Rule 10 tests. */
@@ -126,6 +145,18 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     const [ok] = await store.append([message(stream, fits)]);
     expect(ok?.message.data).toBe(fits);
     await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, 'first'), message(stream, `${fits}x`)]));
+    expect((await store.head(stream))?.seq).toBe(1);
+  });
+
+  it('rule 10: $-prefixed keys count as the JSON the caller sent, not any escaped form, against maxPayloadBytes', async () => {
+    const store = await h.open({ maxPayloadBytes: 100 });
+    const stream = freshStream();
+    // {"$a":"…","$b":1} with the string sized so the JSON is exactly 100 bytes; $gone is dropped.
+    const fits = (extra: number) => ({ $gone: undefined, $a: 'z'.repeat(100 - '{"$a":"","$b":1}'.length + extra), $b: 1 });
+    expect(JSON.stringify(fits(0)).length).toBe(100);
+    const [ok] = await store.append([message(stream, fits(0))]);
+    expect(ok?.message.data, 'rule 10: a $-keyed payload of exactly maxPayloadBytes').toEqual({ $a: fits(0).$a, $b: 1 });
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, fits(1))]), 'rule 10: a $-keyed payload one byte over');
     expect((await store.head(stream))?.seq).toBe(1);
   });
 

@@ -285,6 +285,18 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     ]);
   });
 
+  it('rule 5 + 8: a read without after is never truncated, however much retention removed', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now, maxCount: 2, maxAgeMs: 1000 });
+    const stream = freshStream();
+    await store.append(messages(stream, 5));
+    for (const query of [undefined, { limit: 1 }, { before: 5 }, { before: 2 }]) {
+      expect((await store.read(stream, query)).truncated, `rule 5: truncated without after, ${JSON.stringify(query)}`).toBe(false);
+    }
+    clock.advance(1000);
+    expect((await store.read(stream)).truncated, 'rule 5: truncated without after, everything aged out').toBe(false);
+  });
+
   it('rule 5 + 8: without maxAgeMs a TTL-expired first entry moves neither firstSeq nor truncated', async () => {
     const { store, stream } = await expiredBy.ttlMs('carol');
     const page = await store.read(stream, { after: 0 });
@@ -332,6 +344,18 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
       live + RETENTION_LAG_ALLOWANCE,
     );
   };
+
+  withInspector('rule 8: entries with different ttlMs are each physically removed once their own expiry passed', async () => {
+    const clock = manualClock();
+    const store = await h.open({ now: clock.now });
+    const stream = freshStream();
+    // The long-lived entries are written first, so a store that tracks only one expiry per stream
+    // must keep track of the earliest one, not the latest.
+    await store.append(messages(stream, RETENTION_EXPIRED_BACKLOG / 2, 1, { ttlMs: 10_000 }));
+    await store.append(messages(stream, RETENTION_EXPIRED_BACKLOG / 2, 1, { ttlMs: 100 }));
+    clock.advance(100);
+    await expectRemovedAfterSettling(store, stream, RETENTION_EXPIRED_BACKLOG / 2 + RETENTION_SETTLE_WRITES, `${RETENTION_EXPIRED_BACKLOG / 2} entries past their short ttlMs`);
+  });
 
   withInspector('rule 8: entries pushed out by maxCount are physically removed, give or take a bounded lag', async () => {
     const maxCount = 10;

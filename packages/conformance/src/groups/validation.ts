@@ -203,6 +203,33 @@ export const validationTests = defineGroup('rule 1: validation', null, (h) => {
     expect((await store.head(stream))?.seq).toBe(hostile.length + 1);
   });
 
+  it('rule 1: an INVALID_ARGUMENT message names the argument at fault, so a caller knows what to fix', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    await store.append([message(stream)]);
+    const cases: [string, () => Promise<unknown>][] = [
+      ['namespace', () => store.append([{ ...message(stream), namespace: '' }])],
+      ['room', () => store.append([{ ...message(stream), room: 'a\u0000' }])],
+      ['event', () => store.append([{ ...message(stream), event: 7 as never }])],
+      ['senderId', () => store.append([message(stream, 1, { senderId: '' })])],
+      ['clientMessageId', () => store.append([message(stream, 1, { clientMessageId: 'x'.repeat(257) })])],
+      ['ttlMs', () => store.append([message(stream, 1, { ttlMs: -5 })])],
+      ['batch', () => store.append('x' as never)],
+      ['stream', () => store.read('x' as never)],
+      ['room', () => store.head({ namespace: '/', room: '' })],
+      ['namespace', () => store.read({ namespace: 5 as never, room: 'r' })],
+      ['limit', () => store.read(stream, { limit: 5000 })],
+      ['limit', () => store.read(stream, { limit: 0 })],
+      ['after', () => store.read(stream, { after: -1 })],
+      ['before', () => store.read(stream, { before: 1.5 })],
+      ['query', () => store.read(stream, 'latest' as never)],
+    ];
+    for (const [field, call] of cases) {
+      const error = await expectRoomlogError(store, 'INVALID_ARGUMENT', call, `rule 1: invalid ${field}`);
+      expect(error.message, `rule 1: the message for an invalid ${field} does not name it`).toContain(field);
+    }
+  });
+
   it('rule 3: an empty batch resolves to [] and writes nothing', async () => {
     const store = await h.open();
     expect(await store.append([])).toEqual([]);
