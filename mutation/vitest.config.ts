@@ -7,6 +7,5 @@ import { packageTests } from '../vitest.shared.ts';
  */
 export default packageTests('mutation', {
   root: new URL('..', import.meta.url).pathname,
-  // The custom store example reaches the helpers' paths for a store without retention.
-  include: ['mutation/memory.mutation.test.ts', 'packages/conformance/test/custom-store.conformance.test.ts'],
+  include: ['mutation/memory.mutation.test.ts'],
 });
