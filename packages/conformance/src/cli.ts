@@ -86,7 +86,6 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** Removes terminal colour codes (diffs come coloured from the assertion library). */
 function stripAnsi(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 

@@ -304,10 +304,6 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
     return (await this.#run<R>(sql, values, db)).rows;
   }
 
-  async #execute(sql: string, values: readonly unknown[]): Promise<number> {
-    return (await this.#run(sql, values)).rowCount ?? 0;
-  }
-
   /** `now`, the age cutoff and `maxCount`, as the statements in `queries.sql.ts` take them. */
   #retentionParams(): [number, number | null, number | null] {
     const now = this.options.now();
