@@ -162,6 +162,15 @@ and once after, server CPU from \`process.cpuUsage\`.
   entry and its idempotency key in the heap; the relay bench appends 25,000+ into one stream it
   never trims, so old-space GC grows with the run), and one promise hop less per message
   (batcher → kit guard → driver → commit → respond each add a microtask and a closure).
+  A 40,000-message profile after the fix, MemoryStore server against plain: \`writev\` 27% / 32%,
+  GC 9.2% / 6.1%, socket.io-parser's \`encodeAsString\` 6.1% / 4.8% (Roomlog encodes the entry and
+  the ack, plain the relayed message and an empty ack), the codec 3.8% (\`encodeData\` with its
+  \`JSON.stringify\` and byte check, \`walk\`, \`isPlainRecord\`), MemoryStore's append 2.5%,
+  \`prepareBatch\` 1.5%; no other Roomlog function above 1%. The remaining gap is spread thin:
+  encoding the payload once for the store and once for the wire is the largest single part, and
+  only a store that keeps the wire's bytes (or a wire that carries the stored text) would share it.
+- **The kit's \`appendedMessage\`** (Redis's append result per message) is one literal too, for
+  the same reason.
 - **Store append at 512 callers (quick runs, same run):** see the table below; the same-guarantees
   raw rows cost Redis ~45% of the bare row's rate (one \`HEXISTS\` and one \`HSET\` per message
   on top of \`XADD\`) and PostgreSQL a unique index probe and insert per row plus \`json\`

@@ -90,6 +90,23 @@ export function newEntryMessage(backend: string, stream: StreamRef, epoch: strin
  * of what was just encoded.
  */
 export function appendedMessage(backend: string, message: PreparedMessage, epoch: string, seq: number, id: string, createdAt: number): StoredMessage {
-  const entry = { ...newEntry(message, seq, id, createdAt), version: 1, editedAt: null, deletedAt: null };
-  return storedMessage(backend, message, epoch, entry, appendedData(message, backend));
+  // One literal, no intermediate entry objects: this runs once per message appended.
+  return {
+    namespace: message.namespace,
+    room: message.room,
+    seq,
+    id,
+    epoch,
+    event: message.event,
+    data: appendedData(message, backend),
+    senderId: message.senderId,
+    clientMessageId: message.clientMessageId,
+    createdAt,
+    kind: 'message',
+    target: null,
+    version: 1,
+    editedAt: null,
+    deletedAt: null,
+    expiresAt: message.expiresAt,
+  };
 }
