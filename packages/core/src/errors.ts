@@ -16,6 +16,10 @@
  *   was sent by another user (or the socket has no user id, see the `userId` option). Nothing
  *   was changed.
  * - `UNSUPPORTED`: the store lacks the capability the call needs.
+ * - `BUSY`: the Socket.IO integration refused a request of one socket for now: it has too many
+ *   requests or writes pending (`limits.maxRequestsPerSocket`, `limits.maxWritesPerSocket`), or
+ *   a sync answer was full before this room. Nothing was done. Retry after `retryAfterMs`, as for
+ *   `UNAVAILABLE`.
  * - `UNAVAILABLE`: the backend could not be reached or refused the work for now
  *   (connection lost, failover, timeout, queue full). Safe to retry with the same `clientMessageId`s.
  * - `CLOSED`: the store (or integration) was closed.
@@ -28,6 +32,7 @@ export type RoomlogErrorCode =
   | 'FORBIDDEN'
   | 'NOT_OWNER'
   | 'UNSUPPORTED'
+  | 'BUSY'
   | 'UNAVAILABLE'
   | 'CLOSED'
   | 'INTERNAL';
@@ -40,6 +45,7 @@ export const ROOMLOG_ERROR_CODES: readonly RoomlogErrorCode[] = [
   'FORBIDDEN',
   'NOT_OWNER',
   'UNSUPPORTED',
+  'BUSY',
   'UNAVAILABLE',
   'CLOSED',
   'INTERNAL',
@@ -51,6 +57,8 @@ export interface RoomlogErrorOptions {
   backend?: string;
   /** The underlying error or value that caused this one. */
   cause?: unknown;
+  /** For `BUSY`: how long to wait before retrying, in ms. */
+  retryAfterMs?: number | undefined;
 }
 
 /**
@@ -69,6 +77,8 @@ export class RoomlogError extends Error {
    * raise almost every error; branch on {@link RoomlogError.code}, not on this.
    */
   readonly backend: string;
+  /** For `BUSY`: how long to wait before retrying, in ms; else absent. */
+  readonly retryAfterMs?: number;
 
   /**
    * @param code - what went wrong.
@@ -80,6 +90,7 @@ export class RoomlogError extends Error {
     super(`[roomlog] [${backend}] ${message}`, { cause: options.cause });
     this.code = code;
     this.backend = backend;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   /** A plain `{ code, message }` object, safe to send to a client (no cause, no stack). */
@@ -150,6 +161,19 @@ export function unsupported(backend: string, feature: string): RoomlogError {
   return new RoomlogError('UNSUPPORTED', `the store does not support ${feature}`, {
     backend,
     cause: new Error(`capability missing: ${feature}`),
+  });
+}
+
+/**
+ * A `BUSY` refusal of one socket's request.
+ * @param reason - what is full, in words.
+ * @param retryAfterMs - how long the client should wait before it retries, in ms.
+ */
+export function busy(backend: string, reason: string, retryAfterMs: number): RoomlogError {
+  return new RoomlogError('BUSY', `${reason}; retry in ${retryAfterMs} ms`, {
+    backend,
+    cause: new Error(reason),
+    retryAfterMs,
   });
 }
 

@@ -46,6 +46,7 @@ export {
   isRoomlogError,
   toRoomlogError,
   invalidArgument,
+  busy,
   notFound,
   unsupported,
   isNetworkError,
@@ -74,6 +75,7 @@ export {
   MAX_ID_BYTES,
   DEFAULT_READ_LIMIT,
   MAX_READ_LIMIT,
+  UNREAD_SCAN_LIMIT,
   type NormalizedReadQuery,
 } from './validation';
 export {

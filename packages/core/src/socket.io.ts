@@ -15,3 +15,4 @@ export type {
   RoomlogOptions,
   RoomlogSocket,
 } from './socket/options';
+export { DEFAULT_MAX_PACKET_ATTACHMENTS, type RoomlogLimits } from './socket/limits';

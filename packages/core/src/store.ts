@@ -255,7 +255,12 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
   /** The user's read marker, `0` when unset. */
   getCursor?(stream: StreamRef, userId: string): Promise<number>;
 
-  /** Live (not deleted, not expired) `message` entries after the user's marker that the user did not send. */
+  /**
+   * Live (not deleted, not expired) `message` entries after the user's marker that the user did
+   * not send, among the first `UNREAD_SCAN_LIMIT` (1000) stored entries after the marker: any
+   * client can ask, so the work is bounded whatever the room's size. When more entries follow,
+   * the count is a lower bound.
+   */
   unreadCount?(stream: StreamRef, userId: string): Promise<number>;
 
   /**

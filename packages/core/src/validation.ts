@@ -15,6 +15,12 @@ export const DEFAULT_READ_LIMIT = 50;
 export const MAX_READ_LIMIT = 1000;
 
 /**
+ * Entries after a read marker an `unreadCount` looks at, at most: the count is bounded work on
+ * every backend. When more entries follow, the count covers only these (a lower bound).
+ */
+export const UNREAD_SCAN_LIMIT = 1000;
+
+/**
  * Checks a text identifier (namespace, room, event, sender, idempotency key, user id):
  * a non-empty, well-formed string without NUL, at most `maxBytes` UTF-8 bytes.
  *

@@ -12,7 +12,7 @@ import { type PreparedBatch, type PreparedMessage, appendedData } from '../kit/p
 import { ageCutoff, countFloor, firstSeqOf, isLive } from '../kit/retention';
 import { DriverStore } from '../kit/store';
 import type { AppendResult, BaseStoreOptions, ImportResult, StoredMessage, StreamHead, StreamList, StreamRef } from '../store';
-import type { NormalizedReadQuery } from '../validation';
+import { type NormalizedReadQuery, UNREAD_SCAN_LIMIT } from '../validation';
 import { dropMemoryStream, streamPage, writeImported } from './admin';
 import { MemoryDatabase, type MemoryEntry, type MemoryStream, lowerBound } from './database';
 
@@ -161,7 +161,10 @@ class MemoryDriver implements StoreDriver {
     this.#trim(state, now);
     const cutoff = ageCutoff(this.options, now);
     let count = 0;
-    for (let i = lowerBound(state.entries, (await this.getCursor(ref, user)) + 1); i < state.entries.length; i++) {
+    // Bounded work: the first UNREAD_SCAN_LIMIT entries after the marker (see the contract).
+    const start = lowerBound(state.entries, (await this.getCursor(ref, user)) + 1);
+    const end = Math.min(state.entries.length, start + UNREAD_SCAN_LIMIT);
+    for (let i = start; i < end; i++) {
       const entry = state.entries[i]!;
       if (entry.kind === 'message' && entry.deletedAt === null && entry.senderId !== user && isLive(entry.createdAt, entry.expiresAt, now, cutoff)) {
         count++;

@@ -51,10 +51,18 @@ export async function assertAllowed<S extends RoomlogSocket>(
 
 /**
  * Makes sure the socket is in `room` before anything is read, joining it if `authorize` allows
- * `join`; a member needs `read`. Joining first is what closes the gap between replay and live.
+ * `join` and the socket is in fewer than `limits.maxRoomsPerSocket` rooms; a member needs `read`. Joining first is what closes the gap between replay and live.
  */
 export async function settleMembership<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, room: string): Promise<void> {
   if (socket.rooms.has(room)) return assertAllowed(ctx, socket, 'read', room);
   await assertAllowed(ctx, socket, 'join', room);
+  const { maxRoomsPerSocket } = ctx.options.limits;
+  if (socket.rooms.size >= maxRoomsPerSocket) {
+    // Decided before any store access, like every refusal: it says nothing about the room.
+    throw new RoomlogError('FORBIDDEN', `this socket is in ${socket.rooms.size} rooms; it may join no more (limits.maxRoomsPerSocket)`, {
+      backend: BACKEND,
+      cause: new Error('maxRoomsPerSocket reached'),
+    });
+  }
   await socket.join(room);
 }

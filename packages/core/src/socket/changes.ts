@@ -8,6 +8,7 @@ import type { MessageStore, StoredMessage, StreamRef } from '../store';
 import { MAX_READ_LIMIT } from '../validation';
 import { assertAllowed } from './authorize';
 import type { RoomlogContext } from './context';
+import { assertBinaryCount } from './limits';
 import { broadcast, present } from './deliver';
 import type { RoomlogSocket } from './options';
 import type { WireEntry } from './protocol';
@@ -37,6 +38,7 @@ export async function changeMessage<S extends RoomlogSocket>(
 ): Promise<StoredMessage> {
   const { store } = ctx.options;
   const methods = editing(store);
+  if (change.kind === 'edit') assertBinaryCount(ctx.options.limits, change.data);
   const headBefore = (await store.head(stream))?.seq ?? 0;
   const changed =
     change.kind === 'edit' ? await methods.edit(stream, seq, change.data, by) : await methods.delete(stream, seq, by);

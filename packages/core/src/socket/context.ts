@@ -1,11 +1,12 @@
 /**
  * What every handler of one `roomlog()` integration shares: the namespace, the resolved
- * options, the batcher, the read coalescer and the healer.
+ * options, the batcher, the read coalescer, the healer and the per-socket shares.
  */
 import type { Namespace } from 'socket.io';
 import type { AppendBatcher } from '../batcher';
 import type { ReadCoalescer } from './coalesce';
 import type { Healer } from './heal';
+import type { Fairness } from './fairness';
 import type { ResolvedRoomlogOptions, RoomlogSocket } from './options';
 
 /** Shared state of one integration. */
@@ -19,4 +20,6 @@ export interface RoomlogContext<S extends RoomlogSocket = RoomlogSocket> {
   reads: ReadCoalescer;
   /** Announces heads to local members, so broadcasts the adapter dropped heal. */
   healer: Healer<S>;
+  /** Per-socket shares of requests, writes and reads. */
+  fairness: Fairness;
 }

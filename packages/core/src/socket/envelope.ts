@@ -59,10 +59,17 @@ export function toWire(entry: DeliveredEntry): WireEntry {
 }
 
 /**
- * The ack form of an error. A `RoomlogError` keeps its code and message, except `INTERNAL`,
- * whose text (a driver message, a stack of the app's hook) may hold server internals.
+ * The ack form of an error. A `RoomlogError` keeps its code and message (and `retryAfterMs`),
+ * except `INTERNAL` and `UNAVAILABLE`, whose texts (a driver message, a stack of the app's hook)
+ * may hold server internals: they are answered in Roomlog's own words.
  */
 export function toErrorPayload(error: unknown): ErrorPayload {
-  if (isRoomlogError(error) && error.code !== 'INTERNAL') return { code: error.code, message: error.message };
-  return { code: 'INTERNAL', message: '[roomlog] [socket] internal error' };
+  if (!isRoomlogError(error) || error.code === 'INTERNAL') return { code: 'INTERNAL', message: '[roomlog] [socket] internal error' };
+  // A driver's text (a PostgreSQL message can name tables and roles) stays in `cause`, server-side.
+  if (error.code === 'UNAVAILABLE') {
+    return { code: 'UNAVAILABLE', message: `[roomlog] [${error.backend}] the store is unavailable for now; retry (with the same clientMessageId for a send)` };
+  }
+  const payload: ErrorPayload = { code: error.code, message: error.message };
+  if (error.retryAfterMs !== undefined) payload.retryAfterMs = error.retryAfterMs;
+  return payload;
 }

@@ -7,7 +7,7 @@ import { recordHistory } from '../telemetry';
 import { normalizeReadQuery } from '../validation';
 import { assertAllowed } from './authorize';
 import type { RoomlogContext } from './context';
-import { presentAll } from './deliver';
+import { PacketBudget, readBudgeted } from './budget';
 import { toEnvelope } from './envelope';
 import type { Recipient, RoomlogSocket } from './options';
 import type { HistoryPage, MessageEnvelope, WireEntry } from './protocol';
@@ -35,14 +35,16 @@ export async function readPage<S extends RoomlogSocket>(
   stream: StreamRef,
   query: ReadQuery,
 ): Promise<HistoryPage<MessageEnvelope | WireEntry>> {
+  if (recipient) {
+    // A client's page is one packet: it ends early at the byte and attachment budget.
+    const { maxPacketBytes, maxPacketAttachments } = ctx.options.limits;
+    const page = await readBudgeted(ctx, recipient, stream, query, new PacketBudget(maxPacketBytes, maxPacketAttachments));
+    recordHistory(page.messages.length);
+    return { messages: page.messages, head: page.head, hasMore: page.hasMore, truncated: page.truncated };
+  }
   const page = await ctx.reads.read(stream, query);
   recordHistory(page.messages.length);
-  return {
-    messages: recipient ? await presentAll(ctx, recipient, page.messages) : page.messages.map(toEnvelope),
-    head: page.head,
-    hasMore: page.hasMore,
-    truncated: page.truncated,
-  };
+  return { messages: page.messages.map(toEnvelope), head: page.head, hasMore: page.hasMore, truncated: page.truncated };
 }
 
 /** Handles one `roomlog:history` request: `read` must be allowed for the room. */

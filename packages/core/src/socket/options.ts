@@ -7,6 +7,7 @@ import { type RoomlogError, invalidArgument } from '../errors';
 import type { MessageStore } from '../store';
 import { MAX_READ_LIMIT, validateInteger } from '../validation';
 import { defaultAuthorize } from './authorize';
+import { type ResolvedLimits, type RoomlogLimits, resolveLimits } from './limits';
 import type { MessageEnvelope } from './protocol';
 import type { AnyEventData, EntryOf, EventDataMap, EventName, PersistMessage, StoredOf } from './typed';
 
@@ -136,6 +137,12 @@ export interface RoomlogOptions<S extends RoomlogSocket = RoomlogSocket, Events 
    * @default false
    */
   legacyDelivery?: boolean | ((entry: EntryOf<Events>) => unknown) | undefined;
+  /**
+   * Bounds on what one client can make the server do: packet bytes and attachments, binary
+   * values per message, and per socket requests, writes, reads, output buffer and rooms.
+   * Every default is far above what a normal chat uses; see docs/security.md.
+   */
+  limits?: RoomlogLimits | undefined;
   hooks?: RoomlogHooks<S, Events> | undefined;
 }
 
@@ -153,6 +160,7 @@ export interface ResolvedRoomlogOptions<S extends RoomlogSocket> {
   maxSyncRooms: number;
   healIntervalMs: number;
   batch: BatcherOptions;
+  limits: ResolvedLimits;
   hooks: RoomlogHooks<S> & { onError: NonNullable<RoomlogHooks<S>['onError']> };
 }
 
@@ -219,6 +227,7 @@ export function resolveRoomlogOptions<S extends RoomlogSocket>(options: RoomlogO
     maxSyncRooms: validateInteger(BACKEND, 'maxSyncRooms', options.maxSyncRooms ?? 100, 1),
     healIntervalMs: healInterval(options.healIntervalMs),
     batch: options.batch ?? {},
+    limits: resolveLimits(options.limits),
     hooks: { ...options.hooks, onError: options.hooks?.onError ?? defaultOnError },
   };
 }

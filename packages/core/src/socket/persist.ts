@@ -7,6 +7,7 @@ import { toRoomlogError } from '../errors';
 import type { AppendResult, NewMessage } from '../store';
 import { assertAllowed } from './authorize';
 import type { RoomlogContext } from './context';
+import { assertBinaryCount } from './limits';
 import { broadcast, present } from './deliver';
 import type { RoomlogSocket } from './options';
 import type { DroppedSend, PresentedSend, StoredSend } from './protocol';
@@ -23,6 +24,7 @@ export async function commit<S extends RoomlogSocket>(
   socket: S | null,
   message: NewMessage,
 ): Promise<AppendResult> {
+  assertBinaryCount(ctx.options.limits, message.data);
   const result = await ctx.batcher.append(message);
   const { message: stored, duplicate } = result;
   await broadcast(ctx, stored);

@@ -117,6 +117,8 @@ export interface ErrorPayload {
   code: RoomlogErrorCode;
   /** Human-readable, prefixed `[roomlog] [...]`. */
   message: string;
+  /** For `BUSY`: how long to wait before retrying, in ms. */
+  retryAfterMs?: number | undefined;
 }
 
 /** A failed ack. */
@@ -230,9 +232,10 @@ export interface SyncRoomResult {
   recovered: boolean;
   reason?: SyncReason | undefined;
   /**
-   * True when more entries follow `messages` than the answer holds (a first visit `from` the
-   * start or a seq further back than `replayLimit`): the client keeps reading with
-   * `roomlog:history { after }` until a page says `hasMore: false`.
+   * True when more entries follow `messages` than the answer holds: a first visit `from` the
+   * start or a seq further back than `replayLimit`, or an answer that stopped early at the
+   * packet's byte or attachment budget (`limits.maxPacketBytes`, `limits.maxPacketAttachments`).
+   * The client keeps reading with `roomlog:history { after }` until a page says `hasMore: false`.
    */
   hasMore?: boolean | undefined;
 }
@@ -260,6 +263,11 @@ export interface HistoryRequest {
 export interface HistoryPage<Entry = DeliveredEntry> {
   messages: Entry[];
   head: StreamHead | null;
+  /**
+   * More entries exist beyond this page in the direction read (newer for `after`, older
+   * otherwise): the store had more, or the page ended early at the packet's byte or attachment
+   * budget. A page always carries at least one entry when any exists.
+   */
   hasMore: boolean;
   truncated: boolean;
 }
@@ -288,8 +296,12 @@ export type EntryAck = Ack<{ message: WireEntry }>;
 /** Ack of `roomlog:mark-read`: the marker after the call. */
 export type MarkerAck = Ack<{ seq: number }>;
 
-/** Ack of `roomlog:unread`. */
-export type UnreadAck = Ack<{ count: number }>;
+/**
+ * Ack of `roomlog:unread`. Counting is bounded: it looks at the first `UNREAD_SCAN_LIMIT` (1000)
+ * entries after the marker; `capped: true` says more entries follow, so `count` is a lower
+ * bound (show it as "999+").
+ */
+export type UnreadAck = Ack<{ count: number; capped?: true | undefined }>;
 
 /** Broadcast to a room when a member's read marker moves. */
 export interface ReadReceipt {

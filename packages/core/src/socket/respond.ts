@@ -9,6 +9,7 @@ import { RoomlogError, toRoomlogError } from '../errors';
 import { startRequest } from '../telemetry';
 import type { RoomlogContext } from './context';
 import { toErrorPayload } from './envelope';
+import type { RequestKind } from './fairness';
 import type { ErrorContext, RoomlogSocket } from './options';
 import { report } from './report';
 
@@ -42,7 +43,9 @@ export function sendSafely<S extends RoomlogSocket>(
 
 /**
  * Runs `work` and acks its outcome. `ack` is whatever the client passed last; a client that
- * sent no callback gets no answer, but failures are still reported.
+ * sent no callback gets no answer, but failures are still reported. The request counts against
+ * its socket's share (`kind`): past it, it is answered `BUSY` at once; a read first waits for a
+ * read slot and for the socket's outgoing buffer to drain below its bound.
  */
 export function respond<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
@@ -50,26 +53,38 @@ export function respond<S extends RoomlogSocket>(
   event: string,
   ack: unknown,
   work: () => Promise<object>,
+  kind: RequestKind = 'other',
 ): void {
   const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : () => {};
   const context = { event, socket };
   const answered = startRequest(event);
-  let running: Promise<object>;
+  const fail = (thrown: unknown) => {
+    const error = toRoomlogError(thrown, 'socket');
+    answered(error.code);
+    report(ctx, error, context);
+    sendSafely(ctx, context, reply, { ok: false, error: toErrorPayload(error) });
+  };
+  let leave: () => void;
   try {
-    running = work();
-  } catch (thrown) {
-    running = Promise.reject(thrown);
+    leave = ctx.fairness.admit(socket, kind);
+  } catch (refused) {
+    fail(refused);
+    return;
   }
-  running.then(
-    (result) => {
+  const run = async (): Promise<object> => {
+    const freeRead = kind === 'read' ? await ctx.fairness.readSlot(socket) : null;
+    try {
+      const result = await work();
       answered(null);
+      // Sent before the read slot is freed, so the next read sees this answer in the buffer.
       sendSafely(ctx, context, reply, { ok: true, ...result });
-    },
-    (thrown: unknown) => {
-      const error = toRoomlogError(thrown, 'socket');
-      answered(error.code);
-      report(ctx, error, context);
-      sendSafely(ctx, context, reply, { ok: false, error: toErrorPayload(error) });
-    },
-  );
+      return result;
+    } finally {
+      freeRead?.();
+    }
+  };
+  run().then(leave, (thrown: unknown) => {
+    leave();
+    fail(thrown);
+  });
 }

@@ -13,6 +13,7 @@ import { changeMessage, changeOwnMessage } from './changes';
 import { markRead, markReadFromClient, unreadCount, unreadFromClient } from './markers';
 import { ReadCoalescer } from './coalesce';
 import { Healer } from './heal';
+import { Fairness, type RequestKind } from './fairness';
 import type { RoomlogContext } from './context';
 import { toEnvelope } from './envelope';
 import { history, readPage } from './history';
@@ -139,6 +140,14 @@ function unanswered<S extends Socket>(ctx: RoomlogContext<S>, socket: S, event: 
   };
 }
 
+/** How each Roomlog request counts against its socket's share (see `fairness.ts`). */
+const REQUEST_KINDS: Partial<Record<string, RequestKind>> = {
+  [ROOMLOG_EVENTS.sync]: 'read',
+  [ROOMLOG_EVENTS.history]: 'read',
+  [ROOMLOG_EVENTS.edit]: 'write',
+  [ROOMLOG_EVENTS.delete]: 'write',
+};
+
 /** Registers Roomlog's handlers on one socket; returns what removes them. */
 function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void {
   const handlers: Record<string, (payload: unknown) => Promise<object>> = {
@@ -157,9 +166,10 @@ function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void
     [ROOMLOG_EVENTS.unread]: (payload) => unreadFromClient(ctx, socket, payload),
   };
   const listeners = Object.entries(handlers).map(([event, work]) => {
+    const kind = REQUEST_KINDS[event] ?? 'other';
     const listener = (...args: AnyArgs) => {
       const { payload, ack } = splitArgs(args);
-      respond(ctx, socket, event, ack, () => work(payload));
+      respond(ctx, socket, event, ack, () => work(payload), kind);
     };
     socket.on(event, listener);
     return [event, listener] as const;
@@ -171,7 +181,7 @@ function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void
       if (isUnservedSend(socket, event, payload, ack)) ack(notPersistedAnswer(ctx, event));
       return;
     }
-    respond(ctx, socket, event, ack ?? unanswered(ctx, socket, event), () => persistClientMessage(ctx, socket, event, payload));
+    respond(ctx, socket, event, ack ?? unanswered(ctx, socket, event), () => persistClientMessage(ctx, socket, event, payload), 'write');
   };
   socket.onAny(persisted);
   return () => {
@@ -218,6 +228,7 @@ export function roomlog<
     batcher: new AppendBatcher(observed, resolved.batch),
     reads: new ReadCoalescer(observed),
     healer: new Healer<S>(() => ctx, resolved.healIntervalMs),
+    fairness: new Fairness(resolved.limits),
   };
   const unobserveQueue = observeQueue(ctx.batcher);
   const detachers = new Map<string, () => void>();

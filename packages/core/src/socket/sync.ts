@@ -10,11 +10,12 @@
  * never left skipping new entries as repeats of lost ones. A first visit (`from`) starts where
  * the client asked, without a reset.
  */
-import { invalidArgument, toRoomlogError } from '../errors';
+import { busy, invalidArgument, toRoomlogError } from '../errors';
 import type { StoredMessage, StreamHead, StreamRef } from '../store';
 import { recordSync } from '../telemetry';
 import { MAX_READ_LIMIT, describeValue } from '../validation';
 import { clientRoom, settleMembership } from './authorize';
+import { PacketBudget, fitPage } from './budget';
 import type { RoomlogContext } from './context';
 import { presentAll } from './deliver';
 import { toErrorPayload } from './envelope';
@@ -82,7 +83,13 @@ async function replay<S extends RoomlogSocket>(
   return { messages, head, reason: truncated ? 'truncated' : undefined, hasMore: false };
 }
 
-async function syncRoom<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, room: string, offset: unknown): Promise<SyncRoomResult> {
+async function syncRoom<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  socket: S,
+  room: string,
+  offset: unknown,
+  budget: PacketBudget,
+): Promise<SyncRoomResult> {
   const name = clientRoom(room);
   const parsed = parseOffset(offset);
   await settleMembership(ctx, socket, name);
@@ -90,12 +97,20 @@ async function syncRoom<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket:
   const { messages, head, reason, hasMore } = parsed.visit ? await firstVisit(ctx, stream, parsed.from) : await replay(ctx, stream, parsed);
   ctx.healer.follow(name);
   recordSync(name, reason, messages.length);
+  // The answer is one packet: a replay keeps its oldest entries within the budget (the client
+  // reads on with history), a latest page its newest (it reaches the head either way).
+  const latestPage = reason !== undefined && reason !== 'truncated' ? true : parsed.visit && parsed.from === 'latest';
+  const presented = await presentAll(ctx, socket, messages);
+  const fitted = fitPage(presented, budget, latestPage ? 'newest' : 'oldest');
+  // Other rooms of this answer took the whole packet: this one is asked for again on its own.
+  if (fitted.messages.length === 0 && presented.length > 0) throw busy('socket', 'this sync answer is full', 0);
+  const more = hasMore || (fitted.cut && !latestPage);
   return {
-    messages: await presentAll(ctx, socket, messages),
+    messages: fitted.messages,
     head,
     recovered: reason === undefined,
     ...(reason === undefined ? {} : { reason }),
-    ...(hasMore ? { hasMore } : {}),
+    ...(more ? { hasMore: true } : {}),
   };
 }
 
@@ -116,10 +131,13 @@ export async function sync<S extends RoomlogSocket>(
   if (entries.length > ctx.options.maxSyncRooms) {
     throw invalidArgument('socket', 'rooms', `must name at most ${ctx.options.maxSyncRooms} rooms, got ${entries.length}`);
   }
+  // The whole answer is one packet: its rooms share one byte and attachment budget.
+  const { maxPacketBytes, maxPacketAttachments } = ctx.options.limits;
+  const budget = new PacketBudget(maxPacketBytes, maxPacketAttachments);
   const answers = await Promise.all(
     entries.map(async ([room, offset]): Promise<[string, Ack<SyncRoomResult>]> => {
       try {
-        return [room, { ok: true, ...(await syncRoom(ctx, socket, room, offset)) }];
+        return [room, { ok: true, ...(await syncRoom(ctx, socket, room, offset, budget)) }];
       } catch (thrown) {
         const error = toRoomlogError(thrown, 'socket');
         report(ctx, error, { event: ROOMLOG_EVENTS.sync, socket });
