@@ -55,7 +55,7 @@ describe('a room larger than one packet', () => {
     socket.on('disconnect', () => disconnects++);
     const received: MessageEnvelope[] = [];
     client.on(room, 'chat', (message) => received.push(message));
-    await client.join(room);
+    await client.join(room, { from: 'start' });
     await until(() => received.length === 50);
     expect(received.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(Buffer.isBuffer((received[49]!.data as { file: unknown }).file)).toBe(true);
