@@ -316,6 +316,6 @@ describe('no amplification, quiet errors', () => {
     const answer = await ask<{ error: { code: string; message: string } }>(socket, 'roomlog:history', { room: 'r' });
     expect(answer.error.code).toBe('UNAVAILABLE');
     expect(answer.error.message).not.toMatch(/secret_schema|app_rw/);
-    expect(String((errors[0]?.cause as Error).message)).toMatch(/secret_schema/);
+    expect(String((errors[0]!.cause as Error).message)).toMatch(/secret_schema/);
   });
 });
