@@ -69,6 +69,8 @@ const ROUND_TRIPS: readonly [string, unknown, unknown][] = [
   // What Socket.IO sends is toJSON's result, so only that is checked and stored.
   ['an object with toJSON (its result is stored)', { inner: { toJSON: () => ({ sent: true }), hidden: 1n } }, { inner: { sent: true } }],
   ['__proto__ beside a $-prefixed key', protoBesideDollarKey(), protoBesideDollarKey()],
+  ['boxed primitives (as their values, as in JSON)', { n: new Number(1), s: new String('x'), b: new Boolean(false) }, { n: 1, s: 'x', b: false }],
+  ['a toJSON that returns undefined (the property is dropped, as in JSON)', { gone: { toJSON: () => undefined }, kept: 1 }, { kept: 1 }],
 ];
 
 /** Data the codec cannot store faithfully. */
@@ -157,6 +159,19 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     const [ok] = await store.append([message(stream, fits(0))]);
     expect(ok?.message.data, 'rule 10: a $-keyed payload of exactly maxPayloadBytes').toEqual({ $a: fits(0).$a, $b: 1 });
     await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, fits(1))]), 'rule 10: a $-keyed payload one byte over');
+    expect((await store.head(stream))?.seq).toBe(1);
+  });
+
+  it('rule 10: quotes, backslashes and control characters count as their JSON escapes against maxPayloadBytes', async () => {
+    const store = await h.open({ maxPayloadBytes: 100 });
+    const stream = freshStream();
+    // Each of '"', '\\', '\n' is 2 JSON bytes, '\u0001' is 6: 2 + 2 + 2 + 6 = 12, plus 2 quotes.
+    const escapes = '"\\\n\u0001';
+    const fits = (extra: number) => `${escapes}${'e'.repeat(100 - 14 + extra)}`;
+    expect(Buffer.byteLength(JSON.stringify(fits(0)))).toBe(100);
+    const [ok] = await store.append([message(stream, fits(0))]);
+    expect(ok?.message.data, 'rule 10: escaped text of exactly maxPayloadBytes').toBe(fits(0));
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, fits(1))]), 'rule 10: escaped text one byte over');
     expect((await store.head(stream))?.seq).toBe(1);
   });
 
