@@ -1,7 +1,7 @@
 // The chat page: plain DOM, no framework. @roomlog/client does the hard part (sync on every
 // reconnect, ordered de-duplicated delivery, send with retry); this file keeps one view per
 // room and draws it. The server bundles this file with esbuild when it starts.
-import { roomlogClient } from '@roomlog/client';
+import { isWithheld, roomlogClient } from '@roomlog/client';
 import { io } from 'socket.io-client';
 
 const PAGE_SIZE = 30;
@@ -70,12 +70,28 @@ function markSeen(room, seq) {
   localStorage.setItem(seenKey(room), String(seq));
 }
 
-/** Marks a room's messages as missed: those after `after`, when any. */
+/** Other users' messages of a room after `after`: your own, sent from here while offline, were not missed. */
+function othersAfter(view, after) {
+  return [...view.messages.values()].filter((message) => message.seq > after && message.senderId !== user);
+}
+
+/**
+ * Marks a room's messages missed after `after`. A marker already shown stays where it is (a
+ * reconnect must not wipe the one a return put up) and counts what was missed since too.
+ * @returns how many messages of others came after `after`.
+ */
 function noteMissed(room, after, more) {
   const view = rooms.get(room);
-  const seqs = [...view.messages.keys()].filter((seq) => seq > after);
-  view.missed = seqs.length > 0 ? { after, count: seqs.length, more } : null;
-  return seqs.length;
+  const count = othersAfter(view, after).length;
+  const from = view.missed ? Math.min(view.missed.after, after) : after;
+  const total = othersAfter(view, from).length;
+  if (total > 0) view.missed = { after: from, count: total, more: more || (view.missed?.more ?? false) };
+  return count;
+}
+
+/** True when the missed marker applies to this message. */
+function isMissed(view, message) {
+  return view.missed !== null && message.seq > view.missed.after && message.senderId !== user;
 }
 
 // ---- drawing ---------------------------------------------------------------------------
@@ -104,10 +120,12 @@ function messageItem(room, message) {
   const deleted = message.deletedAt !== null;
   item.classList.toggle('deleted', deleted);
   item.querySelector('.text').textContent = deleted ? 'message deleted' : String(message.data?.text ?? '');
+  // No seq on screen: edits and deletes take seqs too, so the numbers of messages skip and
+  // would read as lost ones. It stays in the tooltip and the data attribute.
   const time = new Date(message.createdAt).toLocaleTimeString();
-  item.querySelector('.meta').textContent = `#${message.seq} ${time}${message.editedAt !== null && !deleted ? ' (edited)' : ''}`;
-  const { missed } = rooms.get(room);
-  if (missed && message.seq > missed.after) item.classList.add('missed');
+  item.querySelector('.meta').textContent = `${time}${message.editedAt !== null && !deleted ? ' (edited)' : ''}`;
+  item.title = `seq ${message.seq}`;
+  if (isMissed(rooms.get(room), message)) item.classList.add('missed');
   if (message.senderId === user && !deleted) {
     for (const [label, action] of [['edit', editMessage], ['delete', deleteMessage]]) {
       const button = document.createElement('button');
@@ -128,16 +146,40 @@ function renderMessages({ keepTop = false } = {}) {
   const items = [];
   if (!view.hasOlder) items.push(note('older', 'start of the room'));
   for (const message of [...view.messages.values()].sort((a, b) => a.seq - b.seq)) {
-    if (view.missed && message.seq > view.missed.after && !items.some((item) => item.classList.contains('missed-marker'))) {
+    if (isMissed(view, message) && !items.some((item) => item.classList.contains('missed-marker'))) {
       const { count, more } = view.missed;
       items.push(note('missed-marker', `You missed ${more ? 'more than ' : ''}${count} message${count === 1 ? '' : 's'}`));
     }
     items.push(messageItem(current, message));
   }
+  // Sends not stored yet (also those a reload found in the outbox): shown as pending until the server has them.
+  for (const pending of chat.pending(current)) {
+    const item = note('pending', '');
+    item.innerHTML = '<span class="sender"></span><span class="text"></span><span class="meta">sending…</span>';
+    item.querySelector('.sender').textContent = user;
+    item.querySelector('.text').textContent = String(pending.data?.text ?? '');
+    items.push(item);
+  }
   list.replaceChildren(...items);
   if (keepTop) list.scrollTop += list.scrollHeight - heightBefore;
   else if (atBottom || view.missed === null) list.scrollTop = list.scrollHeight;
+  renderJump();
 }
+
+/** "Jump to first unread": shown while the open room has a missed marker that is out of sight. */
+function renderJump() {
+  const jump = $('#jump');
+  const markerItem = list.querySelector('li.missed-marker');
+  const box = list.getBoundingClientRect();
+  const mark = markerItem?.getBoundingClientRect();
+  jump.hidden = !mark || (mark.top >= box.top - 1 && mark.bottom <= box.bottom + 1);
+  jump.textContent = `Jump to first unread (${rooms.get(current).missed?.count ?? 0})`;
+}
+
+$('#jump').addEventListener('click', () => {
+  list.querySelector('li.missed-marker')?.scrollIntoView({ block: 'center' });
+  renderJump();
+});
 
 function note(className, text) {
   const item = document.createElement('li');
@@ -225,15 +267,32 @@ async function openRoom(room) {
 
 // ---- writing ---------------------------------------------------------------------------
 
+/** Edits in place: the text becomes an input; Enter saves, Escape (or leaving it) cancels. */
 async function editMessage(room, message) {
-  const text = prompt('Edit your message', message.data?.text ?? '');
-  if (text === null || text.trim() === '') return;
-  take(room, await chat.edit(room, message.seq, { text }));
+  const item = list.querySelector(`li[data-seq="${message.seq}"]`);
+  if (!item || item.querySelector('input.editing')) return;
+  const input = document.createElement('input');
+  input.className = 'editing';
+  input.value = message.data?.text ?? '';
+  input.setAttribute('aria-label', 'Edit your message');
+  item.querySelector('.text').replaceWith(input);
+  input.focus();
+  const text = await new Promise((resolve) => {
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') resolve(input.value.trim());
+      if (event.key === 'Escape') resolve(null);
+    });
+    input.addEventListener('blur', () => resolve(null));
+  });
+  if (text === null || text === '' || text === message.data?.text) return renderMessages();
+  const edited = await chat.edit(room, message.seq, { text });
+  if (!isWithheld(edited)) take(room, edited);
   renderMessages();
 }
 
 async function deleteMessage(room, message) {
-  take(room, await chat.delete(room, message.seq));
+  const tombstone = await chat.delete(room, message.seq);
+  if (!isWithheld(tombstone)) take(room, tombstone);
   renderMessages();
 }
 
@@ -243,9 +302,15 @@ $('#composer').addEventListener('submit', (event) => {
   const text = input.value.trim();
   if (text === '') return;
   input.value = '';
-  // send() retries until the server has stored it, so typing while reconnecting is fine.
-  chat.send(current, 'chat', { text }).catch(showError);
+  // send() retries until the server has stored it, so typing while reconnecting is fine; the
+  // message shows as pending (from the client's outbox) until then.
+  const room = current;
+  const sent = chat.send(room, 'chat', { text });
+  renderMessages();
+  sent.catch(showError).finally(() => room === current && renderMessages());
 });
+
+list.addEventListener('scroll', () => renderJump());
 
 list.addEventListener('scroll', () => {
   if (list.scrollTop > 40) return;
@@ -280,7 +345,11 @@ socket.on('connect', () => {
   seenAtDisconnect = null;
   showRecovery(before).catch(showError);
 });
-socket.on('connect_error', (error) => setStatus('reconnecting', `reconnecting… (${error.message})`));
+// A transport failure ("xhr poll error", "websocket error") means the server is not there; only
+// a refusal by the server itself (its name check) is worth showing in its own words.
+socket.on('connect_error', (error) =>
+  setStatus('reconnecting', error.type === 'TransportError' || error.message === 'timeout' ? 'reconnecting… (server unreachable)' : `not connected: ${error.message}`),
+);
 chat.onReset(({ room, reason }) => setStatus('recovered', `#${room}: ${reason}, scroll up for older messages`));
 
 renderRooms();

@@ -5,7 +5,7 @@
  * variables.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { MessageStore } from '@roomlog/core';
 
 /** The backends `--store` accepts. */
@@ -54,7 +54,10 @@ async function openSqlite(dataDir: string): Promise<DemoStore> {
     migrationsRun: true,
   }).initialize();
   const store = createTypeormStore(dataSource, { closeClient: true });
-  return { store, description: `sqlite (${location}, TypeORM + sql.js)`, close: () => store.close() };
+  // Shown in the page header: the path as the user typed it (relative to where `pnpm demo` ran), not the machine's layout.
+  const nearby = relative(process.env.INIT_CWD ?? process.cwd(), location);
+  const shown = nearby.startsWith('..') ? join(basename(dataDir), basename(location)) : nearby;
+  return { store, description: `sqlite (${shown}, TypeORM + sql.js)`, close: () => store.close() };
 }
 
 async function openRedis(): Promise<DemoStore> {

@@ -92,8 +92,9 @@ afterAll(async () => {
 });
 
 describe.sequential('the chat demo in Chromium', () => {
-  it('serves the page with the embedded SQLite store', async () => {
+  it('serves the page with the embedded SQLite store, without the machine\'s paths', async () => {
     expect(await alice.page.textContent('#store')).toContain('sqlite');
+    expect(await alice.page.textContent('#store')).not.toContain(dataDir);
     expect(demo.output()).toContain('store: sqlite');
   });
 
@@ -120,14 +121,25 @@ describe.sequential('the chat demo in Chromium', () => {
     await demo.kill();
     await expect.poll(() => status(alice.page), WAIT).toBe('reconnecting');
     await expect.poll(() => status(bob.page), WAIT).toBe('reconnecting');
+    // The engine's own words ("xhr poll error") never reach the status line.
+    await expect.poll(() => alice.page.textContent('#status'), WAIT).toBe('reconnecting… (server unreachable)');
+    // A message typed while the server is down shows as pending, not as sent.
+    await alice.page.fill('#text', 'while down');
+    await alice.page.press('#text', 'Enter');
+    await expect.poll(() => alice.page.$$eval('#messages li.pending .text', (items) => items.map((item) => item.textContent)), WAIT).toEqual(['while down']);
 
     demo = await startDemo(['--port', String(port), '--data-dir', dataDir]);
     await expect.poll(() => status(alice.page), { ...WAIT, timeout: 40_000 }).toBe('recovered');
     await expect.poll(() => status(bob.page), { ...WAIT, timeout: 40_000 }).toBe('recovered');
+    await expect.poll(() => texts(alice.page), WAIT).toContain('while down');
+    expect(await alice.page.locator('#messages li.pending').count()).toBe(0);
+    // Her own message sent while offline is not one she missed; bob did miss it.
+    expect(await alice.page.textContent('#status')).toBe('recovered · 0 missed');
+    expect(await marker(alice.page)).toEqual([]);
     await send(alice.page, 'after restart');
 
     await Promise.all([alice.page.reload(), bob.page.reload()]);
-    const expected = { general: ['hello from alice', 'bob in general'], random: ['hi from bob', 'alice in random', 'after restart'] };
+    const expected = { general: ['hello from alice', 'bob in general'], random: ['hi from bob', 'alice in random', 'while down', 'after restart'] };
     for (const { page } of [alice, bob]) {
       await page.waitForSelector('body[data-ready="true"]');
       expect(await bothRooms(page, 'random')).toEqual(expected);
@@ -141,9 +153,11 @@ describe.sequential('the chat demo in Chromium', () => {
     await send(alice.page, 'missed in general');
 
     bob.page = await openPage(bob.context, 'bob', 'random');
-    expect(await texts(bob.page)).toEqual(['hi from bob', 'alice in random', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
+    expect(await texts(bob.page)).toEqual(['hi from bob', 'alice in random', 'while down', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
     expect(await missedTexts(bob.page)).toEqual(['missed 1', 'missed 2', 'missed 3']);
     expect(await marker(bob.page)).toEqual(['You missed 3 messages']);
+    // No seq numbers on screen: edits and deletes take seqs, so they would skip and read as losses.
+    expect(await bob.page.$$eval('#messages li .meta', (items) => items.filter((item) => /#\d/.test(item.textContent ?? '')).length)).toBe(0);
     expect(await unread(bob.page, 'general')).toBe('1');
     // The README's picture (marker, missed messages, unread badge), retaken only on request so a
     // test run leaves the tree clean: `UPDATE_SCREENSHOT=1 pnpm test`.
@@ -152,17 +166,30 @@ describe.sequential('the chat demo in Chromium', () => {
     await switchTo(bob.page, 'general');
     expect(await missedTexts(bob.page)).toEqual(['missed in general']);
     expect(await marker(bob.page)).toEqual(['You missed 1 message']);
+
+    // A reconnect with nothing new keeps the marker the return put up.
+    await switchTo(bob.page, 'random');
+    const { port } = demo;
+    await demo.kill();
+    await expect.poll(() => status(bob.page), WAIT).toBe('reconnecting');
+    demo = await startDemo(['--port', String(port), '--data-dir', dataDir]);
+    await expect.poll(() => status(bob.page), { ...WAIT, timeout: 40_000 }).toBe('recovered');
+    expect(await marker(bob.page)).toEqual(['You missed 3 messages']);
+    expect(await missedTexts(bob.page)).toEqual(['missed 1', 'missed 2', 'missed 3']);
   });
 
   it('users edit and delete their own messages, and others see it live', async () => {
     await switchTo(bob.page, 'random');
     const own = bob.page.locator('#messages li[data-seq]', { hasText: 'hi from bob' });
-    bob.page.once('dialog', (dialog) => void dialog.accept('hi from bob, edited'));
+    // Edited in place: no browser dialog.
+    bob.page.once('dialog', (dialog) => void dialog.dismiss().then(() => expect.fail(`unexpected dialog: ${dialog.message()}`)));
     await own.locator('button.edit').click();
+    await bob.page.locator('#messages input.editing').fill('hi from bob, edited');
+    await bob.page.locator('#messages input.editing').press('Enter');
     await switchTo(alice.page, 'random');
     await expect.poll(() => texts(alice.page), WAIT).toContain('hi from bob, edited');
     await own.locator('button.delete').click();
-    await expect.poll(() => texts(alice.page), WAIT).toEqual(['message deleted', 'alice in random', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
+    await expect.poll(() => texts(alice.page), WAIT).toEqual(['message deleted', 'alice in random', 'while down', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
     // Only your own messages offer edit and delete.
     await switchTo(alice.page, 'general');
     expect(await alice.page.locator('#messages li', { hasText: 'bob in general' }).locator('button').count()).toBe(0);
@@ -189,5 +216,28 @@ describe.sequential('the chat demo in Chromium', () => {
     await scrollUp();
     await expect.poll(() => texts(dave), WAIT).toEqual(sent);
     expect(await dave.textContent('#messages li.older')).toBe('start of the room');
+
+    // 40 more while dave is away: on return the marker is far below; "jump to first unread" goes there.
+    const daveContext = dave.context();
+    await dave.close();
+    const again = io(demo.url, { auth: { user: 'carol' } });
+    const carolAgain = roomlogClient(again);
+    await carolAgain.join('help');
+    for (let i = 71; i <= 110; i++) await carolAgain.send('help', 'chat', { text: `m${i}` });
+    again.close();
+    const back = await openPage(daveContext, 'dave', 'help');
+    expect(await marker(back)).toEqual(['You missed 40 messages']);
+    await back.$eval('#messages', (list) => list.scrollTo(0, list.scrollHeight)); // reading the latest: the marker is out of sight
+    await expect.poll(() => back.isVisible('#jump'), WAIT).toBe(true);
+    expect(await back.textContent('#jump')).toBe('Jump to first unread (40)');
+    await back.click('#jump');
+    const inView = () =>
+      back.$eval('#messages li.missed-marker', (item) => {
+        const box = item.getBoundingClientRect();
+        const list = item.parentElement!.getBoundingClientRect();
+        return box.top >= list.top - 1 && box.bottom <= list.bottom + 1;
+      });
+    await expect.poll(inView, WAIT).toBe(true);
+    await expect.poll(() => back.isVisible('#jump'), WAIT).toBe(false);
   });
 });
