@@ -8,6 +8,7 @@
  * (`seq > head - maxCount`), the same rule as core's `isLive` and `countFloor`.
  */
 import type { TableNames } from './options';
+import { UNREAD_SCAN_LIMIT } from '@roomlog/core';
 
 /** The columns of a stored entry, as `rowToMessage` reads them. */
 function entryColumns(alias: string): string {
@@ -150,9 +151,13 @@ export function getCursorSql(t: TableNames): string {
  * `$1` namespace, `$2` room, `$3` user, `$4` now, `$5` cutoff, `$6` maxCount.
  */
 export function unreadCountSql(t: TableNames): string {
+  // Bounded work: only the first UNREAD_SCAN_LIMIT entries after the cursor (an index range).
   return `SELECT count(*)::int AS unread FROM ${t.streams} st
   LEFT JOIN ${t.cursors} c ON c.stream_id = st.stream_id AND c.user_id = $3
-  JOIN ${t.messages} m ON m.stream_id = st.stream_id AND m.seq > coalesce(c.seq, 0)
+  CROSS JOIN LATERAL (
+    SELECT * FROM ${t.messages} w WHERE w.stream_id = st.stream_id AND w.seq > coalesce(c.seq, 0)
+    ORDER BY w.seq LIMIT ${UNREAD_SCAN_LIMIT}
+  ) m
   WHERE st.namespace = $1 AND st.room = $2
     AND m.kind = 'message' AND m.deleted_at IS NULL AND m.sender_id IS DISTINCT FROM $3
     AND ${liveSql('m', 'st.seq', '$4', '$5', '$6')}`;

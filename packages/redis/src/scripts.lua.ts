@@ -19,6 +19,10 @@
  * holds a raw NUL, so the payload still ends at the next one). Keeping the payload in the
  * member makes a page one `ZRANGEBYSCORE` (O(log n + page)) with no second lookup.
  */
+import { UNREAD_SCAN_LIMIT } from '@roomlog/core';
+
+/** Most bytes of entries one unread count reads (their payloads are in the members). */
+const UNREAD_SCAN_BYTES = 4 * 1024 * 1024;
 
 const PRELUDE = `
 local SEP = '\\0'
@@ -327,20 +331,29 @@ redis.call('HSET', s.cursors, ARGV[5], wanted)
 return wanted
 `;
 
-/** Counts live, undeleted `message` entries after user ARGV[5]'s cursor not sent by that user. */
+/**
+ * Counts live, undeleted `message` entries after user ARGV[5]'s cursor not sent by that user,
+ * among the first entries after it (see the bounds below).
+ */
 export const UNREAD_SCRIPT = `${PRELUDE}
 local s = stream(0)
 local head = headSeq(s)
 local low = math.max(tonumber(redis.call('HGET', s.cursors, ARGV[5]) or '0') + 1, countFloor(head))
 local count = 0
-while low <= head do
-  local batch = redis.call('ZRANGEBYSCORE', s.entries, low, head, 'LIMIT', 0, 512)
+-- Bounded work, whatever the stream's size: at most ${UNREAD_SCAN_LIMIT} entries after the
+-- cursor (core's UNREAD_SCAN_LIMIT), and no more than ${UNREAD_SCAN_BYTES} bytes of them,
+-- so no call holds Redis for more than a few milliseconds.
+local scanned, bytes = 0, 0
+while low <= head and scanned < ${UNREAD_SCAN_LIMIT} and bytes < ${UNREAD_SCAN_BYTES} do
+  local batch = redis.call('ZRANGEBYSCORE', s.entries, low, head, 'LIMIT', 0, math.min(100, ${UNREAD_SCAN_LIMIT} - scanned))
   for _, member in ipairs(batch) do
     local f = fields(member, 9)
     if f[4] == 'm' and f[8] == '' and f[9] ~= ARGV[5] and isLive(f) then count = count + 1 end
     low = tonumber(f[1]) + 1
+    scanned = scanned + 1
+    bytes = bytes + #member
   end
-  if #batch < 512 then break end
+  if #batch == 0 then break end
 end
 return count
 `;

@@ -5,7 +5,7 @@
  * PostgreSQL and SQLite share one upsert syntax (`ON CONFLICT ... RETURNING`); MySQL/MariaDB
  * use `ON DUPLICATE KEY UPDATE` and read the result back with a second statement.
  */
-import type { NewEntry as CoreNewEntry, StoredEntry } from '@roomlog/core';
+import { type NewEntry as CoreNewEntry, type StoredEntry, UNREAD_SCAN_LIMIT } from '@roomlog/core';
 import { type Dialect, Params } from './dialect';
 
 /** Escaped, schema-qualified table names as the DataSource sees them. */
@@ -322,10 +322,14 @@ export function countUnread(
 ): Statement {
   const p = new Params(dialect);
   // Built strictly left to right: MySQL and SQLite bind `?` by position.
-  let sql = `SELECT COUNT(*) AS n FROM ${t.messages}
+  // Bounded work: only the first UNREAD_SCAN_LIMIT entries after the cursor (an index range).
+  let sql = `SELECT COUNT(*) AS n FROM (
+      SELECT seq, kind, deleted_at, sender_id, expires_at, created_at FROM ${t.messages}
       WHERE stream_key = ${p.add(key)}
         AND seq > COALESCE((SELECT c.seq FROM ${t.cursors} c WHERE c.stream_key = ${p.add(key)} AND c.user_id = ${p.add(userId)}), 0)
-        AND kind = 'message' AND deleted_at IS NULL
+      ORDER BY seq LIMIT ${UNREAD_SCAN_LIMIT}
+    ) w
+      WHERE kind = 'message' AND deleted_at IS NULL
         AND (sender_id IS NULL OR sender_id <> ${p.add(userId)})
         AND (expires_at IS NULL OR expires_at > ${p.add(now)})`;
   if (cutoff !== null) sql += ` AND created_at > ${p.add(cutoff)}`;
