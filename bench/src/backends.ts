@@ -97,7 +97,7 @@ async function openMongo(runId: string): Promise<OpenedStore> {
   };
   const store = createMongoStore(connection);
   // The unique indexes are what makes concurrent appends safe; they must exist before the first write.
-  await undoOnFailure(() => store.init(), drop);
+  await undoOnFailure(async () => void (await store.init()), drop);
   return {
     store,
     settle: nothingToSettle,

@@ -14,6 +14,8 @@ export interface Harness {
   readonly options: ConformanceOptions;
   /** Timeout of the heavy tests: `options.heavyTestTimeoutMs`, 60 s by default. */
   readonly heavyTimeout: number;
+  /** A heavy test's size `n` scaled by `options.heavyTestScale` (at least a tenth of `n`). */
+  heavySize(n: number): number;
   /** The capabilities under test (see `resolveCapabilities`). */
   readonly capabilities: StoreCapabilities;
   /**
@@ -98,6 +100,7 @@ function createHarness(options: ConformanceOptions, capabilities: StoreCapabilit
     options,
     capabilities,
     heavyTimeout: options.heavyTestTimeoutMs ?? 60_000,
+    heavySize: (n) => Math.round(n * Math.min(1, Math.max(0.1, options.heavyTestScale ?? 1))),
     open,
     openMany: (count, storeOptions) => Promise.all(Array.from({ length: count }, () => open(storeOptions))),
     onlyIf,

@@ -72,6 +72,14 @@ export interface ConformanceOptions {
    */
   heavyTestTimeoutMs?: number | undefined;
   /**
+   * Scales the sizes of the heavy tests (the 1,000-entry stream walked page by page, the 210
+   * messages each of 8 instances appends) by this factor, between 0.1 and 1, for a server that
+   * answers correctly but too slowly to run them at full size. Every rule is still tested, on
+   * fewer entries; prefer raising {@link heavyTestTimeoutMs} where time allows.
+   * @default 1
+   */
+  heavyTestScale?: number | undefined;
+  /**
    * Overrides the capabilities the store declares, e.g. to skip a group while developing.
    * By default the store's own `capabilities` decide which optional groups run.
    */

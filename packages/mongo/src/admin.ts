@@ -15,12 +15,14 @@ import {
   invalidStreamCursor,
 } from '@roomlog/core';
 import type { Connection } from 'mongoose';
-import { type MessageDocument, clientKey, ownKey } from './documents';
-import { type HeadContext, findHead, recordHead } from './head';
+import type { StoreContext } from './context';
+import { type MessageDocument, asDate, clientKey, dataFields, ownKey } from './documents';
+import { streamFilter } from './filters';
 import { entryKey, streamId } from './keys';
 import { BACKEND } from './options';
-import { streamFilter } from './queries';
+import { findHead } from './reads';
 import type { RoomlogModels } from './schema';
+import { recordHead } from './writes';
 
 /** The indexes every write relies on, by collection (what `init()` creates). */
 const REQUIRED_INDEXES = { messages: ['stream_seq', 'stream_dedupe', 'sender'], cursors: ['stream_user_seq'] } as const;
@@ -53,12 +55,13 @@ export async function pingMongo(connection: Connection, models: RoomlogModels): 
  * that tells a re-run where to go on. Entries carry the stream's epoch, which is what a head
  * lookup reads off the newest one.
  */
-export async function importIntoMongo(ctx: HeadContext, batch: PreparedImport, head: (ref: StreamRef) => Promise<StreamHead | null>): Promise<ImportResult> {
+export async function importIntoMongo(ctx: StoreContext, batch: PreparedImport, head: (ref: StreamRef) => Promise<StreamHead | null>): Promise<ImportResult> {
   const ref = { namespace: batch.namespace, room: batch.room };
   const newest = await findHead(ctx, ref);
   const toWrite = entriesToWrite(BACKEND, batch, newest);
   if (toWrite.length > 0) {
     const sid = streamId(ref);
+    const { rules } = await ctx.server.profile();
     await recordHead(ctx, ref, toWrite.at(-1)!.seq);
     const docs: MessageDocument[] = toWrite.map((entry) => ({
       _id: entryKey(sid, entry.seq),
@@ -68,17 +71,17 @@ export async function importIntoMongo(ctx: HeadContext, batch: PreparedImport, h
       seq: entry.seq,
       epoch: batch.epoch,
       event: entry.event,
-      payload: entry.payload,
+      ...dataFields(entry.payload, rules),
       senderId: entry.senderId,
       clientMessageId: entry.clientMessageId,
       dedupeKey: entry.kind === 'message' && entry.clientMessageId !== null ? clientKey(entry.clientMessageId) : ownKey(entry.id),
-      createdAt: entry.createdAt,
+      createdAt: asDate(entry.createdAt),
       kind: entry.kind,
       target: entry.target,
       version: entry.version,
-      editedAt: entry.editedAt,
-      deletedAt: entry.deletedAt,
-      expiresAt: entry.expiresAt,
+      editedAt: asDate(entry.editedAt),
+      deletedAt: asDate(entry.deletedAt),
+      expiresAt: asDate(entry.expiresAt),
     }));
     await ctx.messages.insertMany(docs, { ordered: true });
   }
@@ -89,7 +92,7 @@ const SID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /** A page of streams in stream-id order, from the head-hint documents. */
 export async function listMongoStreams(
-  ctx: HeadContext,
+  ctx: StoreContext,
   { after, limit }: { after: string | null; limit: number },
   head: (ref: StreamRef) => Promise<StreamHead | null>,
 ): Promise<StreamList> {

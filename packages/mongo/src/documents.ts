@@ -1,12 +1,14 @@
 /**
  * The documents Roomlog stores, and how one becomes a {@link StoredMessage}.
  *
- * Every field is a string, a number or `null`: the payload is the codec's JSON text, never a
- * native sub-document, so no user key ever becomes a field name or an operator, and the same
- * documents are valid on MongoDB and on FerretDB (which refuses `$`/`.` keys, nested arrays
- * and NUL in strings).
+ * A message's `data` is a native value (a sub-document, array, string, number, BSON Binary…, see
+ * `data.ts`), so your own queries can reach into it; its timestamps are `Date`s, so they compare
+ * as dates and can carry a TTL index. When the connected server cannot hold a message's data
+ * natively, that message keeps the codec's encoded text in `payload` instead and has no `data`
+ * field; readers cannot tell the two apart.
  */
-import { type MessageKind, type StoredMessage, decodeData } from '@roomlog/core';
+import { type MessageKind, type StoredMessage, decodeData, storedMessage } from '@roomlog/core';
+import { type NativeRules, UNFIT, fromNative, toNative } from './data';
 import { BACKEND } from './options';
 
 /** One entry of a stream: a message, or an edit/delete log entry. */
@@ -21,8 +23,13 @@ export interface MessageDocument {
   seq: number;
   epoch: string;
   event: string;
-  /** `data` as the codec's JSON text; `null` once deleted or erased. */
-  payload: string | null;
+  /**
+   * The message's data as a native value (keys escaped, see `data.ts`); `null` once deleted or
+   * erased; absent when the data is kept encoded in {@link payload}.
+   */
+  data?: unknown;
+  /** The codec's encoded text, only for data the server cannot hold natively (then `data` is absent). */
+  payload?: string;
   senderId: string | null;
   clientMessageId: string | null;
   /**
@@ -31,15 +38,20 @@ export interface MessageDocument {
    * id once an expired original gave its `clientMessageId` up.
    */
   dedupeKey: string;
-  /** ms since epoch, by the appending node's clock. */
-  createdAt: number;
+  /** When the entry was appended, by the appending node's clock (the store's `now`). */
+  createdAt: Date;
   kind: MessageKind;
   target: number | null;
   version: number;
-  editedAt: number | null;
-  deletedAt: number | null;
-  /** Absolute expiry from `ttlMs` (ms since epoch), or `null`. */
-  expiresAt: number | null;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  /** Absolute expiry from `ttlMs`, or `null`. */
+  expiresAt: Date | null;
+  /**
+   * When MongoDB's TTL monitor may delete the entry: set (under the `'mongodb'` strategy) only
+   * once a later entry superseded it, to the time it expires. Absent on the newest entry.
+   */
+  purgeAt?: Date;
 }
 
 /** A stream's head hint: a seq known to exist. Lost updates on FerretDB can leave it low, never high. */
@@ -49,11 +61,6 @@ export interface StreamDocument {
   namespace: string;
   room: string;
   seq: number;
-  /**
-   * The earliest `expiresAt` (from `ttlMs`) among the stream's entries not swept yet, or absent
-   * when none is due. Kept in the database, so whichever instance appends next sweeps them.
-   */
-  ttlDue?: number;
 }
 
 /** A lease on one message while it is edited or deleted (see `lock.ts`). */
@@ -89,24 +96,66 @@ export function retiredKey(id: string): string {
   return `x:${id}`;
 }
 
-/** The API's view of a stored document. */
+/**
+ * Longest encoded data stored natively. BSON can take two to three times the JSON's size (an
+ * array of small numbers spends a key and a type byte per element) and a document holds at most
+ * 16 MiB, so data above a `maxPayloadBytes` raised past 4 MiB stays encoded.
+ */
+const MAX_NATIVE_TEXT = 4 * 1024 * 1024;
+
+/** The fields that hold a message's data: native `data`, or the encoded `payload` when the server cannot hold it. */
+export type DataFields = { data: unknown; payload?: undefined } | { data?: undefined; payload: string };
+
+/**
+ * How the encoded data `text` (from the codec; `null` for no data, as after a delete) is stored
+ * on a server that holds `rules`: natively when it can, else as the text itself.
+ */
+export function dataFields(text: string | null, rules: NativeRules): DataFields {
+  if (text === null) return { data: null };
+  if (text.length > MAX_NATIVE_TEXT) return { payload: text };
+  const native = toNative(decodeData(text, BACKEND), rules);
+  return native === UNFIT ? { payload: text } : { data: native };
+}
+
+/** The update that stores `fields` in place of whatever form the document held before. */
+export function setDataUpdate(fields: DataFields): { $set: Record<string, unknown>; $unset: Record<string, ''> } {
+  return fields.payload === undefined
+    ? { $set: { data: fields.data }, $unset: { payload: '' } }
+    : { $set: { payload: fields.payload }, $unset: { data: '' } };
+}
+
+/** A stored timestamp in ms since epoch. */
+export function millis(date: Date): number;
+export function millis(date: Date | null): number | null;
+export function millis(date: Date | null): number | null {
+  return date === null ? null : date.getTime();
+}
+
+/** A timestamp (ms since epoch) as stored. */
+export function asDate(ms: number): Date;
+export function asDate(ms: number | null): Date | null;
+export function asDate(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}
+
+/** The API's view of a stored document (core's one builder; native `data` read back here). */
 export function toStoredMessage(doc: MessageDocument): StoredMessage {
-  return {
-    namespace: doc.namespace,
-    room: doc.room,
+  const encoded = typeof doc.payload === 'string';
+  const message = storedMessage(BACKEND, doc, doc.epoch, {
     seq: doc.seq,
     id: doc.id,
-    epoch: doc.epoch,
     event: doc.event,
-    data: doc.payload === null ? null : decodeData(doc.payload, BACKEND),
+    payload: encoded ? doc.payload! : null,
     senderId: doc.senderId,
     clientMessageId: doc.clientMessageId,
-    createdAt: doc.createdAt,
+    createdAt: millis(doc.createdAt),
     kind: doc.kind,
     target: doc.target,
     version: doc.version,
-    editedAt: doc.editedAt,
-    deletedAt: doc.deletedAt,
-    expiresAt: doc.expiresAt,
-  };
+    editedAt: millis(doc.editedAt),
+    deletedAt: millis(doc.deletedAt),
+    expiresAt: millis(doc.expiresAt),
+  });
+  if (!encoded) message.data = fromNative(doc.data ?? null);
+  return message;
 }

@@ -1,8 +1,8 @@
 /**
  * `@roomlog/mongo`: the Roomlog message store on MongoDB, through the app's mongoose connection.
  */
-export { MongoMessageStore, createMongoStore } from './store';
-export type { MongoStoreOptions } from './options';
+export { MongoMessageStore, createMongoStore, type InitReport } from './store';
+export type { MongoStoreOptions, MongoStrategy } from './options';
 export type { RoomlogModels } from './schema';
 export type { MessageDocument, CursorDocument } from './documents';
 export { classifyMongoError } from './errors';

@@ -5,7 +5,7 @@
  * claim the same version. A lease is an insert with a unique `_id`, atomic on both servers.
  */
 import { randomUUID } from 'node:crypto';
-import { RoomlogError } from '@roomlog/core';
+import { RoomlogError, backoff } from '@roomlog/core';
 import type { mongo } from 'mongoose';
 import type { LockDocument } from './documents';
 import { BACKEND } from './options';
@@ -41,7 +41,7 @@ export async function withLease<T>(locks: mongo.Collection<LockDocument>, key: s
         cause: new Error(`lease ${key} held`),
       });
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50) * Math.random()));
+    await backoff(attempt, { baseMs: 2 });
   }
   try {
     return await body();

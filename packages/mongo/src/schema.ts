@@ -9,6 +9,7 @@ import type { CursorDocument, LockDocument, MessageDocument, StreamDocument } fr
 
 const nullableString = { type: String, default: null };
 const nullableNumber = { type: Number, default: null };
+const nullableDate = { type: Date, default: null };
 
 /**
  * Commands on Roomlog's collections are never queued by mongoose while the connection is down:
@@ -27,17 +28,20 @@ function messageSchema(collection: string): Schema<MessageDocument> {
       seq: { type: Number, required: true },
       epoch: { type: String, required: true },
       event: { type: String, required: true },
-      payload: nullableString,
+      // Any value (see data.ts); mongoose casts nothing below it, so `'data.text'` filters pass as written.
+      data: { type: Schema.Types.Mixed },
+      payload: { type: String },
       senderId: nullableString,
       clientMessageId: nullableString,
       dedupeKey: { type: String, required: true },
-      createdAt: { type: Number, required: true },
+      createdAt: { type: Date, required: true },
       kind: { type: String, required: true, enum: ['message', 'edit', 'delete'] },
       target: nullableNumber,
       version: { type: Number, required: true },
-      editedAt: nullableNumber,
-      deletedAt: nullableNumber,
-      expiresAt: nullableNumber,
+      editedAt: nullableDate,
+      deletedAt: nullableDate,
+      expiresAt: nullableDate,
+      purgeAt: { type: Date },
     },
     { ...schemaOptions, collection },
   );

@@ -1,258 +1,186 @@
 /**
  * `MongoMessageStore`: the Roomlog contract on MongoDB through the app's mongoose connection.
+ * The store is core's kit around {@link MongoDriver}, which holds only what is particular to
+ * MongoDB: reads in `reads.ts`, writes in `writes.ts`, the server's strategy in `server.ts`.
  */
 import {
   type AppendResult,
-  type ImportEntry,
+  BoundedMap,
+  type DriverChange,
+  type DriverPage,
+  DriverStore,
   type ImportResult,
-  type ImportStream,
-  type MessageStore,
-  type NewMessage,
-  type ReadQuery,
-  type ReadResult,
-  RoomlogError,
-  type StoreCapabilities,
+  type NormalizedReadQuery,
+  type PreparedBatch,
+  type PreparedImport,
+  type StoreDriver,
   type StoredMessage,
   type StreamHead,
   type StreamList,
-  type StreamListQuery,
   type StreamRef,
-  MAX_ID_BYTES,
-  normalizeStreamListQuery,
-  prepareImport,
-  StoreGuard,
   ageCutoff,
-  completeResults,
   countFloor,
-  isLive,
-  encodeData,
-  isTruncated,
   newMessageId,
-  normalizeReadQuery,
-  prepareBatch,
-  validateInteger,
-  validateOptionalText,
-  validateSeq,
-  validateStream,
-  validateText,
-  validateUserId,
 } from '@roomlog/core';
 import type { Connection } from 'mongoose';
+import type { StoreContext } from './context';
 import { dropMongoStream, importIntoMongo, listMongoStreams, pingMongo } from './admin';
-import { type NewEntry, appendToStream } from './append';
-import { type MessageDocument, toStoredMessage } from './documents';
+import { type MessageDocument, asDate, dataFields, setDataUpdate, toStoredMessage } from './documents';
 import { classifyMongoError } from './errors';
-import { type HeadContext, findHead, recordHead } from './head';
-import { createIndexes } from './indexes';
+import { isLiveDoc, liveFilter, streamFilter } from './filters';
+import { createIndexes, createTtlIndex } from './indexes';
 import { entryKey, streamId } from './keys';
 import { withLease } from './lock';
-import { createEntryLookup } from './lookup';
 import { BACKEND, type MongoStoreOptions, type ResolvedMongoOptions, resolveMongoOptions } from './options';
-import { readPage } from './page';
-import { liveFilter, streamFilter } from './queries';
-import { currentHead, sweepExpired, trimStream } from './retention';
+import { currentHead, findHead, readStream } from './reads';
 import { type RoomlogModels, registerModels } from './schema';
+import { connectServer } from './server';
+import { type NewEntry, appendToStream, recordHead, sweepExpired, trimStream } from './writes';
 
-/** The MongoDB implementation of {@link MessageStore}. Create it with {@link createMongoStore}. */
-export class MongoMessageStore implements MessageStore {
-  readonly name = BACKEND;
-  readonly capabilities: StoreCapabilities = {
-    editDelete: true,
-    retention: true,
-    cursors: true,
-    erase: true,
-    transactions: false,
-    import: true,
-    streams: true,
-  };
+/** What `init()` built beyond the always-built indexes. */
+export interface InitReport {
+  /**
+   * Whether the TTL index on `purgeAt` exists: `false` under the `'ferretdb'` strategy, with
+   * `ttlIndex: false`, and on a server without TTL indexes (FerretDB v1). Without it, expired
+   * entries leave when their stream is next appended to; reads never return them either way.
+   */
+  ttlIndex: boolean;
+}
+
+/** The MongoDB implementation of `MessageStore`. Create it with {@link createMongoStore}. */
+export class MongoMessageStore extends DriverStore {
   /** The mongoose models Roomlog registered on the connection (for inspection and your own queries). */
   readonly models: RoomlogModels;
-  readonly #connection: Connection;
-  readonly #options: ResolvedMongoOptions;
-  readonly #guard = new StoreGuard(BACKEND, classifyMongoError);
-  readonly #ctx: HeadContext;
+  readonly #driver: MongoDriver;
 
   /**
    * @param connection - the app's mongoose connection; not closed by `close()` unless `closeConnection` is set.
-   * @param options - collection prefix, retention, payload limit, clock.
+   * @param options - collection prefix, retention, payload limit, clock, strategy.
    */
   constructor(connection: Connection, options: MongoStoreOptions = {}) {
-    this.#options = resolveMongoOptions(options);
-    this.#connection = connection;
-    this.models = registerModels(connection, this.#options.collectionPrefix);
-    const { messages, streams } = this.models;
-    this.#ctx = { messages, streams, ...createEntryLookup(connection, messages) };
+    const driver = new MongoDriver(connection, resolveMongoOptions(options));
+    super(driver);
+    this.#driver = driver;
+    this.models = driver.models;
   }
 
   /**
-   * Creates the collections' indexes. Call it once at startup, before the first append: seq
-   * allocation and idempotency rely on the unique indexes. Idempotent, and safe when several
-   * nodes call it at once.
+   * Creates the collections' indexes (and, under the `'mongodb'` strategy, the TTL index). Call
+   * it once at startup, before the first append: seq allocation and idempotency rely on the
+   * unique indexes. Idempotent, and safe when several nodes call it at once.
    */
-  init(): Promise<void> {
-    return this.#guard.run(() => createIndexes(this.models));
+  init(): Promise<InitReport> {
+    return this.guarded(() => this.#driver.init());
+  }
+}
+
+/** What is particular to MongoDB: its documents, its queries, and the server it talks to. */
+class MongoDriver implements StoreDriver {
+  readonly name = BACKEND;
+  readonly retention = true;
+  readonly models: RoomlogModels;
+  readonly #ctx: StoreContext;
+  /**
+   * Per stream id: the earliest `expiresAt` (from `ttlMs`) of the entries this instance wrote and
+   * has not swept yet. Instance-local and bounded: a stream it forgets is swept by its other
+   * writers, or its expired entries leave when they reach the front.
+   */
+  readonly #ttlDue = new BoundedMap<string, number>(MAX_TRACKED_STREAMS);
+
+  constructor(
+    private readonly connection: Connection,
+    readonly options: ResolvedMongoOptions,
+  ) {
+    this.models = registerModels(connection, options.collectionPrefix);
+    const { messages, streams } = this.models;
+    this.#ctx = { messages, streams, server: connectServer(connection, messages, options.strategy), options };
   }
 
-  /** {@inheritDoc MessageStore.append} */
-  append(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.#guard.run(async () => {
-      const prepared = prepareBatch(BACKEND, batch, this.#options, true);
-      const written = new Map<number, AppendResult>();
-      await Promise.all(
-        prepared.streams.map(async (group) => {
-          const entries: NewEntry[] = group.messages.map((m) => ({
-            id: newMessageId(),
-            event: m.event,
-            payload: m.payload,
-            senderId: m.senderId,
-            clientMessageId: m.clientMessageId,
-            createdAt: prepared.createdAt,
-            kind: 'message',
-            target: null,
-            expiresAt: m.expiresAt,
-          }));
-          const { results, headSeq } = await appendToStream(this.#ctx, this.#options, group, entries);
-          let ttlDue: number | null = null;
-          for (let i = 0; i < results.length; i++) {
-            const { doc, duplicate } = results[i]!;
-            written.set(group.messages[i]!.index, { message: toStoredMessage(doc), duplicate });
-            if (!duplicate && doc.expiresAt !== null) ttlDue = Math.min(ttlDue ?? doc.expiresAt, doc.expiresAt);
-          }
-          await this.#afterAppend(group, headSeq, prepared.createdAt, ttlDue);
-        }),
-      );
-      return completeResults(prepared, written);
-    });
+  classify(error: unknown) {
+    return classifyMongoError(error);
   }
 
-  /** {@inheritDoc MessageStore.read} */
-  read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const { after, before, limit } = normalizeReadQuery(BACKEND, query);
-      const now = this.#options.now();
-      const head = await currentHead(this.#ctx, this.#options, ref, now);
-      if (!head) return { messages: [], head: null, hasMore: false, truncated: false };
-      const { docs, hasMore } = await readPage(this.#ctx, this.#options, ref, head, { after, before, limit }, now);
-      return { messages: docs.map(toStoredMessage), head, hasMore, truncated: isTruncated(after, head.firstSeq) };
-    });
+  async init(): Promise<InitReport> {
+    await createIndexes(this.models);
+    const { strategy } = await this.#ctx.server.profile();
+    const ttlIndex = strategy === 'mongodb' && this.options.ttlIndex && (await createTtlIndex(this.models.messages));
+    return { ttlIndex };
   }
 
-  /** {@inheritDoc MessageStore.head} */
+  async append(prepared: PreparedBatch): Promise<Map<number, AppendResult>> {
+    const written = new Map<number, AppendResult>();
+    await Promise.all(
+      prepared.streams.map(async (group) => {
+        const entries: NewEntry[] = group.messages.map((m) => ({
+          id: newMessageId(),
+          event: m.event,
+          payload: m.payload,
+          senderId: m.senderId,
+          clientMessageId: m.clientMessageId,
+          createdAt: prepared.createdAt,
+          kind: 'message',
+          target: null,
+          expiresAt: m.expiresAt,
+        }));
+        const { results, headSeq } = await appendToStream(this.#ctx, group, entries);
+        for (let i = 0; i < results.length; i++) {
+          const { doc, duplicate } = results[i]!;
+          written.set(group.messages[i]!.index, { message: toStoredMessage(doc), duplicate });
+          if (!duplicate && doc.expiresAt !== null) this.#noteExpiry(streamId(group), doc.expiresAt.getTime());
+        }
+        await this.#afterAppend(group, headSeq, prepared.createdAt);
+      }),
+    );
+    return written;
+  }
+
+  read(stream: StreamRef, query: NormalizedReadQuery): Promise<DriverPage | null> {
+    return readStream(this.#ctx, stream, query, this.options.now());
+  }
+
   head(stream: StreamRef): Promise<StreamHead | null> {
-    return this.#guard.run(() => currentHead(this.#ctx, this.#options, validateStream(BACKEND, stream), this.#options.now()));
+    return currentHead(this.#ctx, stream, this.options.now());
   }
 
-  /** {@inheritDoc MessageStore.ping} */
-  ping(): Promise<void> {
-    return this.#guard.run(() => pingMongo(this.#connection, this.models));
-  }
-
-  /** {@inheritDoc MessageStore.importEntries} */
-  importEntries(stream: ImportStream, entries: readonly ImportEntry[]): Promise<ImportResult> {
-    return this.#guard.run(() => importIntoMongo(this.#ctx, prepareImport(BACKEND, stream, entries, this.#options), this.#headNow));
-  }
-
-  /** {@inheritDoc MessageStore.listStreams} */
-  listStreams(query?: StreamListQuery): Promise<StreamList> {
-    return this.#guard.run(() => listMongoStreams(this.#ctx, normalizeStreamListQuery(BACKEND, query), this.#headNow));
-  }
-
-  /** {@inheritDoc MessageStore.dropStream} */
-  dropStream(stream: StreamRef): Promise<boolean> {
-    return this.#guard.run(() => dropMongoStream(this.models, validateStream(BACKEND, stream)));
-  }
-
-  readonly #headNow = (ref: StreamRef) => currentHead(this.#ctx, this.#options, ref, this.#options.now());
-
-  /** {@inheritDoc MessageStore.edit} */
-  edit(stream: StreamRef, seq: number, data: unknown, by?: string): Promise<StoredMessage> {
-    return this.#guard.run(() => {
-      const { text } = encodeData(data, this.#options.maxPayloadBytes, BACKEND);
-      return this.#change(stream, seq, by, 'edit', text);
+  /** Edits or deletes message `seq` in place, then appends the log entry that tells syncing clients. */
+  async change(ref: StreamRef, { kind, seq: target, by, payload }: DriverChange): Promise<StoredMessage | null> {
+    const now = this.options.now();
+    // Under the lease the version bump and the log entry happen in the same order on every node,
+    // so the target always holds the data of its newest log entry.
+    return withLease(this.models.locks, entryKey(streamId(ref), target), async () => {
+      const { $set, $unset } = setDataUpdate(dataFields(payload, (await this.#ctx.server.profile()).rules));
+      const stamp = kind === 'edit' ? { editedAt: asDate(now) } : { deletedAt: asDate(now) };
+      const updated = await this.#changeInPlace(ref, target, now, { $set: { ...$set, ...stamp }, $unset });
+      if (!updated) return null;
+      const entry: NewEntry = {
+        id: newMessageId(),
+        event: updated.event,
+        payload,
+        senderId: by,
+        clientMessageId: null,
+        createdAt: now,
+        kind,
+        target,
+        expiresAt: null,
+      };
+      const { headSeq } = await appendToStream(this.#ctx, ref, [entry]);
+      await this.#afterAppend(ref, headSeq, now);
+      return toStoredMessage(updated);
     });
   }
 
-  /** {@inheritDoc MessageStore.delete} */
-  delete(stream: StreamRef, seq: number, by?: string): Promise<StoredMessage> {
-    return this.#guard.run(() => this.#change(stream, seq, by, 'delete', null));
+  async setCursor(ref: StreamRef, user: string, wanted: number): Promise<number> {
+    const [newest, current] = await Promise.all([findHead(this.#ctx, ref), this.getCursor(ref, user)]);
+    const next = Math.min(wanted, newest?.seq ?? 0);
+    if (next <= current) return current;
+    // Inserting the higher value (never updating) keeps the marker monotonic even on FerretDB,
+    // whose updates are not atomic; a concurrent insert of the same value is a no-op.
+    await this.models.cursors.insertOne({ namespace: ref.namespace, room: ref.room, userId: user, seq: next }).catch(ignoreDuplicateKey);
+    await this.models.cursors.deleteMany({ ...streamFilter(ref), userId: { $eq: user }, seq: { $lt: next } });
+    return next;
   }
 
-  /** {@inheritDoc MessageStore.setCursor} */
-  setCursor(stream: StreamRef, userId: string, seq: number): Promise<number> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const wanted = validateInteger(BACKEND, 'seq', seq, 0);
-      const [newest, current] = await Promise.all([findHead(this.#ctx, ref), this.#cursorOf(ref, user)]);
-      const next = Math.min(wanted, newest?.seq ?? 0);
-      if (next <= current) return current;
-      const marker = { ...streamFilter(ref), userId: { $eq: user } };
-      // Inserting the higher value (never updating) keeps the marker monotonic even on FerretDB,
-      // whose updates are not atomic; a concurrent insert of the same value is a no-op.
-      await this.models.cursors.insertOne({ namespace: ref.namespace, room: ref.room, userId: user, seq: next }).catch(ignoreDuplicateKey);
-      await this.models.cursors.deleteMany({ ...marker, seq: { $lt: next } });
-      return next;
-    });
-  }
-
-  /** {@inheritDoc MessageStore.getCursor} */
-  getCursor(stream: StreamRef, userId: string): Promise<number> {
-    return this.#guard.run(() => this.#cursorOf(validateStream(BACKEND, stream), validateUserId(BACKEND, userId)));
-  }
-
-  /** {@inheritDoc MessageStore.unreadCount} */
-  unreadCount(stream: StreamRef, userId: string): Promise<number> {
-    return this.#guard.run(async () => {
-      const ref = validateStream(BACKEND, stream);
-      const user = validateUserId(BACKEND, userId);
-      const [newest, cursor] = await Promise.all([findHead(this.#ctx, ref), this.#cursorOf(ref, user)]);
-      if (!newest) return 0;
-      const now = this.#options.now();
-      return this.models.messages.countDocuments({
-        ...streamFilter(ref),
-        seq: { $gt: cursor, $gte: countFloor(this.#options, newest.seq) },
-        kind: { $eq: 'message' },
-        deletedAt: { $eq: null },
-        senderId: { $ne: user },
-        ...liveFilter(this.#options, now),
-      });
-    });
-  }
-
-  /** {@inheritDoc MessageStore.eraseSender} */
-  eraseSender(senderId: string): Promise<number> {
-    return this.#guard.run(async () => {
-      const sender = validateText(BACKEND, 'senderId', senderId, MAX_ID_BYTES);
-      const now = this.#options.now();
-      const mine = { senderId: { $eq: sender }, deletedAt: { $eq: null } };
-      if (this.#options.maxCount !== null || this.#options.maxAgeMs !== null) {
-        // What retention already removed is not erased: trim the sender's streams first, as an append would.
-        const streams = new Map<string, StreamRef>();
-        for (const doc of await this.#ctx.messages.find(mine, { projection: { _id: 0, namespace: 1, room: 1 } }).toArray()) {
-          streams.set(streamId(doc), { namespace: doc.namespace, room: doc.room });
-        }
-        for (const ref of streams.values()) {
-          const newest = await findHead(this.#ctx, ref);
-          if (newest) await trimStream(this.#ctx, this.#options, ref, newest.seq, now);
-        }
-      }
-      const erase = { $set: { payload: null, deletedAt: now }, $inc: { version: 1 } };
-      const live = await this.#ctx.messages.updateMany({ ...mine, ...liveFilter(this.#options, now) }, erase);
-      // Expired entries not swept yet lose their data too, uncounted: it must not outlive an erasure.
-      await this.#ctx.messages.updateMany(mine, erase);
-      return live.modifiedCount;
-    });
-  }
-
-  /** {@inheritDoc MessageStore.close} */
-  close(): Promise<void> {
-    return this.#guard.close(async () => {
-      if (this.#options.closeConnection) await this.#connection.close();
-    });
-  }
-
-  async #cursorOf(ref: StreamRef, user: string): Promise<number> {
+  async getCursor(ref: StreamRef, user: string): Promise<number> {
     const doc = await this.models.cursors.findOne(
       { ...streamFilter(ref), userId: { $eq: user } },
       { sort: { seq: -1 }, projection: { _id: 0, seq: 1 } },
@@ -260,37 +188,45 @@ export class MongoMessageStore implements MessageStore {
     return doc?.seq ?? 0;
   }
 
-  /** Edits or deletes message `seq` in place, then appends the log entry that tells syncing clients. */
-  async #change(stream: StreamRef, seq: number, by: string | undefined, kind: 'edit' | 'delete', payload: string | null): Promise<StoredMessage> {
-    const ref = validateStream(BACKEND, stream);
-    const target = validateSeq(BACKEND, seq);
-    const editor = validateOptionalText(BACKEND, 'by', by, MAX_ID_BYTES);
-    const now = this.#options.now();
-    // Under the lease the version bump and the log entry happen in the same order on every node,
-    // so the target always holds the data of its newest log entry.
-    return withLease(this.models.locks, entryKey(streamId(ref), target), async () => {
-      const updated = await this.#changeInPlace(ref, target, now, kind === 'edit' ? { payload, editedAt: now } : { payload, deletedAt: now });
-      if (!updated) {
-        throw new RoomlogError('NOT_FOUND', `no live message ${target} in room ${JSON.stringify(ref.room)}`, {
-          backend: BACKEND,
-          cause: new Error(`${kind} target not found`),
-        });
-      }
-      const entry: NewEntry = {
-        id: newMessageId(),
-        event: updated.event,
-        payload,
-        senderId: editor,
-        clientMessageId: null,
-        createdAt: now,
-        kind,
-        target,
-        expiresAt: null,
-      };
-      const { headSeq } = await appendToStream(this.#ctx, this.#options, ref, [entry]);
-      await this.#afterAppend(ref, headSeq, now);
-      return toStoredMessage(updated);
+  async unreadCount(ref: StreamRef, user: string): Promise<number> {
+    const [newest, cursor] = await Promise.all([findHead(this.#ctx, ref), this.getCursor(ref, user)]);
+    if (!newest) return 0;
+    return this.models.messages.countDocuments({
+      ...streamFilter(ref),
+      seq: { $gt: cursor, $gte: countFloor(this.options, newest.seq) },
+      kind: { $eq: 'message' },
+      deletedAt: { $eq: null },
+      senderId: { $ne: user },
+      ...liveFilter(this.options, this.options.now()),
     });
+  }
+
+  async eraseSender(sender: string): Promise<number> {
+    const result = await this.models.messages.updateMany(
+      { senderId: { $eq: sender }, deletedAt: { $eq: null } },
+      { $set: { data: null, deletedAt: new Date(this.options.now()) }, $unset: { payload: '' }, $inc: { version: 1 } },
+    );
+    return result.modifiedCount;
+  }
+
+  async close(): Promise<void> {
+    if (this.options.closeConnection) await this.connection.close();
+  }
+
+  ping(): Promise<void> {
+    return pingMongo(this.connection, this.models);
+  }
+
+  importEntries(batch: PreparedImport): Promise<ImportResult> {
+    return importIntoMongo(this.#ctx, batch, (ref) => this.head(ref));
+  }
+
+  listStreams(query: { after: string | null; limit: number }): Promise<StreamList> {
+    return listMongoStreams(this.#ctx, query, (ref) => this.head(ref));
+  }
+
+  dropStream(stream: StreamRef): Promise<boolean> {
+    return dropMongoStream(this.models, stream);
   }
 
   /**
@@ -298,35 +234,45 @@ export class MongoMessageStore implements MessageStore {
    * message's lease, so the read and the update by `_id` need no further guard.
    * @returns the updated document, or `null` when there is no such message.
    */
-  async #changeInPlace(ref: StreamRef, target: number, now: number, changes: Partial<MessageDocument>): Promise<MessageDocument | null> {
+  async #changeInPlace(ref: StreamRef, target: number, now: number, changes: ChangeUpdate): Promise<MessageDocument | null> {
     const newest = await findHead(this.#ctx, ref);
-    if (!newest || target < countFloor(this.#options, newest.seq) || target > newest.seq) return null;
+    if (!newest || target < countFloor(this.options, newest.seq) || target > newest.seq) return null;
     const _id = entryKey(streamId(ref), target);
-    const [doc] = await this.#ctx.fetchByIds([_id]);
-    if (!doc || doc.kind !== 'message' || doc.deletedAt !== null) return null;
-    if (!isLive(doc.createdAt, doc.expiresAt, now, ageCutoff(this.#options, now))) return null;
-    return this.models.messages.findOneAndUpdate({ _id }, { $set: changes, $inc: { version: 1 } }, { returnDocument: 'after' });
+    const [doc] = await this.#ctx.server.fetchByIds([_id]);
+    if (doc?.kind !== 'message' || doc.deletedAt !== null) return null;
+    if (!isLiveDoc(doc, now, ageCutoff(this.options, now))) return null;
+    return this.models.messages.findOneAndUpdate({ _id }, { ...changes, $inc: { version: 1 } }, { returnDocument: 'after' });
   }
 
-  /**
-   * Raises the stream's head hint, then trims; in that order, so no trim ever runs ahead of a
-   * hint. Then sweeps TTL-expired entries once the stream's `ttlDue` (kept in its hint document,
-   * so it does not matter which instance wrote them) has passed.
-   *
-   * @param ttlDue - the earliest `expiresAt` this append wrote, or `null`.
-   */
-  async #afterAppend(ref: StreamRef, headSeq: number, now: number, ttlDue: number | null = null): Promise<void> {
+  /** Raises the stream's head hint, then trims; in that order, so no trim ever runs ahead of a hint. */
+  async #afterAppend(ref: StreamRef, headSeq: number, now: number): Promise<void> {
     if (headSeq === 0) return;
-    await recordHead(this.#ctx, ref, headSeq, ttlDue);
-    await trimStream(this.#ctx, this.#options, ref, headSeq, now);
+    await recordHead(this.#ctx, ref, headSeq);
+    await trimStream(this.#ctx, ref, headSeq, now);
     const sid = streamId(ref);
-    const due = (await this.#ctx.streams.findOne({ _id: sid }, { projection: { _id: 0, ttlDue: 1 } }))?.ttlDue;
-    if (due === undefined || due === null || due > now) return;
+    const due = this.#ttlDue.get(sid);
+    if (due === undefined || due > now) return;
+    this.#ttlDue.delete(sid);
     const next = await sweepExpired(this.#ctx, ref, headSeq, now);
-    // Conditional on the value read: an earlier expiry another writer recorded meanwhile stands.
-    await this.#ctx.streams.updateOne({ _id: sid, ttlDue: due }, next === null ? { $unset: { ttlDue: '' } } : { $set: { ttlDue: next } });
+    if (next !== null) this.#noteExpiry(sid, next);
+  }
+
+  /** Remembers that stream `sid` holds an entry expiring at `expiresAt`, keeping the earliest. */
+  #noteExpiry(sid: string, expiresAt: number): void {
+    const due = this.#ttlDue.get(sid);
+    if (due !== undefined && due <= expiresAt) return;
+    this.#ttlDue.set(sid, expiresAt);
   }
 }
+
+/** An in-place edit or delete: the new data fields and stamp, and the form of data they replace. */
+interface ChangeUpdate {
+  $set: Record<string, unknown>;
+  $unset: Record<string, ''>;
+}
+
+/** Streams whose next TTL expiry one instance remembers; beyond it the oldest is forgotten. */
+const MAX_TRACKED_STREAMS = 10_000;
 
 /** Lets a duplicate-key error through as "already there"; rethrows anything else. */
 function ignoreDuplicateKey(error: unknown): void {

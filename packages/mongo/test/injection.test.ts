@@ -67,12 +67,22 @@ describe('operator injection', () => {
     expect(await connection.collection('roomlog_messages').countDocuments({ room: { $eq: 'objects' } })).toBe(0);
   });
 
-  it('payload keys that spell operators are data, stored as text', async () => {
+  it('data keys that spell operators, paths or BSON type tags are stored escaped and read back as written', async () => {
     const stream = { namespace: '/', room: 'payload' };
-    const data = { $where: 'sleep(1000)', $set: { admin: true }, 'a.b': 1, nested: [{ $gt: '' }] };
+    const data = { $where: 'sleep(1000)', $set: { admin: true }, 'a.b': 1, nested: [{ $gt: '' }], _bsontype: 'Binary', '%24x': '%' };
     await store.append([{ ...stream, event: 'e', data }]);
-    expect((await store.read(stream)).messages[0]?.data).toEqual(data);
+    expect((await store.read(stream)).messages[0]?.data).toStrictEqual(data);
     const raw = await connection.collection('roomlog_messages').findOne({ room: { $eq: 'payload' } });
-    expect(typeof raw?.payload).toBe('string');
+    expect(raw?.payload).toBeUndefined();
+    expect(raw?.data).toStrictEqual({
+      '%24where': 'sleep(1000)',
+      '%24set': { admin: true },
+      'a%2Eb': 1,
+      nested: [{ '%24gt': '' }],
+      '%5Fbsontype': 'Binary',
+      '%2524x': '%',
+    });
+    // A filter on a stored key that spells an operator matches it as a field, and only it.
+    expect(await connection.collection('roomlog_messages').countDocuments({ 'data.%24set.admin': { $eq: true } })).toBe(1);
   });
 });

@@ -32,3 +32,14 @@ export async function dropAndClose(connection: Connection, ...others: Connection
     await Promise.all([connection, ...others].map((c) => c.close()));
   }
 }
+
+/** Whether the test server is FerretDB (its `buildInfo` carries `ferretdbVersion`). */
+export async function serverIsFerretDB(url = MONGODB_URL): Promise<boolean> {
+  const connection = await mongoose.createConnection(`${url}/admin`, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    const info = await connection.db!.admin().command({ buildInfo: 1 });
+    return typeof info.ferretdbVersion === 'string';
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,12 +1,12 @@
 /**
  * Backend-specific behaviour beyond the conformance suite: the head hint may be stale or lost
  * and no seq is ever reused; an append that lost its seq to another node retries with the
- * remaining messages; the documents hold only text and numbers.
+ * remaining messages; data is stored natively where the server can hold it, encoded where not.
  */
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MongoMessageStore, createMongoStore } from '../src';
-import { connect, dropAndClose, randomDatabaseName } from './server';
+import { connect, dropAndClose, randomDatabaseName, serverIsFerretDB } from './server';
 
 describe('MongoMessageStore', () => {
   let connections: Connection[];
@@ -65,13 +65,67 @@ describe('MongoMessageStore', () => {
     await aging.close();
   });
 
-  it('stores the payload as the codec’s text and every other field as a string, number or null', async () => {
+  it('stores data as a native value and timestamps as Dates; what the server cannot hold stays encoded, unseen by readers', async () => {
     const stream = freshStream();
-    await store.append([{ ...stream, event: 'e', data: { bin: Buffer.from([1, 2]), list: [[1], [2]] }, senderId: 's', ttlMs: 5000 }]);
-    const raw = await connections[0]!.collection('roomlog_messages').findOne({ room: { $eq: stream.room } });
-    for (const [key, value] of Object.entries(raw!)) {
-      expect(value === null || typeof value === 'string' || typeof value === 'number', `${key} is ${typeof value}`).toBe(true);
+    const native = { text: 'hi', bin: Buffer.from([1, 2]), list: [1, 'two', { three: 3 }] };
+    // Nested arrays: FerretDB v1 refuses them in documents, MongoDB holds them.
+    const awkward = { list: [[1], [2]] };
+    await store.append([
+      { ...stream, event: 'e', data: native, senderId: 's', ttlMs: 5000 },
+      { ...stream, event: 'e', data: awkward },
+    ]);
+    const [first, second] = await connections[0]!.collection('roomlog_messages').find({ room: { $eq: stream.room } }).sort({ seq: 1 }).toArray();
+    expect(first!.payload).toBeUndefined();
+    expect(first!.data.text).toBe('hi');
+    expect(first!.data.bin._bsontype).toBe('Binary');
+    expect(Buffer.from(first!.data.bin.buffer)).toEqual(Buffer.from([1, 2]));
+    expect(first!.data.list).toEqual([1, 'two', { three: 3 }]);
+    for (const field of ['createdAt', 'expiresAt']) expect(first![field]).toBeInstanceOf(Date);
+    expect(first!.expiresAt.getTime() - first!.createdAt.getTime()).toBe(5000);
+    if (await serverIsFerretDB()) {
+      expect(second!.data).toBeUndefined();
+      expect(second!.payload).toBe('{"list":[[1],[2]]}');
+    } else {
+      expect(second!.data).toEqual(awkward);
     }
-    expect(raw?.payload).toBe('{"bin":{"$bin":"AQI="},"list":[[1],[2]]}');
+    const page = await other.read(stream);
+    expect(page.messages.map((m) => m.data)).toStrictEqual([native, awkward]);
+  });
+
+  it('data over 4 MiB of text (maxPayloadBytes raised) stays encoded, so BSON overhead never meets the 16 MiB document limit', async () => {
+    const big = createMongoStore(connections[0]!, { maxPayloadBytes: 5 * 1024 * 1024 });
+    const stream = freshStream();
+    const data = { text: 'x'.repeat(4 * 1024 * 1024 + 1) };
+    await big.append([{ ...stream, event: 'e', data }]);
+    const raw = await connections[0]!.collection('roomlog_messages').findOne({ room: { $eq: stream.room } });
+    expect(raw?.data).toBeUndefined();
+    expect(typeof raw?.payload).toBe('string');
+    expect((await other.read(stream)).messages[0]?.data).toStrictEqual(data);
+    await big.close();
+  });
+
+  it('an edit or delete replaces either stored form with the other, and erasing leaves data null', async () => {
+    const stream = freshStream();
+    // No maxCount here: the edits' log entries must not trim the messages away.
+    const [writer, editor] = connections.map((connection) => createMongoStore(connection));
+    await writer!.append([{ ...stream, event: 'e', data: { list: [[1]] }, senderId: 'gone' }, { ...stream, event: 'e', data: 'plain', senderId: 'gone' }]);
+    await editor!.edit(stream, 1, { text: 'now native' });
+    await editor!.edit(stream, 2, { list: [['maybe', 'encoded']] });
+    const raw = () => connections[0]!.collection('roomlog_messages').find({ room: { $eq: stream.room }, kind: 'message' }).sort({ seq: 1 }).toArray();
+    const [one, two] = await raw();
+    expect(one!.data).toEqual({ text: 'now native' });
+    expect(one!.payload).toBeUndefined();
+    expect(two!.editedAt).toBeInstanceOf(Date);
+    expect((await writer!.read(stream)).messages.filter((m) => m.kind === 'message').map((m) => m.data)).toStrictEqual([
+      { text: 'now native' },
+      { list: [['maybe', 'encoded']] },
+    ]);
+    expect(await writer!.eraseSender('gone')).toBe(2);
+    for (const doc of await raw()) {
+      expect(doc.data).toBeNull();
+      expect(doc.payload).toBeUndefined();
+      expect(doc.deletedAt).toBeInstanceOf(Date);
+    }
+    await Promise.all([writer!.close(), editor!.close()]);
   });
 });

@@ -3,9 +3,9 @@
  * so a room or event that looks like `{ "$gt": "" }` is compared as a value, never run as an
  * operator (validation already insists on strings; this makes the query itself say so).
  */
-import { type ResolvedStoreOptions, type StreamRef, ageCutoff } from '@roomlog/core';
+import { type ResolvedStoreOptions, type StreamRef, ageCutoff, isLive } from '@roomlog/core';
 import type { mongo } from 'mongoose';
-import type { MessageDocument } from './documents';
+import { type MessageDocument, millis } from './documents';
 
 /** Entries of one stream. */
 export function streamFilter(stream: StreamRef): { namespace: { $eq: string }; room: { $eq: string } } {
@@ -18,7 +18,13 @@ export function streamFilter(stream: StreamRef): { namespace: { $eq: string }; r
  */
 export function liveFilter(options: ResolvedStoreOptions, now: number): mongo.Filter<MessageDocument> {
   const cutoff = ageCutoff(options, now);
-  const filter: mongo.Filter<MessageDocument> = { $or: [{ expiresAt: { $eq: null } }, { expiresAt: { $gt: now } }] };
-  if (cutoff !== null) filter.createdAt = { $gt: cutoff };
+  const at = new Date(now);
+  const filter: mongo.Filter<MessageDocument> = { $or: [{ expiresAt: { $eq: null } }, { expiresAt: { $gt: at } }] };
+  if (cutoff !== null) filter.createdAt = { $gt: new Date(cutoff) };
   return filter;
+}
+
+/** Whether a stored entry is retained at `now` (core's `isLive` on the stored dates). */
+export function isLiveDoc(doc: MessageDocument, now: number, cutoff: number | null): boolean {
+  return isLive(millis(doc.createdAt), millis(doc.expiresAt), now, cutoff);
 }

@@ -1,5 +1,7 @@
 /**
- * Seq allocation by unique insert, the one write both MongoDB and FerretDB make atomic.
+ * Every write to the messages and streams collections: appending (seq allocation by unique
+ * insert, the one write both MongoDB and FerretDB make atomic), the head hint, and retention's
+ * deletes.
  *
  * An append finds the stream's head and inserts its entries at `head + 1, head + 2, ...` with
  * one ordered `insertMany`; the `_id` of an entry is `<stream id>:<seq>`, so exactly one of
@@ -19,17 +21,19 @@
  * counter leaves a hole whenever a duplicate races past a pre-check. A writer that lost a race
  * backs off a few random milliseconds before it tries again.
  */
-import { type ResolvedStoreOptions, RoomlogError, type StreamRef, ageCutoff, countFloor, isLive, newEpoch } from '@roomlog/core';
-import { type MessageDocument, clientKey, ownKey, retiredKey } from './documents';
-import { type HeadContext, findHead } from './head';
+import { RoomlogError, type StreamRef, ageCutoff, backoff, countFloor, newEpoch } from '@roomlog/core';
+import type { StoreContext } from './context';
+import { type DataFields, type MessageDocument, asDate, clientKey, dataFields, millis, ownKey, retiredKey } from './documents';
+import { isLiveDoc, streamFilter } from './filters';
 import { entryKey, streamId } from './keys';
 import { BACKEND } from './options';
-import { streamFilter } from './queries';
+import { type HeadEntry, findHead, firstSeqAt } from './reads';
 
 /** An entry to append, everything but its place in the stream. */
 export interface NewEntry {
   id: string;
   event: string;
+  /** The codec's encoded data, `null` for none (a delete's log entry). */
   payload: string | null;
   senderId: string | null;
   clientMessageId: string | null;
@@ -54,6 +58,8 @@ const DUPLICATE_KEY = 11000;
 
 interface Pending {
   entry: NewEntry;
+  /** How the entry's data is stored on this server. */
+  data: DataFields;
   /** Position in the caller's list. */
   index: number;
 }
@@ -66,16 +72,16 @@ interface Pending {
  * @throws whatever the driver throws (the store classifies it), or `UNAVAILABLE` after {@link MAX_ATTEMPTS} lost races.
  */
 export async function appendToStream(
-  ctx: HeadContext,
-  options: ResolvedStoreOptions,
+  ctx: StoreContext,
   stream: StreamRef,
   entries: readonly NewEntry[],
 ): Promise<{ results: Appended[]; headSeq: number }> {
   const sid = streamId(stream);
   const results: Appended[] = new Array(entries.length);
-  let pending: Pending[] = entries.map((entry, index) => ({ entry, index }));
+  const { rules, strategy } = await ctx.server.profile();
+  let pending: Pending[] = entries.map((entry, index) => ({ entry, index, data: dataFields(entry.payload, rules) }));
+  const stamping = strategy === 'mongodb' && ctx.options.ttlIndex;
   let headSeq = 0;
-  let ownInserted = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
       throw new RoomlogError('UNAVAILABLE', `gave up after ${MAX_ATTEMPTS} lost races for the next seq; retry`, {
@@ -83,27 +89,29 @@ export async function appendToStream(
         cause: new Error('seq contention'),
       });
     }
-    if (attempt > 1) await backoff(attempt);
+    // A short random pause after a lost race, so writers in lockstep spread out instead of colliding again.
+    if (attempt > 1) await backoff(attempt - 1);
     const head = await findHead(ctx, stream);
     headSeq = head?.seq ?? 0;
     const epoch = head?.epoch ?? newEpoch();
-    const docs = pending.map(({ entry }, i) => toDocument(sid, stream, entry, headSeq + 1 + i, epoch));
+    const docs = pending.map(({ entry, data }, i) => toDocument(sid, stream, entry, data, headSeq + 1 + i, epoch));
     const inserted = await insertPrefix(ctx, docs);
+    if (stamping && inserted > 0) await stampSuperseded(ctx, sid, head, docs.slice(0, inserted - 1));
     for (let i = 0; i < inserted; i++) results[pending[i]!.index] = { doc: docs[i]!, duplicate: false };
     if (inserted > 0) headSeq = docs[inserted - 1]!.seq;
-    ownInserted += inserted;
     pending = pending.slice(inserted);
     if (pending.length === 0) break;
     // The entry at `inserted` was refused. Without a clientMessageId only its seq can clash;
     // with one, a free seq means the clientMessageId did.
     if (pending[0]!.entry.clientMessageId === null) continue;
-    const [taken] = await ctx.fetchByIds([docs[inserted]!._id]);
-    if (!taken) pending = await settleDuplicates(ctx, options, stream, pending, results, ownInserted);
+    const [taken] = await ctx.server.fetchByIds([docs[inserted]!._id]);
+    if (!taken) pending = await settleDuplicates(ctx, stream, pending, results);
   }
   return { results, headSeq };
 }
 
-function toDocument(sid: string, stream: StreamRef, entry: NewEntry, seq: number, epoch: string): MessageDocument {
+function toDocument(sid: string, stream: StreamRef, entry: NewEntry, data: DataFields, seq: number, epoch: string): MessageDocument {
+  // Field order is the order a user sees in the shell: identity, then the message, then bookkeeping.
   return {
     _id: entryKey(sid, seq),
     id: entry.id,
@@ -112,36 +120,58 @@ function toDocument(sid: string, stream: StreamRef, entry: NewEntry, seq: number
     seq,
     epoch,
     event: entry.event,
-    payload: entry.payload,
+    ...data,
     senderId: entry.senderId,
     clientMessageId: entry.clientMessageId,
     dedupeKey: entry.clientMessageId === null ? ownKey(entry.id) : clientKey(entry.clientMessageId),
-    createdAt: entry.createdAt,
+    createdAt: asDate(entry.createdAt),
     kind: entry.kind,
     target: entry.target,
     version: 1,
     editedAt: null,
     deletedAt: null,
-    expiresAt: entry.expiresAt,
+    expiresAt: asDate(entry.expiresAt),
   };
+}
+
+/**
+ * Stamps the entries an insert just superseded (the head it inserted above, and its own entries
+ * but the last) with `purgeAt`, the time they expire, for the TTL index (see `indexes.ts`). Only
+ * superseded entries get one: the newest entry of a stream is the only record of its last seq
+ * and epoch, so the TTL monitor must never take it. After the insert, never with it: an insert
+ * cut short by a race, then a crash, leaves its last stored entry as the newest, unstamped.
+ * Entries that expire by no rule get no stamp and cost no write.
+ */
+async function stampSuperseded(ctx: StoreContext, sid: string, head: HeadEntry | null, own: readonly MessageDocument[]): Promise<void> {
+  const entries: Array<{ _id: string; createdAt: Date; expiresAt: Date | null }> = [...own];
+  if (head) entries.unshift({ _id: entryKey(sid, head.seq), createdAt: head.createdAt, expiresAt: head.expiresAt });
+  const stamps = [];
+  for (const entry of entries) {
+    const purgeAt = purgeTime(ctx.options.maxAgeMs, entry.createdAt, entry.expiresAt);
+    if (purgeAt !== null) stamps.push({ updateOne: { filter: { _id: entry._id }, update: { $set: { purgeAt } } } });
+  }
+  if (stamps.length > 0) await ctx.messages.bulkWrite(stamps, { ordered: false });
+}
+
+/** When an entry expires by `maxAgeMs` or its own `ttlMs`, whichever comes first; `null` when by neither. */
+export function purgeTime(maxAgeMs: number | null, createdAt: Date, expiresAt: Date | null): Date | null {
+  const aged = maxAgeMs === null ? null : createdAt.getTime() + maxAgeMs;
+  const due = expiresAt === null ? aged : aged === null ? expiresAt.getTime() : Math.min(aged, expiresAt.getTime());
+  return due === null ? null : new Date(due);
 }
 
 /**
  * Resolves pending entries whose `clientMessageId` is already stored (one query for all): a
  * retained original makes the entry a duplicate; an expired one gives its key up and stays,
- * invisible, until trimmed. "Retained" is judged as the call found the stream: the count floor
- * leaves out the `ownInserted` entries this call stored, so a batch's new messages never push
- * out the original of a retry in the same batch (the contract's rule 4).
+ * invisible, until trimmed.
  *
  * @returns the entries still to insert, in order.
  */
 async function settleDuplicates(
-  ctx: HeadContext,
-  options: ResolvedStoreOptions,
+  ctx: StoreContext,
   stream: StreamRef,
   pending: readonly Pending[],
   results: Appended[],
-  ownInserted: number,
 ): Promise<Pending[]> {
   const keys: string[] = [];
   for (const { entry } of pending) if (entry.clientMessageId !== null) keys.push(clientKey(entry.clientMessageId));
@@ -151,7 +181,8 @@ async function settleDuplicates(
     findHead(ctx, stream),
   ]);
   const byKey = new Map(originals.map((doc) => [doc.dedupeKey, doc]));
-  const floor = countFloor(options, (head?.seq ?? 0) - ownInserted);
+  const { options } = ctx;
+  const floor = countFloor(options, head?.seq ?? 0);
   const fresh: Pending[] = [];
   const expired: MessageDocument[] = [];
   for (const item of pending) {
@@ -161,7 +192,7 @@ async function settleDuplicates(
       continue;
     }
     const now = item.entry.createdAt;
-    if (original.seq >= floor && isLive(original.createdAt, original.expiresAt, now, ageCutoff(options, now))) {
+    if (original.seq >= floor && isLiveDoc(original, now, ageCutoff(options, now))) {
       results[item.index] = { doc: original, duplicate: true };
     } else {
       expired.push(original);
@@ -185,7 +216,7 @@ async function settleDuplicates(
  * Inserts `docs` in order and stops at the first one whose seq or dedupe key is taken.
  * @returns how many were inserted (a prefix).
  */
-async function insertPrefix(ctx: HeadContext, docs: MessageDocument[]): Promise<number> {
+async function insertPrefix(ctx: StoreContext, docs: MessageDocument[]): Promise<number> {
   try {
     await ctx.messages.insertMany(docs, { ordered: true });
     return docs.length;
@@ -208,8 +239,46 @@ function firstWriteError(error: unknown): { code: number; index: number } | null
   return first;
 }
 
-/** A short random pause after a lost race, so writers in lockstep spread out instead of colliding again. */
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(5 * attempt, 50);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Raises the stream's hint to `seq` after an append. `$max` is atomic on MongoDB; on FerretDB a
+ * race may leave it lower, which costs a later lookup a few probes, never correctness.
+ */
+export async function recordHead(ctx: StoreContext, stream: StreamRef, seq: number): Promise<void> {
+  await ctx.streams
+    .updateOne({ _id: streamId(stream) }, { $max: { seq }, $setOnInsert: { namespace: stream.namespace, room: stream.room } }, { upsert: true })
+    .catch((error: unknown) => {
+      // Two first appends created the hint at once; the other one's value stands.
+      if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
+    });
+}
+
+/**
+ * Retention's deletes. Expired entries are filtered out of every read (deletion is lazy); each
+ * append deletes the expired front of its stream with one bounded delete ({@link trimStream}),
+ * and entries expired by their own `ttlMs` are swept once one is due ({@link sweepExpired}).
+ *
+ * The newest entry of a stream is never deleted: it is the only record of the stream's last seq
+ * and epoch (seqs are allocated by unique insert), so deleting it would make the next append start
+ * again at seq 1 — a reused seq, which rule 8 forbids.
+ */
+export async function trimStream(ctx: StoreContext, stream: StreamRef, headSeq: number, now: number): Promise<void> {
+  const { options } = ctx;
+  if (options.maxCount === null && options.maxAgeMs === null) return;
+  const keepFrom = Math.min(await firstSeqAt(ctx, stream, headSeq, now), headSeq);
+  if (keepFrom <= 1) return;
+  await ctx.messages.deleteMany({ ...streamFilter(stream), seq: { $lt: keepFrom } });
+}
+
+/**
+ * Deletes the stream's entries whose own `ttlMs` ran out (never the newest entry), wherever they
+ * are, and tells when the next one is due. The store runs it only when an entry it wrote is due,
+ * so streams without `ttlMs` never pay for it.
+ *
+ * @returns the earliest `expiresAt` (ms) still ahead in the stream, or `null` when none is.
+ */
+export async function sweepExpired(ctx: StoreContext, stream: StreamRef, headSeq: number, now: number): Promise<number | null> {
+  const at = new Date(now);
+  await ctx.messages.deleteMany({ ...streamFilter(stream), expiresAt: { $lte: at }, seq: { $lt: headSeq } });
+  const next = await ctx.messages.findOne({ ...streamFilter(stream), expiresAt: { $gt: at } }, { sort: { expiresAt: 1 }, projection: { _id: 0, expiresAt: 1 } });
+  return next?.expiresAt ? millis(next.expiresAt) : null;
 }
