@@ -61,6 +61,11 @@ export interface StreamDocument {
   namespace: string;
   room: string;
   seq: number;
+  /**
+   * The earliest `expiresAt` (from `ttlMs`, ms) among the stream's entries not swept yet, or
+   * absent when none is due. Kept in the database, so whichever instance appends next sweeps them.
+   */
+  ttlDue?: number;
 }
 
 /** A lease on one message while it is edited or deleted (see `lock.ts`). */

@@ -5,7 +5,6 @@
  */
 import {
   type AppendResult,
-  BoundedMap,
   type DriverChange,
   type DriverPage,
   DriverStore,
@@ -80,12 +79,6 @@ class MongoDriver implements StoreDriver {
   readonly retention = true;
   readonly models: RoomlogModels;
   readonly #ctx: StoreContext;
-  /**
-   * Per stream id: the earliest `expiresAt` (from `ttlMs`) of the entries this instance wrote and
-   * has not swept yet. Instance-local and bounded: a stream it forgets is swept by its other
-   * writers, or its expired entries leave when they reach the front.
-   */
-  readonly #ttlDue = new BoundedMap<string, number>(MAX_TRACKED_STREAMS);
 
   constructor(
     private readonly connection: Connection,
@@ -123,12 +116,13 @@ class MongoDriver implements StoreDriver {
           expiresAt: m.expiresAt,
         }));
         const { results, headSeq } = await appendToStream(this.#ctx, group, entries);
+        let ttlDue: number | null = null;
         for (let i = 0; i < results.length; i++) {
           const { doc, duplicate } = results[i]!;
           written.set(group.messages[i]!.index, { message: toStoredMessage(doc), duplicate });
-          if (!duplicate && doc.expiresAt !== null) this.#noteExpiry(streamId(group), doc.expiresAt.getTime());
+          if (!duplicate && doc.expiresAt !== null) ttlDue = Math.min(ttlDue ?? doc.expiresAt.getTime(), doc.expiresAt.getTime());
         }
-        await this.#afterAppend(group, headSeq, prepared.createdAt);
+        await this.#afterAppend(group, headSeq, prepared.createdAt, ttlDue);
       }),
     );
     return written;
@@ -202,11 +196,24 @@ class MongoDriver implements StoreDriver {
   }
 
   async eraseSender(sender: string): Promise<number> {
-    const result = await this.models.messages.updateMany(
-      { senderId: { $eq: sender }, deletedAt: { $eq: null } },
-      { $set: { data: null, deletedAt: new Date(this.options.now()) }, $unset: { payload: '' }, $inc: { version: 1 } },
-    );
-    return result.modifiedCount;
+    const now = this.options.now();
+    const mine = { senderId: { $eq: sender }, deletedAt: { $eq: null } };
+    if (this.options.maxCount !== null || this.options.maxAgeMs !== null) {
+      // What retention already removed is not erased: trim the sender's streams first, as an append would.
+      const streams = new Map<string, StreamRef>();
+      for (const doc of await this.models.messages.find(mine, { projection: { _id: 0, namespace: 1, room: 1 } }).toArray()) {
+        streams.set(streamId(doc), { namespace: doc.namespace, room: doc.room });
+      }
+      for (const ref of streams.values()) {
+        const newest = await findHead(this.#ctx, ref);
+        if (newest) await trimStream(this.#ctx, ref, newest.seq, now);
+      }
+    }
+    const erase = { $set: { data: null, deletedAt: new Date(now) }, $unset: { payload: '' as const }, $inc: { version: 1 } };
+    const live = await this.models.messages.updateMany({ ...mine, ...liveFilter(this.options, now) }, erase);
+    // Expired entries not swept yet lose their data too, uncounted: it must not outlive an erasure.
+    await this.models.messages.updateMany(mine, erase);
+    return live.modifiedCount;
   }
 
   async close(): Promise<void> {
@@ -244,24 +251,23 @@ class MongoDriver implements StoreDriver {
     return this.models.messages.findOneAndUpdate({ _id }, { ...changes, $inc: { version: 1 } }, { returnDocument: 'after' });
   }
 
-  /** Raises the stream's head hint, then trims; in that order, so no trim ever runs ahead of a hint. */
-  async #afterAppend(ref: StreamRef, headSeq: number, now: number): Promise<void> {
+  /**
+   * Raises the stream's head hint, then trims; in that order, so no trim ever runs ahead of a
+   * hint. Then sweeps TTL-expired entries once the stream's `ttlDue` (kept in its hint document,
+   * so it does not matter which instance wrote them) has passed.
+   *
+   * @param ttlDue - the earliest `expiresAt` this append wrote, or `null`.
+   */
+  async #afterAppend(ref: StreamRef, headSeq: number, now: number, ttlDue: number | null = null): Promise<void> {
     if (headSeq === 0) return;
-    await recordHead(this.#ctx, ref, headSeq);
+    await recordHead(this.#ctx, ref, headSeq, ttlDue);
     await trimStream(this.#ctx, ref, headSeq, now);
     const sid = streamId(ref);
-    const due = this.#ttlDue.get(sid);
-    if (due === undefined || due > now) return;
-    this.#ttlDue.delete(sid);
+    const due = (await this.#ctx.streams.findOne({ _id: sid }, { projection: { _id: 0, ttlDue: 1 } }))?.ttlDue;
+    if (due === undefined || due === null || due > now) return;
     const next = await sweepExpired(this.#ctx, ref, headSeq, now);
-    if (next !== null) this.#noteExpiry(sid, next);
-  }
-
-  /** Remembers that stream `sid` holds an entry expiring at `expiresAt`, keeping the earliest. */
-  #noteExpiry(sid: string, expiresAt: number): void {
-    const due = this.#ttlDue.get(sid);
-    if (due !== undefined && due <= expiresAt) return;
-    this.#ttlDue.set(sid, expiresAt);
+    // Conditional on the value read: an earlier expiry another writer recorded meanwhile stands.
+    await this.#ctx.streams.updateOne({ _id: sid, ttlDue: due }, next === null ? { $unset: { ttlDue: '' } } : { $set: { ttlDue: next } });
   }
 }
 
@@ -270,9 +276,6 @@ interface ChangeUpdate {
   $set: Record<string, unknown>;
   $unset: Record<string, ''>;
 }
-
-/** Streams whose next TTL expiry one instance remembers; beyond it the oldest is forgotten. */
-const MAX_TRACKED_STREAMS = 10_000;
 
 /** Lets a duplicate-key error through as "already there"; rethrows anything else. */
 function ignoreDuplicateKey(error: unknown): void {

@@ -82,6 +82,7 @@ export async function appendToStream(
   let pending: Pending[] = entries.map((entry, index) => ({ entry, index, data: dataFields(entry.payload, rules) }));
   const stamping = strategy === 'mongodb' && ctx.options.ttlIndex;
   let headSeq = 0;
+  let ownInserted = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
       throw new RoomlogError('UNAVAILABLE', `gave up after ${MAX_ATTEMPTS} lost races for the next seq; retry`, {
@@ -99,13 +100,14 @@ export async function appendToStream(
     if (stamping && inserted > 0) await stampSuperseded(ctx, sid, head, docs.slice(0, inserted - 1));
     for (let i = 0; i < inserted; i++) results[pending[i]!.index] = { doc: docs[i]!, duplicate: false };
     if (inserted > 0) headSeq = docs[inserted - 1]!.seq;
+    ownInserted += inserted;
     pending = pending.slice(inserted);
     if (pending.length === 0) break;
     // The entry at `inserted` was refused. Without a clientMessageId only its seq can clash;
     // with one, a free seq means the clientMessageId did.
     if (pending[0]!.entry.clientMessageId === null) continue;
     const [taken] = await ctx.server.fetchByIds([docs[inserted]!._id]);
-    if (!taken) pending = await settleDuplicates(ctx, stream, pending, results);
+    if (!taken) pending = await settleDuplicates(ctx, stream, pending, results, ownInserted);
   }
   return { results, headSeq };
 }
@@ -163,7 +165,9 @@ export function purgeTime(maxAgeMs: number | null, createdAt: Date, expiresAt: D
 /**
  * Resolves pending entries whose `clientMessageId` is already stored (one query for all): a
  * retained original makes the entry a duplicate; an expired one gives its key up and stays,
- * invisible, until trimmed.
+ * invisible, until trimmed. "Retained" is judged as the call found the stream: the count floor
+ * leaves out the `ownInserted` entries this call stored, so a batch's new messages never push
+ * out the original of a retry in the same batch (the contract's rule 4).
  *
  * @returns the entries still to insert, in order.
  */
@@ -172,6 +176,7 @@ async function settleDuplicates(
   stream: StreamRef,
   pending: readonly Pending[],
   results: Appended[],
+  ownInserted: number,
 ): Promise<Pending[]> {
   const keys: string[] = [];
   for (const { entry } of pending) if (entry.clientMessageId !== null) keys.push(clientKey(entry.clientMessageId));
@@ -182,7 +187,7 @@ async function settleDuplicates(
   ]);
   const byKey = new Map(originals.map((doc) => [doc.dedupeKey, doc]));
   const { options } = ctx;
-  const floor = countFloor(options, head?.seq ?? 0);
+  const floor = countFloor(options, (head?.seq ?? 0) - ownInserted);
   const fresh: Pending[] = [];
   const expired: MessageDocument[] = [];
   for (const item of pending) {
@@ -240,12 +245,14 @@ function firstWriteError(error: unknown): { code: number; index: number } | null
 }
 
 /**
- * Raises the stream's hint to `seq` after an append. `$max` is atomic on MongoDB; on FerretDB a
- * race may leave it lower, which costs a later lookup a few probes, never correctness.
+ * Raises the stream's hint to `seq` after an append, and lowers its `ttlDue` to `ttlDue` when
+ * the append wrote entries with a `ttlMs`. `$max` is atomic on MongoDB; on FerretDB a race may
+ * leave it lower, which costs a later lookup a few probes, never correctness.
  */
-export async function recordHead(ctx: StoreContext, stream: StreamRef, seq: number): Promise<void> {
+export async function recordHead(ctx: StoreContext, stream: StreamRef, seq: number, ttlDue: number | null = null): Promise<void> {
+  const update = { $max: { seq }, $setOnInsert: { namespace: stream.namespace, room: stream.room }, ...(ttlDue === null ? {} : { $min: { ttlDue } }) };
   await ctx.streams
-    .updateOne({ _id: streamId(stream) }, { $max: { seq }, $setOnInsert: { namespace: stream.namespace, room: stream.room } }, { upsert: true })
+    .updateOne({ _id: streamId(stream) }, update, { upsert: true })
     .catch((error: unknown) => {
       // Two first appends created the hint at once; the other one's value stands.
       if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
@@ -271,8 +278,9 @@ export async function trimStream(ctx: StoreContext, stream: StreamRef, headSeq: 
 
 /**
  * Deletes the stream's entries whose own `ttlMs` ran out (never the newest entry), wherever they
- * are, and tells when the next one is due. The store runs it only when an entry it wrote is due,
- * so streams without `ttlMs` never pay for it.
+ * are, and tells when the next one is due. The store runs it only once the stream's recorded
+ * `ttlDue` has passed (whichever instance wrote the entries), so streams without `ttlMs` never
+ * pay for it.
  *
  * @returns the earliest `expiresAt` (ms) still ahead in the stream, or `null` when none is.
  */
