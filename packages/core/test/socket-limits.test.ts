@@ -7,8 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore, type RoomlogError, toRoomlogError } from '../src/index';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryStore, type RoomlogError, busy, toRoomlogError } from '../src/index';
 import { type RoomlogOptions, roomlog } from '../src/socket.io';
 
 type Options = Omit<RoomlogOptions<Socket>, 'store' | 'events'> & Partial<Pick<RoomlogOptions<Socket>, 'store' | 'events'>>;
@@ -317,5 +317,28 @@ describe('no amplification, quiet errors', () => {
     expect(answer.error.code).toBe('UNAVAILABLE');
     expect(answer.error.message).not.toMatch(/secret_schema|app_rw/);
     expect(String((errors[0]!.cause as Error).message)).toMatch(/secret_schema/);
+  });
+});
+
+describe('the default onError', () => {
+  it('logs the first server-side error of an interval in full and counts the rest in one line', async () => {
+    const { aggregatingOnError } = await import('../src/socket/error-log');
+    const errors: unknown[][] = [];
+    const warnings: unknown[][] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((...args) => void errors.push(args));
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args) => void warnings.push(args));
+    cleanups.push(() => {
+      error.mockRestore();
+      warn.mockRestore();
+    });
+    const onError = aggregatingOnError(50);
+    const unavailable = toRoomlogError(new Error('connection refused'), 'postgres', () => 'UNAVAILABLE');
+    for (let i = 0; i < 20_000; i++) onError(unavailable, { event: 'chat' });
+    for (let i = 0; i < 300; i++) onError(busy('socket', 'full', 100), { event: 'chat' });
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0]![0])).toMatch(/connection refused \(while handling chat/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]![0])).toMatch(/20299 more errors .*UNAVAILABLE \(chat\) ×19999, BUSY \(chat\) ×300/);
   });
 });

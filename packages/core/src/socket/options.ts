@@ -7,6 +7,7 @@ import { type RoomlogError, invalidArgument } from '../errors';
 import type { MessageStore } from '../store';
 import { MAX_READ_LIMIT, validateInteger } from '../validation';
 import { defaultAuthorize } from './authorize';
+import { aggregatingOnError } from './error-log';
 import { type ResolvedLimits, type RoomlogLimits, resolveLimits } from './limits';
 import type { MessageEnvelope } from './protocol';
 import type { AnyEventData, EntryOf, EventDataMap, EventName, PersistMessage, StoredOf } from './typed';
@@ -83,7 +84,7 @@ export interface RoomlogHooks<S extends RoomlogSocket = RoomlogSocket, Events ex
     | undefined;
   /**
    * Receives every error Roomlog reports to a client, and errors of `afterPersist`.
-   * @default logs `INTERNAL`, `UNAVAILABLE` and `UNSUPPORTED` errors with `console.error`; refusals of client input are not logged
+   * @default per 10 s, the first `INTERNAL`, `UNAVAILABLE` or `UNSUPPORTED` error of each code and event with `console.error`, and one `console.warn` line counting the rest (repeats and refusals of client input), so a flood never prints a stack per request
    */
   onError?: ((error: RoomlogError, context: ErrorContext<S>) => void) | undefined;
 }
@@ -171,13 +172,6 @@ function defaultUserId(socket: RoomlogSocket): string | undefined {
   return typeof userId === 'string' && userId !== '' ? userId : undefined;
 }
 
-/** Codes that are the server's problem (worth a log line), as opposed to refusals of client input. */
-const SERVER_SIDE_CODES = new Set(['INTERNAL', 'UNAVAILABLE', 'UNSUPPORTED']);
-
-function defaultOnError(error: RoomlogError, context: { event: string }): void {
-  if (SERVER_SIDE_CODES.has(error.code)) console.error(`${error.message} (while handling ${context.event})`, error.cause);
-}
-
 function persistPredicate(events: unknown): (event: string) => boolean {
   const notOurs = (event: string) => !event.startsWith('roomlog:');
   if (typeof events === 'function') {
@@ -228,6 +222,6 @@ export function resolveRoomlogOptions<S extends RoomlogSocket>(options: RoomlogO
     healIntervalMs: healInterval(options.healIntervalMs),
     batch: options.batch ?? {},
     limits: resolveLimits(options.limits),
-    hooks: { ...options.hooks, onError: options.hooks?.onError ?? defaultOnError },
+    hooks: { ...options.hooks, onError: options.hooks?.onError ?? aggregatingOnError() },
   };
 }
