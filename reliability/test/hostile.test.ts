@@ -9,7 +9,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { ROOMLOG_EVENTS, RoomlogError, decodeData, encodeData, isRoomlogError, normalizeReadQuery, validateStream } from '@roomlog/core';
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
+import { roomlogClient } from '@roomlog/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../src/wait';
 import {
   type HostileSetup,
   MAX_PAYLOAD_BYTES,
@@ -301,5 +303,86 @@ describe('authorization', () => {
     // Anything mallory had managed to write to the lobby would have reached its member by now.
     await assertStillServing(setup);
     expect(setup.delivered.every((m) => m.senderId === 'alice')).toBe(true);
+  });
+});
+
+/**
+ * Emits a binary event whose placeholders all name attachment 0 (raw socket.io-parser packets):
+ * the server's decoder hands back one shared Buffer for each, which socket.io-client never sends.
+ */
+function emitSharedBinary(socket: Socket, event: string, payload: unknown, binary: Buffer): Promise<unknown> {
+  const id = 700_000 + Math.floor(Math.random() * 99_999);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done('no answer'), 10_000);
+    function done(answer: unknown) {
+      clearTimeout(timer);
+      socket.io.engine.off('packet', onPacket);
+      resolve(answer);
+    }
+    const onPacket = (packet: { type: string; data?: unknown }) => {
+      const text = typeof packet.data === 'string' ? packet.data : '';
+      if (packet.type === 'message' && text.startsWith(`3${id}[`)) done((JSON.parse(text.slice(`3${id}`.length)) as unknown[])[0]);
+    };
+    socket.io.engine.on('packet', onPacket);
+    socket.io.engine.write(`51-${id}${JSON.stringify([event, payload])}`);
+    socket.io.engine.write(binary);
+  });
+}
+
+/** p99 of an honest client's send round trips while `attack` runs, in ms. */
+async function honestP99(attack: Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  let running = true;
+  void attack.finally(() => {
+    running = false;
+  });
+  while (running || times.length < 20) {
+    const started = performance.now();
+    await setup.healthy.send('lobby', 'chat', { text: 'still there?' }, { timeoutMs: 10_000 });
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length * 0.99)] ?? times.at(-1)!;
+}
+
+describe('attacks of issue 14', () => {
+  it('refuses a packet naming one 700 KB attachment 500 times at the cost of the packet, while honest sends go on', async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    const refs = Array.from({ length: 500 }, () => ({ _placeholder: true, num: 0 }));
+    const attack = Promise.all(
+      Array.from({ length: 5 }, () => emitSharedBinary(mallory, 'chat', { room: 'mallory-room', data: { refs } }, Buffer.alloc(700_000))),
+    );
+    const p99 = await honestP99(attack);
+    const answers = await attack;
+    expect(answers.map(codeOf)).toEqual(Array(5).fill('PAYLOAD_TOO_LARGE'));
+    // Before the fix one such packet took the heap from 81 MB to 1.3 GB.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(128 * 2 ** 20);
+    expect(p99).toBeLessThan(2_000);
+  });
+
+  it('loads a room of 30 one-byte binary messages in a default socket.io-client, without a disconnect', async () => {
+    const room = 'mallory-room';
+    for (let i = 0; i < 30; i++) expect(codeOf(await ask(mallory, 'chat', { room, data: { b: Buffer.alloc(1) } }))).toBeNull();
+    const socket = await rawSocket(setup.server.url, 'reader', [room]);
+    let disconnects = 0;
+    socket.on('disconnect', () => disconnects++);
+    const client = roomlogClient(socket);
+    const seen: number[] = [];
+    client.on(room, 'chat', (message) => seen.push(message.seq));
+    await client.join(room, { from: 'start' });
+    const head = ((await ask(socket, ROOMLOG_EVENTS.history, { room, limit: 1 })) as { head: { seq: number } }).head.seq;
+    await waitFor('the whole room to load', () => seen.at(-1) === head, 10_000);
+    expect(disconnects).toBe(0);
+    client.close();
+    socket.disconnect();
+  });
+
+  it('answers 2,000 concurrent history requests from one socket with BUSY past its share, honest p99 bounded', async () => {
+    const flood = Promise.all(Array.from({ length: 2_000 }, () => ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', limit: 1000 })));
+    const p99 = await honestP99(flood);
+    const answers = await flood;
+    expect(answers.every(isWellFormedAck)).toBe(true);
+    expect(answers.filter((answer) => codeOf(answer) === 'BUSY').length).toBeGreaterThan(0);
+    expect(p99).toBeLessThan(2_000);
   });
 });
