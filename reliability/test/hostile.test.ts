@@ -262,7 +262,9 @@ describe('floods', () => {
     const flood = Promise.all(Array.from({ length: 1_000 }, (_, i) => ask(mallory, 'chat', { room: 'mallory-room', data: { i } })));
     await assertStillServing(setup);
     const answers = await flood;
-    expect(answers.every((answer) => codeOf(answer) === null)).toBe(true);
+    // Past its share of the write queue (limits.maxWritesPerSocket) a socket is answered BUSY.
+    expect(answers.every((answer) => codeOf(answer) === null || codeOf(answer) === 'BUSY')).toBe(true);
+    expect(answers.filter((answer) => codeOf(answer) === null).length).toBeGreaterThanOrEqual(64);
   });
 });
 
