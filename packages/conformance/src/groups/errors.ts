@@ -20,9 +20,19 @@ function everyCall(store: MessageStore, stream: StreamRef): [string, () => Promi
   return calls.filter((call): call is [string, () => Promise<unknown>] => call[1] !== undefined);
 }
 
-/** Every method called with arguments it must refuse with INVALID_ARGUMENT. */
+/**
+ * Every method called with arguments it must refuse with INVALID_ARGUMENT. An optional method
+ * counts only under its declared capability: without it, the method may answer UNSUPPORTED.
+ */
 function everyInvalidCall(store: MessageStore, stream: StreamRef): [string, () => Promise<unknown>][] {
   const bad = null as never;
+  const caps = store.capabilities;
+  const edit = caps.editDelete ? store.edit : undefined;
+  const remove = caps.editDelete ? store.delete : undefined;
+  const setCursor = caps.cursors ? store.setCursor : undefined;
+  const getCursor = caps.cursors ? store.getCursor : undefined;
+  const unreadCount = caps.cursors ? store.unreadCount : undefined;
+  const eraseSender = caps.erase ? store.eraseSender : undefined;
   const calls: [string, (() => Promise<unknown>) | undefined][] = [
     ['append of a non-array', () => store.append('batch' as never)],
     ['append with an empty room', () => store.append([{ ...message(stream), room: '' }])],
@@ -30,15 +40,15 @@ function everyInvalidCall(store: MessageStore, stream: StreamRef): [string, () =
     ['read with limit 0', () => store.read(stream, { limit: 0 })],
     ['read with a string query', () => store.read(stream, 'latest' as never)],
     ['head of a stream that is a string', () => store.head('room' as never)],
-    ['edit of seq 0', store.edit && (() => store.edit!(stream, 0, 'x'))],
-    ['edit of a null stream', store.edit && (() => store.edit!(bad, 1, 'x'))],
-    ['delete of seq -1', store.delete && (() => store.delete!(stream, -1))],
-    ['setCursor with an empty user', store.setCursor && (() => store.setCursor!(stream, '', 1))],
-    ['setCursor to seq 1.5', store.setCursor && (() => store.setCursor!(stream, 'u', 1.5))],
-    ['getCursor with a numeric user', store.getCursor && (() => store.getCursor!(stream, 5 as never))],
-    ['unreadCount of a null stream', store.unreadCount && (() => store.unreadCount!(bad, 'u'))],
-    ['eraseSender of an empty id', store.eraseSender && (() => store.eraseSender!(''))],
-    ['eraseSender of an object', store.eraseSender && (() => store.eraseSender!({ $ne: null } as never))],
+    ['edit of seq 0', edit && (() => edit.call(store, stream, 0, 'x'))],
+    ['edit of a null stream', edit && (() => edit.call(store, bad, 1, 'x'))],
+    ['delete of seq -1', remove && (() => remove.call(store, stream, -1))],
+    ['setCursor with an empty user', setCursor && (() => setCursor.call(store, stream, '', 1))],
+    ['setCursor to seq 1.5', setCursor && (() => setCursor.call(store, stream, 'u', 1.5))],
+    ['getCursor with a numeric user', getCursor && (() => getCursor.call(store, stream, 5 as never))],
+    ['unreadCount of a null stream', unreadCount && (() => unreadCount.call(store, bad, 'u'))],
+    ['eraseSender of an empty id', eraseSender && (() => eraseSender.call(store, ''))],
+    ['eraseSender of an object', eraseSender && (() => eraseSender.call(store, { $ne: null } as never))],
   ];
   return calls.filter((call): call is [string, () => Promise<unknown>] => call[1] !== undefined);
 }
