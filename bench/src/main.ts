@@ -29,7 +29,12 @@ import { closeOnSignals } from './teardown';
 const BUSY_LOAD_PER_CPU = 0.5;
 
 function parseList(value: string | undefined): string[] | null {
-  return value === undefined ? null : value.split(',').map((part) => part.trim()).filter(Boolean);
+  return value === undefined
+    ? null
+    : value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
 }
 
 interface Options {
@@ -49,8 +54,12 @@ function parseOptions(): Options & { render: string | undefined } {
   });
   const subjects = parseList(values.subjects);
   const workloads = parseList(values.workloads) ?? ['socket', 'store', 'move'];
-  const unknown = [...(subjects ?? []).filter((id) => !SUBJECTS.some((s) => s.id === id)), ...workloads.filter((w) => w !== 'socket' && w !== 'store' && w !== 'move')];
-  if (unknown.length > 0) throw new Error(`unknown subject or workload: ${unknown.join(', ')} (subjects: ${SUBJECTS.map((s) => s.id).join(', ')})`);
+  const unknown = [
+    ...(subjects ?? []).filter((id) => !SUBJECTS.some((s) => s.id === id)),
+    ...workloads.filter((w) => w !== 'socket' && w !== 'store' && w !== 'move'),
+  ];
+  if (unknown.length > 0)
+    throw new Error(`unknown subject or workload: ${unknown.join(', ')} (subjects: ${SUBJECTS.map((s) => s.id).join(', ')})`);
   return { quick: values.quick === true, subjects, workloads, render: values.render };
 }
 

@@ -13,4 +13,6 @@ try {
       console.log(JSON.stringify(q), r.messages.length, Date.now() - t, 'ms');
     }
   }
-} finally { await o.close(); }
+} finally {
+  await o.close();
+}

@@ -44,9 +44,11 @@ export function roomlogSubjectId(backend: BackendId): string {
 export const SUBJECTS: readonly Subject[] = [
   { id: 'plain', label: 'Socket.IO (plain relay)', mode: { kind: 'plain' } },
   { id: 'csr', label: 'Socket.IO CSR + redis-streams-adapter', mode: { kind: 'csr' } },
-  ...BACKENDS.map((backend): Subject => ({
-    id: roomlogSubjectId(backend),
-    label: `Roomlog / ${backendLabel(backend)}`,
-    mode: { kind: 'roomlog', backend },
-  })),
+  ...BACKENDS.map(
+    (backend): Subject => ({
+      id: roomlogSubjectId(backend),
+      label: `Roomlog / ${backendLabel(backend)}`,
+      mode: { kind: 'roomlog', backend },
+    }),
+  ),
 ];

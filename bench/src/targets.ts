@@ -11,7 +11,12 @@ import { RAW_SUBJECTS } from './workloads/store-suite';
 import { relayVariant } from './workloads/relay';
 
 /** The metrics of a successful row, or null. */
-export function metricsOf<W extends WorkloadId>(rows: readonly ResultRow[], workload: W, subject: string, variant: string): WorkloadMetrics[W] | null {
+export function metricsOf<W extends WorkloadId>(
+  rows: readonly ResultRow[],
+  workload: W,
+  subject: string,
+  variant: string,
+): WorkloadMetrics[W] | null {
   const row = rows.find((r) => r.workload === workload && r.subject === subject && r.variant === variant);
   return row?.status === 'ok' ? (row.metrics as WorkloadMetrics[W]) : null;
 }
@@ -37,7 +42,12 @@ function judge(
   atMost: boolean,
   detail: string,
 ): TargetResult {
-  const status = measured === null || Number.isNaN(measured) ? 'not-available' : (atMost ? measured <= threshold : measured >= threshold) ? 'met' : 'missed';
+  const status =
+    measured === null || Number.isNaN(measured)
+      ? 'not-available'
+      : (atMost ? measured <= threshold : measured >= threshold)
+        ? 'met'
+        : 'missed';
   return { target, subject, measured: status === 'not-available' ? null : measured, unit, threshold, status, detail };
 }
 
@@ -50,14 +60,25 @@ const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(2)
 
 function relayTargets(run: Pick<BenchRun, 'rows'>, manyReceivers: number): TargetResult[] {
   const results: TargetResult[] = [];
-  for (const [receivers, minimum] of [[manyReceivers, 90], [1, 70]] as const) {
+  for (const [receivers, minimum] of [
+    [manyReceivers, 90],
+    [1, 70],
+  ] as const) {
     const variant = relayVariant(receivers);
     const plain = metricsOf(run.rows, 'relay', 'plain', variant)?.messagesPerSec;
     for (const backend of RELAY_TARGET_BACKENDS) {
       const subject = roomlogSubjectId(backend);
       const ours = metricsOf(run.rows, 'relay', subject, variant)?.messagesPerSec;
       results.push(
-        judge(`relay, ${variant.replace('-', ' ')}: ≥ ${minimum}% of plain Socket.IO`, subject, percentOf(ours, plain), '%', minimum, false, `${rate(ours)} vs ${rate(plain)}`),
+        judge(
+          `relay, ${variant.replace('-', ' ')}: ≥ ${minimum}% of plain Socket.IO`,
+          subject,
+          percentOf(ours, plain),
+          '%',
+          minimum,
+          false,
+          `${rate(ours)} vs ${rate(plain)}`,
+        ),
       );
     }
   }
@@ -87,8 +108,24 @@ function latencyTargets(run: Pick<BenchRun, 'rows'>, subject: string): TargetRes
   const ours = metricsOf(run.rows, 'latency', subject, LATENCY_LIGHT);
   const over = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? null : a - b);
   return [
-    judge('ack latency, light load: p50 ≤ plain + 0.5 ms', subject, over(ours?.p50Ms, plain?.p50Ms), 'ms over plain', 0.5, true, `${ms(ours?.p50Ms)} vs ${ms(plain?.p50Ms)}`),
-    judge('ack latency, light load: p99 ≤ plain + 2 ms', subject, over(ours?.p99Ms, plain?.p99Ms), 'ms over plain', 2, true, `${ms(ours?.p99Ms)} vs ${ms(plain?.p99Ms)}`),
+    judge(
+      'ack latency, light load: p50 ≤ plain + 0.5 ms',
+      subject,
+      over(ours?.p50Ms, plain?.p50Ms),
+      'ms over plain',
+      0.5,
+      true,
+      `${ms(ours?.p50Ms)} vs ${ms(plain?.p50Ms)}`,
+    ),
+    judge(
+      'ack latency, light load: p99 ≤ plain + 2 ms',
+      subject,
+      over(ours?.p99Ms, plain?.p99Ms),
+      'ms over plain',
+      2,
+      true,
+      `${ms(ours?.p99Ms)} vs ${ms(plain?.p99Ms)}`,
+    ),
   ];
 }
 

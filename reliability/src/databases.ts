@@ -81,7 +81,20 @@ async function ownRedis(): Promise<OwnedDatabase> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+  ];
   return {
     kind: 'redis',
     url,
@@ -142,24 +155,25 @@ async function ownPostgres(): Promise<OwnedDatabase> {
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=40 -c shared_buffers=16MB`;
-  const stop = (mode: 'immediate' | 'fast') =>
-    asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']).catch(() => undefined);
+  const stop = (mode: 'immediate' | 'fast') => asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']).catch(() => undefined);
   return {
     kind: 'postgres',
     url,
     async start() {
       await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start']);
-      await waitFor(`postgres on ${port}`, () =>
-        answers(async () => {
-          const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
-          client.on('error', () => {});
-          try {
-            await client.connect();
-            return (await client.query('SELECT 1 AS one')).rows[0]?.one === 1;
-          } finally {
-            await client.end().catch(() => undefined);
-          }
-        }),
+      await waitFor(
+        `postgres on ${port}`,
+        () =>
+          answers(async () => {
+            const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+            client.on('error', () => {});
+            try {
+              await client.connect();
+              return (await client.query('SELECT 1 AS one')).rows[0]?.one === 1;
+            } finally {
+              await client.end().catch(() => undefined);
+            }
+          }),
         60_000,
       );
     },
@@ -197,15 +211,17 @@ async function ownFerret(): Promise<OwnedDatabase> {
         ],
         { stdio: 'ignore' },
       );
-      await waitFor(`ferretdb on ${port}`, () =>
-        answers(async () => {
-          const connection = await mongoose.createConnection(`${url}/admin`, { serverSelectionTimeoutMS: 1_000 }).asPromise();
-          try {
-            return (await connection.db?.admin().ping())?.ok === 1;
-          } finally {
-            await connection.close(true);
-          }
-        }),
+      await waitFor(
+        `ferretdb on ${port}`,
+        () =>
+          answers(async () => {
+            const connection = await mongoose.createConnection(`${url}/admin`, { serverSelectionTimeoutMS: 1_000 }).asPromise();
+            try {
+              return (await connection.db?.admin().ping())?.ok === 1;
+            } finally {
+              await connection.close(true);
+            }
+          }),
         60_000,
       );
     },

@@ -58,7 +58,12 @@ export async function connectFleet(options: FleetOptions): Promise<Member[]> {
       reconnectionDelay: 100,
       reconnectionDelayMax: 500,
     });
-    const client = roomlogClient(socket, { sendTimeoutMs: options.sendTimeoutMs, retryDelayMs: 50, maxRetryDelayMs: 500, requestTimeoutMs: 5_000 });
+    const client = roomlogClient(socket, {
+      sendTimeoutMs: options.sendTimeoutMs,
+      retryDelayMs: 50,
+      maxRetryDelayMs: 500,
+      requestTimeoutMs: 5_000,
+    });
     const member: Member = { user, room, socket, client, delivered: [], sent: [], incidents: [] };
     client.on(room, '*', (message) => member.delivered.push(message));
     client.onReset((notice) => member.incidents.push(notice));

@@ -134,7 +134,9 @@ export async function runOutage(options: OutageOptions): Promise<OutageReport> {
       const problems = [
         timings.probes > 0 && timings.probesUnavailable === timings.probes ? null : `probes during the outage: ${JSON.stringify(answers)}`,
         timings.probeMaxAckMs <= maxAckMs(timeoutMs) ? null : `a probe waited ${timings.probeMaxAckMs} ms (timeout ${timeoutMs} ms)`,
-        timings.heapPeakMiB - timings.heapBaselineMiB <= HEAP_GROWTH_LIMIT_MIB ? null : `heap grew from ${timings.heapBaselineMiB} to ${timings.heapPeakMiB} MiB`,
+        timings.heapPeakMiB - timings.heapBaselineMiB <= HEAP_GROWTH_LIMIT_MIB
+          ? null
+          : `heap grew from ${timings.heapBaselineMiB} to ${timings.heapPeakMiB} MiB`,
         brokenPromise(figures),
       ].filter((p): p is string => p !== null);
       return { figures, timings, problems, passed: problems.length === 0 };

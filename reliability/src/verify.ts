@@ -114,12 +114,16 @@ export async function verifyRun(store: MessageStore, members: readonly Member[])
  */
 export function brokenPromise(figures: RunFigures): string | null {
   const { failed, lost, duplicates, altered, unorderedRooms, divergedClients, reorderedSenders } = figures;
-  const broken = Object.entries({ failed, lost, duplicates, altered, unorderedRooms, divergedClients, reorderedSenders }).filter(([, n]) => n > 0);
+  const broken = Object.entries({ failed, lost, duplicates, altered, unorderedRooms, divergedClients, reorderedSenders }).filter(
+    ([, n]) => n > 0,
+  );
   return broken.length === 0 ? null : broken.map(([name, n]) => `${name}=${n}`).join(' ');
 }
 
 /** One line per figure, for the run's printed report. */
 export function formatFigures(title: string, figures: RunFigures, extra: Record<string, unknown> = {}): string {
   const all = { ...figures, ...extra };
-  return `${title}: ${Object.entries(all).map(([key, value]) => `${key}=${String(value)}`).join(' ')}`;
+  return `${title}: ${Object.entries(all)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(' ')}`;
 }

@@ -68,7 +68,8 @@ function jsonForm(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined) Object.defineProperty(out, key, { value: jsonForm(item), enumerable: true, writable: true, configurable: true });
+      if (item !== undefined)
+        Object.defineProperty(out, key, { value: jsonForm(item), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
@@ -119,10 +120,15 @@ describe('codec and validation', () => {
       }
     };
     fc.assert(
-      fc.property(nastyValue, nastyValue, nastyValue, nastyValue, (room, after, before, limit) =>
-        refusesCleanly(() => validateStream('fuzz', { namespace: '/', room })) &&
-        refusesCleanly(() => normalizeReadQuery('fuzz', { after, before, limit })) &&
-        refusesCleanly(() => normalizeReadQuery('fuzz', after)),
+      fc.property(
+        nastyValue,
+        nastyValue,
+        nastyValue,
+        nastyValue,
+        (room, after, before, limit) =>
+          refusesCleanly(() => validateStream('fuzz', { namespace: '/', room })) &&
+          refusesCleanly(() => normalizeReadQuery('fuzz', { after, before, limit })) &&
+          refusesCleanly(() => normalizeReadQuery('fuzz', after)),
       ),
       { numRuns: 500 },
     );
@@ -145,26 +151,37 @@ describe('codec and validation', () => {
 });
 
 /** Room names mallory may pick: mostly her own (so the handlers go past authorization), sometimes anything. */
-const roomName = fc.oneof({ weight: 3, arbitrary: fc.constant('mallory-room') }, { weight: 1, arbitrary: nastyString }, { weight: 1, arbitrary: nastyValue });
+const roomName = fc.oneof(
+  { weight: 3, arbitrary: fc.constant('mallory-room') },
+  { weight: 1, arbitrary: nastyString },
+  { weight: 1, arbitrary: nastyValue },
+);
 
 /** A request body with any subset of the fields Roomlog reads, each hostile. */
 const requestBody = fc.oneof(
-  { weight: 4, arbitrary: fc.record(
-    {
-      room: roomName,
-      data: nastyValue,
-      clientMessageId: fc.oneof(nastyString, nastyValue),
-      seq: fc.oneof(nastyNumber, nastyValue),
-      after: fc.oneof(nastyNumber, nastyValue),
-      before: fc.oneof(nastyNumber, nastyValue),
-      limit: fc.oneof(nastyNumber, nastyValue),
-      rooms: fc.oneof(
-        fc.dictionary(roomName.filter((r): r is string => typeof r === 'string'), fc.record({ after: fc.oneof(nastyNumber, nastyValue), epoch: nastyValue }, { requiredKeys: [] }), { maxKeys: 4 }),
-        nastyValue,
-      ),
-    },
-    { requiredKeys: [] },
-  ) },
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      {
+        room: roomName,
+        data: nastyValue,
+        clientMessageId: fc.oneof(nastyString, nastyValue),
+        seq: fc.oneof(nastyNumber, nastyValue),
+        after: fc.oneof(nastyNumber, nastyValue),
+        before: fc.oneof(nastyNumber, nastyValue),
+        limit: fc.oneof(nastyNumber, nastyValue),
+        rooms: fc.oneof(
+          fc.dictionary(
+            roomName.filter((r): r is string => typeof r === 'string'),
+            fc.record({ after: fc.oneof(nastyNumber, nastyValue), epoch: nastyValue }, { requiredKeys: [] }),
+            { maxKeys: 4 },
+          ),
+          nastyValue,
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  },
   { weight: 1, arbitrary: nastyValue },
 );
 
@@ -205,14 +222,18 @@ describe('socket events', () => {
       expect(codeOf(await ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', limit: bad }))).toBe('INVALID_ARGUMENT');
       if (bad !== 1001) {
         expect(codeOf(await ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', after: bad }))).toBe('INVALID_ARGUMENT');
-        const sync = (await ask(mallory, ROOMLOG_EVENTS.sync, { rooms: { 'mallory-room': { after: bad } } })) as { rooms: Record<string, unknown> };
+        const sync = (await ask(mallory, ROOMLOG_EVENTS.sync, { rooms: { 'mallory-room': { after: bad } } })) as {
+          rooms: Record<string, unknown>;
+        };
         expect(codeOf(sync.rooms['mallory-room'])).toBe('INVALID_ARGUMENT');
       }
     }
   });
 
   it('stores __proto__, constructor and $-keys as plain data and pollutes nothing', async () => {
-    const data = JSON.parse('{"__proto__":{"polluted":true,"isAdmin":true},"constructor":{"prototype":{"polluted":true}},"$where":"1","$bin":"AAAA"}') as object;
+    const data = JSON.parse(
+      '{"__proto__":{"polluted":true,"isAdmin":true},"constructor":{"prototype":{"polluted":true}},"$where":"1","$bin":"AAAA"}',
+    ) as object;
     const answer = (await ask(mallory, 'chat', { room: 'mallory-room', data })) as { ok: boolean; seq: number };
     expect(answer.ok).toBe(true);
     const page = (await ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', after: answer.seq - 1, limit: 1 })) as {
@@ -226,7 +247,9 @@ describe('socket events', () => {
 
   it('refuses data over maxPayloadBytes and nested deeper than 128 levels with a clear code', async () => {
     expect(codeOf(await ask(mallory, 'chat', { room: 'mallory-room', data: 'x'.repeat(MAX_PAYLOAD_BYTES + 1) }))).toBe('PAYLOAD_TOO_LARGE');
-    expect(codeOf(await ask(mallory, 'chat', { room: 'mallory-room', data: Buffer.alloc(MAX_PAYLOAD_BYTES + 1) }))).toBe('PAYLOAD_TOO_LARGE');
+    expect(codeOf(await ask(mallory, 'chat', { room: 'mallory-room', data: Buffer.alloc(MAX_PAYLOAD_BYTES + 1) }))).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
     let deep: unknown = Buffer.from('binary at the bottom');
     for (let i = 0; i < 200; i++) deep = { a: [deep] };
     expect(codeOf(await ask(mallory, 'chat', { room: 'mallory-room', data: deep }))).toBe('INVALID_ARGUMENT');
@@ -249,7 +272,9 @@ describe('floods', () => {
   it('answers a flood of syncs with absurd offsets, with bounded memory', async () => {
     const heapBefore = process.memoryUsage().heapUsed;
     const offsets = [1e308, -1, 0.5, Number.NaN, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, '1', {}, null, [], 'x'.repeat(10_000)];
-    const rooms = Object.fromEntries(offsets.map((after, i) => [i === 0 ? 'mallory-room' : `nope-${i}`, { after, epoch: 'x'.repeat(1_000) }]));
+    const rooms = Object.fromEntries(
+      offsets.map((after, i) => [i === 0 ? 'mallory-room' : `nope-${i}`, { after, epoch: 'x'.repeat(1_000) }]),
+    );
     const answers = await Promise.all(Array.from({ length: 500 }, () => ask(mallory, ROOMLOG_EVENTS.sync, { rooms })));
     expect(answers.every(isWellFormedAck)).toBe(true);
     const tooMany = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`r${i}`, { after: 1e300 }]));
@@ -380,7 +405,9 @@ describe('attacks of issue 14', () => {
   });
 
   it('answers 2,000 concurrent history requests from one socket with BUSY past its share, honest p99 bounded', async () => {
-    const flood = Promise.all(Array.from({ length: 2_000 }, () => ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', limit: 1000 })));
+    const flood = Promise.all(
+      Array.from({ length: 2_000 }, () => ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', limit: 1000 })),
+    );
     const p99 = await honestP99(flood);
     const answers = await flood;
     expect(answers.every(isWellFormedAck)).toBe(true);

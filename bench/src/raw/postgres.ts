@@ -57,7 +57,9 @@ export async function openRawPostgres(runId: string, connections: number, guarde
     ${guarded ? `CREATE UNIQUE INDEX ON ${runId}.messages (stream, client_message_id);` : ''}`);
   const append = {
     name: `${runId}_append`,
-    text: guarded ? GUARDED_APPEND(runId) : `
+    text: guarded
+      ? GUARDED_APPEND(runId)
+      : `
       WITH counter AS (
         INSERT INTO ${runId}.counters AS c (stream, seq) VALUES ($1, cardinality($2::text[]))
         ON CONFLICT (stream) DO UPDATE SET seq = c.seq + cardinality($2::text[])

@@ -71,7 +71,16 @@ function relayTable(run: BenchRun, sizes: TableSizes): string {
   ]);
   const many = sizes.manyReceivers;
   return table(
-    ['subject', '1 receiver: msgs/s', '% of plain', 'server CPU µs/msg', `${many} receivers: msgs/s`, 'deliveries/s', '% of plain', 'server CPU µs/msg'],
+    [
+      'subject',
+      '1 receiver: msgs/s',
+      '% of plain',
+      'server CPU µs/msg',
+      `${many} receivers: msgs/s`,
+      'deliveries/s',
+      '% of plain',
+      'server CPU µs/msg',
+    ],
     body,
   );
 }
@@ -87,16 +96,14 @@ function latencyTable(run: BenchRun, sizes: TableSizes): string {
     ]),
   ]);
   const halfLabel = half === undefined ? 'half of plain max' : `${formatRate(half)}/s (half of plain max)`;
-  return table(
-    ['subject', `${sizes.lightRate}/s: p50 ms`, 'p99 ms', 'p99.9 ms', `${halfLabel}: p50 ms`, 'p99 ms', 'p99.9 ms'],
-    body,
-  );
+  return table(['subject', `${sizes.lightRate}/s: p50 ms`, 'p99 ms', 'p99.9 ms', `${halfLabel}: p50 ms`, 'p99 ms', 'p99.9 ms'], body);
 }
 
 function appendTable(run: BenchRun, sizes: TableSizes): string {
   const top = sizes.appendConcurrency.at(-1) ?? 1;
   const subjects = subjectsOf(run, 'append');
-  const rawFor = (subject: string) => (subject === 'roomlog-redis' ? RAW_SUBJECTS.redis : subject === 'roomlog-postgres' ? RAW_SUBJECTS.postgres : null) ?? null;
+  const rawFor = (subject: string) =>
+    (subject === 'roomlog-redis' ? RAW_SUBJECTS.redis : subject === 'roomlog-postgres' ? RAW_SUBJECTS.postgres : null) ?? null;
   const ordered = [...subjects.filter((s) => s.startsWith('raw-')), ...subjects.filter((s) => !s.startsWith('raw-'))];
   const body = ordered.map((subject) => {
     const raw = rawFor(subject);
@@ -130,7 +137,10 @@ function historyTable(run: BenchRun): string {
       cell(run.rows, 'history', subject, variant, (m) => formatMs(m.p99Ms)),
     ]),
   ]);
-  return table(['backend', 'stream entries', 'newest: p50 ms', 'p99 ms', 'random `before`: p50 ms', 'p99 ms', 'random `after`: p50 ms', 'p99 ms'], body);
+  return table(
+    ['backend', 'stream entries', 'newest: p50 ms', 'p99 ms', 'random `before`: p50 ms', 'p99 ms', 'random `after`: p50 ms', 'p99 ms'],
+    body,
+  );
 }
 
 function stormTable(run: BenchRun): string {
@@ -159,7 +169,9 @@ function targetsTable(run: BenchRun): string {
 
 function unmeasured(run: BenchRun): string {
   const lines = run.rows.flatMap((row) =>
-    row.status === 'ok' ? [] : [`- ${row.workload} \`${row.variant}\`, ${run.subjects[row.subject] ?? row.subject}: ${row.status}: ${row.reason.split('\n')[0]}`],
+    row.status === 'ok'
+      ? []
+      : [`- ${row.workload} \`${row.variant}\`, ${run.subjects[row.subject] ?? row.subject}: ${row.status}: ${row.reason.split('\n')[0]}`],
   );
   return lines.length === 0 ? 'Every case was measured.' : lines.join('\n');
 }

@@ -59,12 +59,19 @@ function panels(run: BenchRun, manyReceivers: number, topConcurrency: number): P
     .filter(([backend]) => `roomlog-${backend}` in run.subjects)
     .map(([backend, raw]) => ({
       label: run.subjects[`roomlog-${backend}`] ?? backend,
-      value: percent(metricsOf(run.rows, 'append', `roomlog-${backend}`, appendVariant(topConcurrency))?.messagesPerSec, rawBest(run.rows, raw)),
+      value: percent(
+        metricsOf(run.rows, 'append', `roomlog-${backend}`, appendVariant(topConcurrency))?.messagesPerSec,
+        rawBest(run.rows, raw),
+      ),
     }));
   return [
     relayPanel(1, 70),
     relayPanel(manyReceivers, 90),
-    { title: `Append at concurrency ${topConcurrency}: msgs/s as % of the same-guarantees raw driver's best batched write (target ≥ 80%)`, target: 80, bars: appendBars },
+    {
+      title: `Append at concurrency ${topConcurrency}: msgs/s as % of the same-guarantees raw driver's best batched write (target ≥ 80%)`,
+      target: 80,
+      bars: appendBars,
+    },
   ].filter((panel) => panel.bars.length > 0);
 }
 
@@ -86,7 +93,9 @@ export function renderChart(run: BenchRun, manyReceivers: number, topConcurrency
       } else {
         // Targets apply to Roomlog; the Socket.IO baselines are drawn for comparison only.
         const color = bar.label.startsWith('Socket.IO') ? COLORS.baseline : bar.value >= group.target ? COLORS.bar : COLORS.missed;
-        parts.push(`<rect x="${LABEL_WIDTH}" y="${y}" width="${(x(bar.value) - LABEL_WIDTH).toFixed(1)}" height="${BAR_HEIGHT}" fill="${color}"/>`);
+        parts.push(
+          `<rect x="${LABEL_WIDTH}" y="${y}" width="${(x(bar.value) - LABEL_WIDTH).toFixed(1)}" height="${BAR_HEIGHT}" fill="${color}"/>`,
+        );
         parts.push(`<text x="${(x(bar.value) + 4).toFixed(1)}" y="${y + 12}">${formatPercent(bar.value)}</text>`);
       }
       y += BAR_HEIGHT + BAR_GAP;

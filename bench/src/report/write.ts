@@ -15,7 +15,10 @@ const docsFile = join(benchDir, '..', 'docs', 'benchmarks.md');
 
 /** `2026-11-28T0815Z`, plus `-quick` for a quick run: sorts by time, one file per run. */
 function stamp(run: BenchRun): string {
-  const at = run.startedAt.replace(/:\d\d\.\d+Z$/, 'Z').replace(/[-:]/g, '').replace(/^(\d{4})(\d\d)(\d\d)/, '$1-$2-$3');
+  const at = run.startedAt
+    .replace(/:\d\d\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '')
+    .replace(/^(\d{4})(\d\d)(\d\d)/, '$1-$2-$3');
   return `${at}${run.mode === 'quick' ? '-quick' : ''}`;
 }
 

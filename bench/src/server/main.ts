@@ -14,14 +14,7 @@ import { urls } from '../env';
 import { MESSAGE_EVENT, type BenchAuth, type MessageAck, type OutgoingMessage } from '../protocol';
 import type { BackendId } from '../subjects';
 import { countReads } from './counting-store';
-import {
-  SERVER_CONFIG_ENV,
-  type PublishedHead,
-  type RpcRequest,
-  type RpcResponse,
-  type ServerConfig,
-  type StartupMessage,
-} from './rpc';
+import { SERVER_CONFIG_ENV, type PublishedHead, type RpcRequest, type RpcResponse, type ServerConfig, type StartupMessage } from './rpc';
 
 /** What differs between the server kinds once Socket.IO is listening. */
 interface Relay {

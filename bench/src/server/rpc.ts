@@ -44,6 +44,4 @@ export interface RpcRequest<K extends keyof ServerOps = keyof ServerOps> {
 export type RpcResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 /** The first message a child sends: listening, or why it could not start. */
-export type StartupMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'failed'; error: string };
+export type StartupMessage = { type: 'ready'; port: number } | { type: 'failed'; error: string };

@@ -29,7 +29,12 @@ export const LIMIT_VARIANT = 'limit';
 export const SERIAL_VARIANT = 'serial';
 
 /** Appends through a fresh batcher with `concurrency` callers, each awaiting its own message. */
-export async function appendCase(context: RunContext, store: MessageStore, concurrency: number, signal: AbortSignal): Promise<AppendMetrics> {
+export async function appendCase(
+  context: RunContext,
+  store: MessageStore,
+  concurrency: number,
+  signal: AbortSignal,
+): Promise<AppendMetrics> {
   // Default batcher options: what `roomlog()` uses unless told otherwise.
   const batcher = new AppendBatcher(store);
   const room = `append-${randomUUID()}`;
@@ -59,7 +64,10 @@ export async function rawAppendCase(
   const stream = `raw-${randomUUID()}`;
   const text = JSON.stringify(chatMessage(stream, randomUUID()).data);
   const messagesPerSec = await runFor(inFlight, context.config.appendWarmupMs, context.config.appendMs, signal, async () => {
-    await append(stream, Array.from({ length: batch }, () => [randomUUID(), text] as const));
+    await append(
+      stream,
+      Array.from({ length: batch }, () => [randomUUID(), text] as const),
+    );
     return batch;
   });
   return { concurrency: batch * inFlight, messagesPerSec };

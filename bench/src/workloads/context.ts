@@ -52,7 +52,13 @@ export async function measure<W extends WorkloadId>(
 }
 
 /** Records the same "not available"/"failed" outcome for every case a subject could not even start. */
-export function recordUnavailable(context: RunContext, workload: WorkloadId, subject: string, variants: readonly string[], error: unknown): void {
+export function recordUnavailable(
+  context: RunContext,
+  workload: WorkloadId,
+  subject: string,
+  variants: readonly string[],
+  error: unknown,
+): void {
   const status = error instanceof NotAvailable ? 'not-available' : 'failed';
   const reason = error instanceof Error ? error.message : String(error);
   for (const variant of variants) context.rows.push({ workload, subject, variant, status, reason } as ResultRow);

@@ -68,7 +68,8 @@ export async function historyCase(
     const started = nowMs();
     const page = await store.read(stream, query);
     const elapsed = nowMs() - started;
-    if (page.messages.length !== PAGE) throw new Error(`read ${JSON.stringify(query)} returned ${page.messages.length} entries, expected ${PAGE}`);
+    if (page.messages.length !== PAGE)
+      throw new Error(`read ${JSON.stringify(query)} returned ${page.messages.length} entries, expected ${PAGE}`);
     if (i >= warmup) latencies.push(elapsed);
   }
   const { p50Ms, p99Ms, samples } = percentiles(latencies);

@@ -81,7 +81,9 @@ function pipeline(source: string, target: string): Promise<{ seconds: number; ex
     if (importer.pid) void rssMiB(importer.pid).then((v) => (importPeak = Math.max(importPeak, v)));
   }, 50);
   const exited = (child: { on(event: 'close', listener: (code: number | null) => void): unknown }, name: string) =>
-    new Promise<void>((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`roomlog ${name} exited ${code}`)))));
+    new Promise<void>((resolve, reject) =>
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`roomlog ${name} exited ${code}`)))),
+    );
   return Promise.all([exited(exporter, 'export'), exited(importer, 'import')])
     .then(() => ({ seconds: (performance.now() - started) / 1000, exportPeak, importPeak }))
     .finally(() => clearInterval(sampler));
@@ -111,7 +113,8 @@ export async function runMoveWorkload(quick: boolean, log: (message: string) => 
     const run = await pipeline(sourceUrl, targetUrl);
     for (const stream of rooms) {
       const [from, to] = await Promise.all([source.head(stream), target.head(stream)]);
-      if (JSON.stringify(from) !== JSON.stringify(to)) throw new Error(`move: ${stream.room} arrived with head ${JSON.stringify(to)}, expected ${JSON.stringify(from)}`);
+      if (JSON.stringify(from) !== JSON.stringify(to))
+        throw new Error(`move: ${stream.room} arrived with head ${JSON.stringify(to)}, expected ${JSON.stringify(from)}`);
     }
     const entries = perRoom * ROOMS;
     const result: MoveResult = {
@@ -126,10 +129,14 @@ export async function runMoveWorkload(quick: boolean, log: (message: string) => 
     const dir = `${repo}bench/results`;
     await mkdir(dir, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, '');
-    await writeFile(`${dir}/${stamp}Z${quick ? '-quick' : ''}-move.json`, `${JSON.stringify({ command: 'pnpm bench --workloads=move', quick, ...result }, null, 2)}\n`);
+    await writeFile(
+      `${dir}/${stamp}Z${quick ? '-quick' : ''}-move.json`,
+      `${JSON.stringify({ command: 'pnpm bench --workloads=move', quick, ...result }, null, 2)}\n`,
+    );
     return result;
   } finally {
-    for (const stream of (await source.listStreams({ limit: 1000 }).catch(() => ({ streams: [] }))).streams) await source.dropStream(stream).catch(() => false);
+    for (const stream of (await source.listStreams({ limit: 1000 }).catch(() => ({ streams: [] }))).streams)
+      await source.dropStream(stream).catch(() => false);
     await pool.query(`DROP SCHEMA IF EXISTS "${id}" CASCADE`).catch(() => undefined);
     await source.close();
     await target.close();

@@ -32,7 +32,9 @@ export async function runSocketWorkloads(runContext: RunContext): Promise<void> 
       // the first baseline would be measured on a cold JIT and every ratio would flatter Roomlog.
       if (subject === runContext.subjects[0]) await relayCase(context, server, subject, manyReceivers, new AbortController().signal);
       await measure(context, 'relay', subject.id, relayVariant(1), (signal) => relayCase(context, server, subject, 1, signal));
-      const many = await measure(context, 'relay', subject.id, relayVariant(manyReceivers), (signal) => relayCase(context, server, subject, manyReceivers, signal));
+      const many = await measure(context, 'relay', subject.id, relayVariant(manyReceivers), (signal) =>
+        relayCase(context, server, subject, manyReceivers, signal),
+      );
       if (subject.mode.kind === 'plain') plainMax = many?.messagesPerSec ?? null;
       await measure(context, 'latency', subject.id, LATENCY_LIGHT, (signal) => latencyCase(context, server, lightRate, signal));
       await measure(context, 'latency', subject.id, LATENCY_HALF, async (signal) => {
@@ -45,4 +47,3 @@ export async function runSocketWorkloads(runContext: RunContext): Promise<void> 
     }
   }
 }
-

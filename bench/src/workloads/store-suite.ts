@@ -30,7 +30,11 @@ export const RAW_LABELS: Record<string, string> = {
   'raw-postgres-guarded': 'raw pg, same guarantees: + unique idempotency index, json',
 };
 
-async function openRaw(backend: BackendId, context: RunContext, guarded: boolean): Promise<{ append: RawAppend; close(): Promise<void> } | null> {
+async function openRaw(
+  backend: BackendId,
+  context: RunContext,
+  guarded: boolean,
+): Promise<{ append: RawAppend; close(): Promise<void> } | null> {
   const runId = newRunId(`raw_${backend}${guarded ? '_guarded' : ''}`);
   if (backend === 'redis') return openRawRedis(runId, guarded);
   if (backend === 'postgres') return openRawPostgres(runId, context.config.rawInFlight, guarded);
@@ -54,7 +58,9 @@ async function rawRowsOf(context: RunContext, backend: BackendId, subject: strin
     await measure(context, 'append', subject, appendVariant(1), (signal) => rawAppendCase(context, raw.append, 1, 1, signal));
     const { rawBatch, rawInFlight } = context.config;
     await measure(context, 'append', subject, LIMIT_VARIANT, (signal) => rawAppendCase(context, raw.append, rawBatch, rawInFlight, signal));
-    await measure(context, 'append', subject, SERIAL_VARIANT, (signal) => rawAppendCase(context, raw.append, context.config.serialBatch, 1, signal));
+    await measure(context, 'append', subject, SERIAL_VARIANT, (signal) =>
+      rawAppendCase(context, raw.append, context.config.serialBatch, 1, signal),
+    );
   } finally {
     await raw.close();
   }
@@ -72,7 +78,9 @@ async function backendWorkloads(context: RunContext, backend: BackendId, subject
   if (!opened) return;
   try {
     for (const concurrency of context.config.appendConcurrency) {
-      await measure(context, 'append', subject, appendVariant(concurrency), (signal) => appendCase(context, opened.store, concurrency, signal));
+      await measure(context, 'append', subject, appendVariant(concurrency), (signal) =>
+        appendCase(context, opened.store, concurrency, signal),
+      );
     }
     const length = context.config.historyStream;
     context.log(`history ${subject}: seeding ${length} entries`);

@@ -31,7 +31,17 @@ const chat = roomlogClient(socket, { storage: localStorage, storagePrefix: `room
 const rooms = new Map(
   config.rooms.map((name) => [
     name,
-    { name, messages: new Map(), oldest: Infinity, hasOlder: true, loadingOlder: false, seen: loadSeen(name), seenNow: null, missed: null, unread: 0 },
+    {
+      name,
+      messages: new Map(),
+      oldest: Infinity,
+      hasOlder: true,
+      loadingOlder: false,
+      seen: loadSeen(name),
+      seenNow: null,
+      missed: null,
+      unread: 0,
+    },
   ]),
 );
 let current = rooms.has(params.get('room')) ? params.get('room') : config.rooms[0];
@@ -59,8 +69,10 @@ function take(room, entry) {
   // page returns targets as they are now): deleted stays deleted, and an older edit loses.
   const target = view.messages.get(entry.target);
   if (!target || target.deletedAt !== null) return;
-  if (entry.kind === 'delete') view.messages.set(entry.target, { ...target, data: null, deletedAt: entry.createdAt, version: target.version + 1 });
-  else if (entry.createdAt >= (target.editedAt ?? 0)) view.messages.set(entry.target, { ...target, data: entry.data, editedAt: entry.createdAt, version: target.version + 1 });
+  if (entry.kind === 'delete')
+    view.messages.set(entry.target, { ...target, data: null, deletedAt: entry.createdAt, version: target.version + 1 });
+  else if (entry.createdAt >= (target.editedAt ?? 0))
+    view.messages.set(entry.target, { ...target, data: entry.data, editedAt: entry.createdAt, version: target.version + 1 });
 }
 
 function markSeen(room, seq) {
@@ -127,7 +139,10 @@ function messageItem(room, message) {
   item.title = `seq ${message.seq}`;
   if (isMissed(rooms.get(room), message)) item.classList.add('missed');
   if (message.senderId === user && !deleted) {
-    for (const [label, action] of [['edit', editMessage], ['delete', deleteMessage]]) {
+    for (const [label, action] of [
+      ['edit', editMessage],
+      ['delete', deleteMessage],
+    ]) {
       const button = document.createElement('button');
       button.textContent = label;
       button.className = label;
@@ -348,7 +363,12 @@ socket.on('connect', () => {
 // A transport failure ("xhr poll error", "websocket error") means the server is not there; only
 // a refusal by the server itself (its name check) is worth showing in its own words.
 socket.on('connect_error', (error) =>
-  setStatus('reconnecting', error.type === 'TransportError' || error.message === 'timeout' ? 'reconnecting… (server unreachable)' : `not connected: ${error.message}`),
+  setStatus(
+    'reconnecting',
+    error.type === 'TransportError' || error.message === 'timeout'
+      ? 'reconnecting… (server unreachable)'
+      : `not connected: ${error.message}`,
+  ),
 );
 chat.onReset(({ room, reason }) => setStatus('recovered', `#${room}: ${reason}, scroll up for older messages`));
 

@@ -77,10 +77,21 @@ beforeAll(async () => {
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     }),
   ]);
-  const contexts = await Promise.all([browser.newContext({ viewport: { width: 960, height: 600 } }), browser.newContext({ viewport: { width: 960, height: 600 } })]);
+  const contexts = await Promise.all([
+    browser.newContext({ viewport: { width: 960, height: 600 } }),
+    browser.newContext({ viewport: { width: 960, height: 600 } }),
+  ]);
   alice = { context: contexts[0], page: await openPage(contexts[0], 'alice', 'general') };
   bob = { context: contexts[1], page: await openPage(contexts[1], 'bob', 'random') };
 });
@@ -92,7 +103,7 @@ afterAll(async () => {
 });
 
 describe.sequential('the chat demo in Chromium', () => {
-  it('serves the page with the embedded SQLite store, without the machine\'s paths', async () => {
+  it("serves the page with the embedded SQLite store, without the machine's paths", async () => {
     expect(await alice.page.textContent('#store')).toContain('sqlite');
     expect(await alice.page.textContent('#store')).not.toContain(dataDir);
     expect(demo.output()).toContain('store: sqlite');
@@ -126,7 +137,9 @@ describe.sequential('the chat demo in Chromium', () => {
     // A message typed while the server is down shows as pending, not as sent.
     await alice.page.fill('#text', 'while down');
     await alice.page.press('#text', 'Enter');
-    await expect.poll(() => alice.page.$$eval('#messages li.pending .text', (items) => items.map((item) => item.textContent)), WAIT).toEqual(['while down']);
+    await expect
+      .poll(() => alice.page.$$eval('#messages li.pending .text', (items) => items.map((item) => item.textContent)), WAIT)
+      .toEqual(['while down']);
 
     demo = await startDemo(['--port', String(port), '--data-dir', dataDir]);
     await expect.poll(() => status(alice.page), { ...WAIT, timeout: 40_000 }).toBe('recovered');
@@ -139,7 +152,10 @@ describe.sequential('the chat demo in Chromium', () => {
     await send(alice.page, 'after restart');
 
     await Promise.all([alice.page.reload(), bob.page.reload()]);
-    const expected = { general: ['hello from alice', 'bob in general'], random: ['hi from bob', 'alice in random', 'while down', 'after restart'] };
+    const expected = {
+      general: ['hello from alice', 'bob in general'],
+      random: ['hi from bob', 'alice in random', 'while down', 'after restart'],
+    };
     for (const { page } of [alice, bob]) {
       await page.waitForSelector('body[data-ready="true"]');
       expect(await bothRooms(page, 'random')).toEqual(expected);
@@ -153,11 +169,21 @@ describe.sequential('the chat demo in Chromium', () => {
     await send(alice.page, 'missed in general');
 
     bob.page = await openPage(bob.context, 'bob', 'random');
-    expect(await texts(bob.page)).toEqual(['hi from bob', 'alice in random', 'while down', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
+    expect(await texts(bob.page)).toEqual([
+      'hi from bob',
+      'alice in random',
+      'while down',
+      'after restart',
+      'missed 1',
+      'missed 2',
+      'missed 3',
+    ]);
     expect(await missedTexts(bob.page)).toEqual(['missed 1', 'missed 2', 'missed 3']);
     expect(await marker(bob.page)).toEqual(['You missed 3 messages']);
     // No seq numbers on screen: edits and deletes take seqs, so they would skip and read as losses.
-    expect(await bob.page.$$eval('#messages li .meta', (items) => items.filter((item) => /#\d/.test(item.textContent ?? '')).length)).toBe(0);
+    expect(await bob.page.$$eval('#messages li .meta', (items) => items.filter((item) => /#\d/.test(item.textContent ?? '')).length)).toBe(
+      0,
+    );
     expect(await unread(bob.page, 'general')).toBe('1');
     // The README's picture (marker, missed messages, unread badge), retaken only on request so a
     // test run leaves the tree clean: `UPDATE_SCREENSHOT=1 pnpm test`.
@@ -189,7 +215,9 @@ describe.sequential('the chat demo in Chromium', () => {
     await switchTo(alice.page, 'random');
     await expect.poll(() => texts(alice.page), WAIT).toContain('hi from bob, edited');
     await own.locator('button.delete').click();
-    await expect.poll(() => texts(alice.page), WAIT).toEqual(['message deleted', 'alice in random', 'while down', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
+    await expect
+      .poll(() => texts(alice.page), WAIT)
+      .toEqual(['message deleted', 'alice in random', 'while down', 'after restart', 'missed 1', 'missed 2', 'missed 3']);
     // Only your own messages offer edit and delete.
     await switchTo(alice.page, 'general');
     expect(await alice.page.locator('#messages li', { hasText: 'bob in general' }).locator('button').count()).toBe(0);

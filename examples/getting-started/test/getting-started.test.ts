@@ -140,7 +140,7 @@ async function runMain(cwd: string, expected: RegExp): Promise<string> {
   }
 }
 
-it('runs src/main.ts twice on one file: the second run shows the first run\'s message', async () => {
+it("runs src/main.ts twice on one file: the second run shows the first run's message", async () => {
   const cwd = tempDir();
   await runMain(cwd, /#1 ada: \{"text":"hello from ada!"\}/);
   const second = await runMain(cwd, /#2 ada:/);

@@ -36,7 +36,10 @@ let backendDir: string;
 /** Runs an app script with node; returns its JSON lines. */
 async function runApp(script: string): Promise<Record<string, unknown>[]> {
   const { stdout } = await run(process.execPath, [script], { cwd: appDir, timeout: 45_000 });
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 beforeAll(async () => {
@@ -48,9 +51,7 @@ beforeAll(async () => {
   const tarballDir = join(workDir, 'tarballs');
   appDir = join(workDir, 'app');
   await mkdir(appDir, { recursive: true });
-  await Promise.all(
-    PACKAGES.map((name) => run('pnpm', ['pack', '--pack-destination', tarballDir], { cwd: join(root, 'packages', name) })),
-  );
+  await Promise.all(PACKAGES.map((name) => run('pnpm', ['pack', '--pack-destination', tarballDir], { cwd: join(root, 'packages', name) })));
   const tarballs = (await readdir(tarballDir)).map((file) => join(tarballDir, file));
   await writeFile(join(appDir, 'package.json'), JSON.stringify({ name: 'newcomer-app', version: '1.0.0', private: true }));
   for (const file of await readdir(fixture)) await copyFile(join(fixture, file), join(appDir, file));
@@ -62,7 +63,10 @@ beforeAll(async () => {
   // A backend author installs @roomlog/core alone: its optional peers (socket.io) stay out.
   backendDir = join(workDir, 'backend');
   await mkdir(backendDir, { recursive: true });
-  await writeFile(join(backendDir, 'package.json'), JSON.stringify({ name: 'custom-backend', version: '1.0.0', private: true, type: 'module' }));
+  await writeFile(
+    join(backendDir, 'package.json'),
+    JSON.stringify({ name: 'custom-backend', version: '1.0.0', private: true, type: 'module' }),
+  );
   for (const file of await readdir(backendFixture)) await copyFile(join(backendFixture, file), join(backendDir, file));
   const coreTarball = tarballs.find((file) => /roomlog-core-[^/\\]*\.tgz$/.test(file));
   if (!coreTarball) throw new Error(`no @roomlog/core tarball among ${tarballs.join(', ')}`);
@@ -90,25 +94,31 @@ describe('the packed packages, installed with npm outside the workspace', () => 
 
   // A CommonJS app cannot load @roomlog/conformance: it runs inside vitest, which refuses require().
   const apps = [
-    { title: 'a CommonJS app loads the packages through require', script: 'script.cjs', file: /dist[\\/]index\.cjs$/, names: PACKAGES.filter((name) => name !== 'conformance') },
+    {
+      title: 'a CommonJS app loads the packages through require',
+      script: 'script.cjs',
+      file: /dist[\\/]index\.cjs$/,
+      names: PACKAGES.filter((name) => name !== 'conformance'),
+    },
     { title: 'an ESM app loads the packages through import', script: 'script.mjs', file: /dist\/index\.js$/, names: PACKAGES },
   ];
-  for (const { title, script, file, names } of apps) it(`${title}, and keeps history across a server restart`, async () => {
-    const [loaded, outcome] = await runApp(script);
-    const packages = loaded!.packages as Record<string, { file: string; exports: number }>;
-    expect(Object.keys(packages)).toEqual(names);
-    for (const [name, entry] of Object.entries(packages)) {
-      expect(entry.file, name).toMatch(file);
-      expect(entry.exports, name).toBeGreaterThan(0);
-    }
-    expect(outcome).toEqual({
-      received: ['1:one', '2:two', '3:three'],
-      history: ['1:one', '2:two', '3:three'],
-      epochKept: true,
-      errorCode: 'INVALID_ARGUMENT',
-      clientError: true,
+  for (const { title, script, file, names } of apps)
+    it(`${title}, and keeps history across a server restart`, async () => {
+      const [loaded, outcome] = await runApp(script);
+      const packages = loaded!.packages as Record<string, { file: string; exports: number }>;
+      expect(Object.keys(packages)).toEqual(names);
+      for (const [name, entry] of Object.entries(packages)) {
+        expect(entry.file, name).toMatch(file);
+        expect(entry.exports, name).toBeGreaterThan(0);
+      }
+      expect(outcome).toEqual({
+        received: ['1:one', '2:two', '3:three'],
+        history: ['1:one', '2:two', '3:three'],
+        epochKept: true,
+        errorCode: 'INVALID_ARGUMENT',
+        clientError: true,
+      });
     });
-  });
 });
 
 describe('a custom backend on @roomlog/core alone', () => {
@@ -116,12 +126,23 @@ describe('a custom backend on @roomlog/core alone', () => {
     expect(existsSync(join(backendDir, 'node_modules', 'socket.io'))).toBe(false);
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     // @types/node from the workspace: core's types name Buffer, as any Node backend's do.
-    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--typeRoots', join(root, 'node_modules', '@types')], { cwd: backendDir, timeout: 60_000 });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--typeRoots', join(root, 'node_modules', '@types')], {
+      cwd: backendDir,
+      timeout: 60_000,
+    });
     const { stdout } = await run(process.execPath, ['run.mjs'], { cwd: backendDir, timeout: 30_000 });
     expect(JSON.parse(stdout)).toEqual({
       page: { messages: [], head: null, hasMore: false, truncated: false },
       closed: 'CLOSED',
-      capabilities: { editDelete: false, retention: false, cursors: false, erase: false, transactions: false, import: false, streams: false },
+      capabilities: {
+        editDelete: false,
+        retention: false,
+        cursors: false,
+        erase: false,
+        transactions: false,
+        import: false,
+        streams: false,
+      },
     });
   });
 });

@@ -27,7 +27,8 @@ export function parsing<T>(parse: () => T): T {
 export function integer(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return parsed;
 }
 

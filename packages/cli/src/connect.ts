@@ -130,7 +130,10 @@ async function openTypeorm(driver: TypeormDriver, target: string, options: Requi
   await load('reflect-metadata', 'reflect-metadata');
   const [{ DataSource }, roomlogTypeorm] = await Promise.all([
     load<typeof import('typeorm')>('typeorm', 'typeorm'),
-    load<typeof import('@roomlog/typeorm')>('@roomlog/typeorm', `@roomlog/typeorm typeorm reflect-metadata ${driver === 'sqljs' ? 'sql.js' : 'mysql2'}`),
+    load<typeof import('@roomlog/typeorm')>(
+      '@roomlog/typeorm',
+      `@roomlog/typeorm typeorm reflect-metadata ${driver === 'sqljs' ? 'sql.js' : 'mysql2'}`,
+    ),
   ]);
   const { atomicSqljsSave, createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 } = roomlogTypeorm;
   const common = { entities: roomlogEntities(driver), migrations: [RoomlogSchema1764316800000], migrationsRun: options.prepare };
@@ -171,7 +174,10 @@ export async function openStore(target: string, options: OpenOptions = {}): Prom
   try {
     url = new URL(target);
   } catch (cause) {
-    throw usage(`not a connection URL: ${safeUrl(target)} (expected redis://, postgres://, mongodb://, mysql://, mariadb:// or sqlite:<file>)`, cause);
+    throw usage(
+      `not a connection URL: ${safeUrl(target)} (expected redis://, postgres://, mongodb://, mysql://, mariadb:// or sqlite:<file>)`,
+      cause,
+    );
   }
   switch (url.protocol) {
     case 'redis:':
@@ -187,6 +193,8 @@ export async function openStore(target: string, options: OpenOptions = {}): Prom
     case 'mariadb:':
       return openTypeorm(url.protocol === 'mysql:' ? 'mysql' : 'mariadb', target, resolved);
     default:
-      throw usage(`no backend for ${url.protocol} URLs (expected redis://, postgres://, mongodb://, mysql://, mariadb:// or sqlite:<file>)`);
+      throw usage(
+        `no backend for ${url.protocol} URLs (expected redis://, postgres://, mongodb://, mysql://, mariadb:// or sqlite:<file>)`,
+      );
   }
 }

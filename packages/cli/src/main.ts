@@ -12,7 +12,16 @@ import { EXIT_CODES, UsageError, exitCodeOf } from './exit-codes';
 import type { CommandIo } from './io';
 
 /** Every command, in the order `roomlog --help` lists them. */
-export const COMMANDS: readonly Command[] = [pingCommand, roomsCommand, statsCommand, readCommand, tailCommand, exportCommand, importCommand, pruneCommand];
+export const COMMANDS: readonly Command[] = [
+  pingCommand,
+  roomsCommand,
+  statsCommand,
+  readCommand,
+  tailCommand,
+  exportCommand,
+  importCommand,
+  pruneCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -92,7 +92,10 @@ async function readCheckpoint(file: string): Promise<Checkpoint | null> {
   }
   const parsed = JSON.parse(text) as Partial<Checkpoint>;
   if (typeof parsed.line !== 'number' || typeof parsed.header !== 'string') {
-    throw new RoomlogError('INVALID_ARGUMENT', `${file} is not a roomlog import checkpoint`, { backend: 'cli', cause: new SyntaxError('bad checkpoint') });
+    throw new RoomlogError('INVALID_ARGUMENT', `${file} is not a roomlog import checkpoint`, {
+      backend: 'cli',
+      cause: new SyntaxError('bad checkpoint'),
+    });
   }
   return parsed as Checkpoint;
 }
@@ -116,7 +119,11 @@ function dataError(message: string, cause: unknown): RoomlogError {
  * @throws RoomlogError `INVALID_ARGUMENT` for a malformed line or an entry the store refuses
  *   (the message names the lines), `UNSUPPORTED` when the store cannot import.
  */
-export async function importLog(store: MessageStore, lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
+export async function importLog(
+  store: MessageStore,
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
   const importEntries = requireMethod(store, 'importEntries', 'import entries');
   const summary: ImportSummary = { streams: 0, entries: 0, imported: 0, skipped: 0, lines: 0, interrupted: false };
   const checkpoint = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint);
@@ -149,7 +156,8 @@ export async function importLog(store: MessageStore, lines: AsyncIterable<string
     if (text.trim() === '') continue;
     if (header === null) {
       const record = parseLine(text, summary.lines);
-      if (record.type !== 'roomlog-export') throw dataError(`line ${summary.lines}: not a roomlog export (no header line)`, new SyntaxError('missing header'));
+      if (record.type !== 'roomlog-export')
+        throw dataError(`line ${summary.lines}: not a roomlog export (no header line)`, new SyntaxError('missing header'));
       header = text;
       if (checkpoint !== null && checkpoint.header !== header) {
         throw dataError(`the checkpoint ${options.checkpoint} belongs to another export`, new Error('checkpoint header mismatch'));

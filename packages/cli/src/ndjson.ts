@@ -38,12 +38,24 @@ export type ExportRecord = ExportHeader | StreamRecord | ({ type: 'entry' } & Im
 
 /** The header line. */
 export function headerLine(source: string, exportedAt: Date): string {
-  return JSON.stringify({ type: 'roomlog-export', version: FORMAT_VERSION, source, exportedAt: exportedAt.toISOString() } satisfies ExportHeader);
+  return JSON.stringify({
+    type: 'roomlog-export',
+    version: FORMAT_VERSION,
+    source,
+    exportedAt: exportedAt.toISOString(),
+  } satisfies ExportHeader);
 }
 
 /** A stream line. */
 export function streamLine(stream: StreamRef, head: StreamHead): string {
-  return JSON.stringify({ type: 'stream', namespace: stream.namespace, room: stream.room, epoch: head.epoch, seq: head.seq, firstSeq: head.firstSeq });
+  return JSON.stringify({
+    type: 'stream',
+    namespace: stream.namespace,
+    room: stream.room,
+    epoch: head.epoch,
+    seq: head.seq,
+    firstSeq: head.firstSeq,
+  });
 }
 
 /** The data of an entry in its stored form (what `encodeData` writes), without a size limit. */
@@ -110,7 +122,8 @@ export function parseLine(text: string, line: number): ExportRecord {
       }
       return record as unknown as StreamRecord;
     case 'roomlog-export':
-      if (record.version !== FORMAT_VERSION) throw malformed(line, `export format version ${String(record.version)}; this roomlog reads ${FORMAT_VERSION}`);
+      if (record.version !== FORMAT_VERSION)
+        throw malformed(line, `export format version ${String(record.version)}; this roomlog reads ${FORMAT_VERSION}`);
       return record as unknown as ExportHeader;
     default:
       throw malformed(line, `unknown record type ${JSON.stringify(record.type)}`);

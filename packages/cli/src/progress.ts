@@ -58,7 +58,8 @@ export class Progress {
     const seconds = Math.max((Date.now() - this.#started) / 1000, 0.001);
     const rate = Math.round(counts.entries / seconds);
     const parts = [`${counts.entries.toLocaleString('en-US')} entries`, `${counts.streams.toLocaleString('en-US')} streams`];
-    if (counts.imported !== undefined) parts.push(`${counts.imported.toLocaleString('en-US')} written`, `${(counts.skipped ?? 0).toLocaleString('en-US')} already there`);
+    if (counts.imported !== undefined)
+      parts.push(`${counts.imported.toLocaleString('en-US')} written`, `${(counts.skipped ?? 0).toLocaleString('en-US')} already there`);
     parts.push(`${rate.toLocaleString('en-US')}/s`);
     let bar = '';
     if (counts.bytes && counts.bytes.total > 0) {

@@ -43,4 +43,3 @@ export async function* entriesOf(store: MessageStore, stream: StreamRef, after =
     position = last.seq;
   }
 }
-

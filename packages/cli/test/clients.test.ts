@@ -42,7 +42,11 @@ async function syncOnce(store: MessageStore, namespace: string, room: string, of
   nsp.on('connection', (socket) => socket.join(room));
   const log = roomlog(nsp, { store, events: ['chat'] });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const socket = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}${namespace}`, { forceNew: true, transports: ['websocket'], reconnection: false });
+  const socket = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}${namespace}`, {
+    forceNew: true,
+    transports: ['websocket'],
+    reconnection: false,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -59,7 +63,11 @@ async function syncOnce(store: MessageStore, namespace: string, room: string, of
   }
 }
 
-for (const [from, to] of [['redis', 'mongo'], ['postgres', 'mongo'], ['sqlite', 'postgres']] as const) {
+for (const [from, to] of [
+  ['redis', 'mongo'],
+  ['postgres', 'mongo'],
+  ['sqlite', 'postgres'],
+] as const) {
   it(`${from} → ${to}: a client's offset continues on the target, no reset, the missed entries as they were`, async () => {
     const source = await open(urls[from]);
     const stream = freshStream();

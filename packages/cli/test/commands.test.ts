@@ -87,7 +87,15 @@ describe('looking into rooms', () => {
 
     const stats = await cli(['stats', urls.redis, stream.room, '-n', stream.namespace, '--json']);
     expect(stats.code).toBe(0);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ seq: 40, entries: 40, messages: 37, edits: 2, deletes: 1, tombstones: 1, epoch: head.epoch });
+    expect(JSON.parse(stats.stdout)).toMatchObject({
+      seq: 40,
+      entries: 40,
+      messages: 37,
+      edits: 2,
+      deletes: 1,
+      tombstones: 1,
+      epoch: head.epoch,
+    });
 
     const all = await readAll(store, stream);
     const read = await cli(['read', urls.redis, stream.room, '-n', stream.namespace, '--after', '10', '--limit', '5']);
@@ -98,7 +106,11 @@ describe('looking into rooms', () => {
     expect(entries[0]!.room).toBe(stream.room);
     // Binary data in the stored form: {"$bin": base64}, `$` keys with one more `$`.
     const binary = lines((await cli(['read', urls.redis, stream.room, '-n', stream.namespace, '--after', '0', '--limit', '1'])).stdout)[0]!;
-    expect(JSON.parse(binary).data).toEqual({ bin: { $bin: Buffer.from([0, 0, 255]).toString('base64') }, $$where: 'x', text: 'héllo 0 👋' });
+    expect(JSON.parse(binary).data).toEqual({
+      bin: { $bin: Buffer.from([0, 0, 255]).toString('base64') },
+      $$where: 'x',
+      text: 'héllo 0 👋',
+    });
 
     const before = await cli(['read', urls.redis, stream.room, '-n', stream.namespace, '--before', '4', '--limit', '1500']);
     expect(lines(before.stdout).map((line) => JSON.parse(line).seq)).toEqual([1, 2, 3]);
@@ -154,7 +166,13 @@ describe('import errors and resuming', () => {
     const header = JSON.stringify({ type: 'roomlog-export', version: 1, source: 'test', exportedAt: new Date().toISOString() });
     const streamLine = JSON.stringify({ type: 'stream', ...stream, epoch: randomUUID(), seq: 1, firstSeq: 1 });
     const entry = JSON.stringify({ type: 'entry', seq: 1, id: randomUUID(), epoch: randomUUID(), event: 'chat', data: 'x', createdAt: 1 });
-    for (const input of ['not json\n', `${streamLine}\n`, `${header}\n${entry}\n`, `${header}\n${streamLine}\n{"type":"entry","seq":0}\n`, '']) {
+    for (const input of [
+      'not json\n',
+      `${streamLine}\n`,
+      `${header}\n${entry}\n`,
+      `${header}\n${streamLine}\n{"type":"entry","seq":0}\n`,
+      '',
+    ]) {
       const run = await cli(['import', urls.redis], input);
       expect(run.code, input).toBe(EXIT_CODES.dataError);
     }

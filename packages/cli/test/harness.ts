@@ -18,14 +18,25 @@ export interface Run {
 }
 
 /** Runs `roomlog ...args` in this process, with `stdin` (text or a stream) as its input. */
-export async function cli(args: readonly string[], stdin: string | Readable = '', signal: AbortSignal = new AbortController().signal): Promise<Run> {
+export async function cli(
+  args: readonly string[],
+  stdin: string | Readable = '',
+  signal: AbortSignal = new AbortController().signal,
+): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(args, { stdin: typeof stdin === 'string' ? Readable.from([stdin]) : stdin, stdout, stderr, stderrIsTty: false, env: {}, signal });
+  const code = await main(args, {
+    stdin: typeof stdin === 'string' ? Readable.from([stdin]) : stdin,
+    stdout,
+    stderr,
+    stderrIsTty: false,
+    env: {},
+    signal,
+  });
   return { code, stdout: out, stderr: err };
 }
 

@@ -26,12 +26,16 @@ it('a target killed mid-import: exit 3, checkpoint kept; the re-run completes th
   const stream = freshStream();
   await seed(source, stream, 3500);
   let text = '';
-  await exportLog(source, new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  }), { streams: [stream] });
+  await exportLog(
+    source,
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }),
+    { streams: [stream] },
+  );
   const lines = text.split('\n').filter(Boolean);
   const checkpoint = join(await mkdtemp(join(tmpdir(), 'roomlog-outage-')), 'import.json');
 

@@ -232,7 +232,9 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
     if (existing) return existing.joined;
     const from = options.from ?? 'latest';
     if (!validFrom(from)) {
-      return Promise.reject(new RoomlogError('INVALID_ARGUMENT', `join from must be 'latest', 'start' or a seq >= 0, got ${String(from)}`, from));
+      return Promise.reject(
+        new RoomlogError('INVALID_ARGUMENT', `join from must be 'latest', 'start' or a seq >= 0, got ${String(from)}`, from),
+      );
     }
     let settle!: (error: RoomlogError | null) => void;
     const joined = new Promise<void>((resolve, reject) => {
@@ -290,7 +292,11 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
    * Subscribes to a room's entries of one event.
    * @returns a function that unsubscribes.
    */
-  on<Event extends EventName<Events>>(room: string, event: Event, handler: MessageHandler<MessageEnvelope<Events[Event], Event>>): () => void;
+  on<Event extends EventName<Events>>(
+    room: string,
+    event: Event,
+    handler: MessageHandler<MessageEnvelope<Events[Event], Event>>,
+  ): () => void;
   on(room: string, event: string, handler: MessageHandler<never>): () => void {
     let byEvent = this.#handlers.get(room);
     if (!byEvent) this.#handlers.set(room, (byEvent = new Map()));
@@ -368,7 +374,9 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
     const pending: PendingSend = { room, event, data, clientMessageId: options.clientMessageId ?? globalThis.crypto.randomUUID() };
     const deadline = Date.now() + positive(options.timeoutMs, this.#sendTimeoutMs);
     this.#outbox.add(pending);
-    return this.#enqueue(room, () => this.#deliverSend(pending, deadline)) as Promise<DeliveredEntry<MessageEnvelope<Events[Event], Event>>>;
+    return this.#enqueue(room, () => this.#deliverSend(pending, deadline)) as Promise<
+      DeliveredEntry<MessageEnvelope<Events[Event], Event>>
+    >;
   }
 
   /** Sends not yet acked (this client's, and those a previous client left in storage), in call order. */
@@ -380,19 +388,26 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
    * A page of a room, with the store's cursor rules (`after`, `before`, `limit` 1–1000, default 50).
    * Entries `beforeDeliver` withheld from you are in it as their place only: test with `isWithheld`.
    */
-  async history(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage<DeliveredEntry<EntryOf<Events>>>> {
+  async history(
+    room: string,
+    query: { before?: number; after?: number; limit?: number } = {},
+  ): Promise<HistoryPage<DeliveredEntry<EntryOf<Events>>>> {
     const { messages, head, hasMore, truncated } = await this.#request<HistoryPage<WireEntry>>(EVENTS.history, { room, ...query });
     return { messages: messages.map((entry) => expandEntry(entry)) as DeliveredEntry<EntryOf<Events>>[], head, hasMore, truncated };
   }
 
   /** Edits one of your own messages (someone else's: `NOT_OWNER`). @returns the edited message as the server returns it. */
   async edit(room: string, seq: number, data: Events[EventName<Events>]): Promise<DeliveredEntry<EntryOf<Events>>> {
-    return expandEntry((await this.#request<{ message: WireEntry }>(EVENTS.edit, { room, seq, data })).message) as DeliveredEntry<EntryOf<Events>>;
+    return expandEntry((await this.#request<{ message: WireEntry }>(EVENTS.edit, { room, seq, data })).message) as DeliveredEntry<
+      EntryOf<Events>
+    >;
   }
 
   /** Deletes one of your own messages (someone else's: `NOT_OWNER`). @returns the tombstone. */
   async delete(room: string, seq: number): Promise<DeliveredEntry<EntryOf<Events>>> {
-    return expandEntry((await this.#request<{ message: WireEntry }>(EVENTS.delete, { room, seq })).message) as DeliveredEntry<EntryOf<Events>>;
+    return expandEntry((await this.#request<{ message: WireEntry }>(EVENTS.delete, { room, seq })).message) as DeliveredEntry<
+      EntryOf<Events>
+    >;
   }
 
   /** Moves your read marker forward to `seq`. @returns the marker after the call. */
@@ -578,7 +593,10 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
       const result = answer?.rooms[state.room];
       const error = failure ?? (result?.ok === false ? RoomlogError.fromPayload(result.error) : null);
       if (error || !result?.ok) {
-        this.#syncFailed(state, error ?? new RoomlogError('UNAVAILABLE', `the sync answer lacks room ${JSON.stringify(state.room)}`, answer));
+        this.#syncFailed(
+          state,
+          error ?? new RoomlogError('UNAVAILABLE', `the sync answer lacks room ${JSON.stringify(state.room)}`, answer),
+        );
         continue;
       }
       this.#applySync(target, result);
@@ -750,7 +768,12 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
     } finally {
       if (!this.#closed && Date.now() >= deadline) this.#outbox.remove(clientMessageId);
     }
-    if (this.#closed) throw new RoomlogError('CLOSED', `the client closed before room ${JSON.stringify(room)} acked the send; it stays in the outbox`, lastError);
+    if (this.#closed)
+      throw new RoomlogError(
+        'CLOSED',
+        `the client closed before room ${JSON.stringify(room)} acked the send; it stays in the outbox`,
+        lastError,
+      );
     throw new RoomlogError('UNAVAILABLE', `send to room ${JSON.stringify(room)} was not acknowledged in time`, lastError);
   }
 
@@ -762,7 +785,11 @@ export class RoomlogClient<Events extends EventDataMap = AnyEventData> {
   #acked(send: PendingSend, ack: StoredSend | DroppedSend | PresentedSend): DeliveredEntry {
     const { room } = send;
     if ('dropped' in ack) {
-      throw new RoomlogError('FORBIDDEN', `the server did not store the message to room ${JSON.stringify(room)}: its beforePersist hook dropped it`, ack);
+      throw new RoomlogError(
+        'FORBIDDEN',
+        `the server did not store the message to room ${JSON.stringify(room)}: its beforePersist hook dropped it`,
+        ack,
+      );
     }
     const entry = 'entry' in ack ? expandEntry(ack.entry) : sentEntry(room, send.event, send.data, ack);
     this.#take(room, entry);

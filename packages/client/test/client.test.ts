@@ -28,7 +28,13 @@ async function startServer(store = new MemoryStore()): Promise<{ url: string; lo
 }
 
 function open(url: string, rooms: string[], storage: RoomlogStorage = memoryStorage()) {
-  const socket: Socket = connect(url, { auth: { rooms, user: 'u1' }, forceNew: true, transports: ['websocket'], reconnectionDelay: 20, reconnectionDelayMax: 50 });
+  const socket: Socket = connect(url, {
+    auth: { rooms, user: 'u1' },
+    forceNew: true,
+    transports: ['websocket'],
+    reconnectionDelay: 20,
+    reconnectionDelayMax: 50,
+  });
   const client: RoomlogClient = roomlogClient(socket, { storage, requestTimeoutMs: 1_000, retryDelayMs: 20, maxRetryDelayMs: 50 });
   const delivered: MessageEnvelope[] = [];
   for (const room of rooms) client.on(room, '*', (message) => delivered.push(message));

@@ -35,7 +35,10 @@ class FlakyStore extends MemoryStore {
   }
 }
 
-async function startServer(store = new FlakyStore(), healIntervalMs = 0): Promise<{ url: string; log: Roomlog; store: FlakyStore; io: Server }> {
+async function startServer(
+  store = new FlakyStore(),
+  healIntervalMs = 0,
+): Promise<{ url: string; log: Roomlog; store: FlakyStore; io: Server }> {
   const http = createServer();
   const io = new Server(http);
   io.on('connection', (socket) => socket.join(socket.handshake.auth.rooms as string[]));
@@ -49,7 +52,13 @@ async function startServer(store = new FlakyStore(), healIntervalMs = 0): Promis
 }
 
 function open(url: string, rooms: string[], storage: RoomlogStorage = memoryStorage()) {
-  const socket: Socket = connect(url, { auth: { rooms }, forceNew: true, transports: ['websocket'], reconnectionDelay: 20, reconnectionDelayMax: 50 });
+  const socket: Socket = connect(url, {
+    auth: { rooms },
+    forceNew: true,
+    transports: ['websocket'],
+    reconnectionDelay: 20,
+    reconnectionDelayMax: 50,
+  });
   const client = roomlogClient(socket, { storage, requestTimeoutMs: 500, retryDelayMs: 20, maxRetryDelayMs: 100 });
   const delivered: MessageEnvelope[] = [];
   const statuses: [string, RoomStatus][] = [];
@@ -155,7 +164,9 @@ describe('client sends', () => {
     const first = open(url, ['r'], storage);
     await first.client.join('r');
     store.appendsDown = true;
-    const lost = [1, 2, 3].map((n) => first.client.send('r', 'chat', { n }, { clientMessageId: `c-${n}` }).catch((error: unknown) => error));
+    const lost = [1, 2, 3].map((n) =>
+      first.client.send('r', 'chat', { n }, { clientMessageId: `c-${n}` }).catch((error: unknown) => error),
+    );
     await until(() => first.client.pending('r').length === 3, 'three pending');
     // The page reloads: the client goes away with its sends unacked.
     first.client.close();

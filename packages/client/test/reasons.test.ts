@@ -78,13 +78,15 @@ describe('an outage', () => {
     const store = new MemoryStore();
     const read = store.read.bind(store);
     const { RoomlogError: StoreError } = await import('@roomlog/core');
-    store.read = (...args) => (down ? Promise.reject(new StoreError('UNAVAILABLE', 'database unreachable', { backend: 'memory' })) : read(...args));
+    store.read = (...args) =>
+      down ? Promise.reject(new StoreError('UNAVAILABLE', 'database unreachable', { backend: 'memory' })) : read(...args);
     const url = await startServer(['chat'], store);
     const { client, socket } = open(url);
     const rooms = [randomUUID(), randomUUID()];
     await Promise.all(rooms.map((room) => client.join(room)));
     // The server runs in this process too; its own log lines say what they were handling.
-    const fromClient = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.filter((call) => !String(call[0]).includes('(while handling'));
+    const fromClient = (spy: { mock: { calls: unknown[][] } }) =>
+      spy.mock.calls.filter((call) => !String(call[0]).includes('(while handling'));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     down = true;
@@ -95,7 +97,9 @@ describe('an outage', () => {
     }
     expect(fromClient(error)).toEqual([]);
     // The server answers an outage in its own words; the driver's text stays in its own logs.
-    expect(fromClient(warn)).toEqual([[expect.stringMatching(/the store is unavailable for now.* \(not logged again until the server answers\)$/)]]);
+    expect(fromClient(warn)).toEqual([
+      [expect.stringMatching(/the store is unavailable for now.* \(not logged again until the server answers\)$/)],
+    ]);
     // Once a sync succeeds the next outage is logged again.
     down = false;
     socket.disconnect().connect();

@@ -83,7 +83,9 @@ describe('typed client', () => {
     await log.publish({ room, event: 'notice', data: 'secret' });
 
     const page = await client.history(room);
-    expectTypeOf(page).toEqualTypeOf<HistoryPage<DeliveredEntry<MessageEnvelope<{ text: string }, 'chat'> | MessageEnvelope<string, 'notice'>>>>();
+    expectTypeOf(page).toEqualTypeOf<
+      HistoryPage<DeliveredEntry<MessageEnvelope<{ text: string }, 'chat'> | MessageEnvelope<string, 'notice'>>>
+    >();
     // What arrives is exactly the declared shape: no undeclared fields such as the ack's `ok`.
     expect(Object.keys(page).sort()).toEqual(['hasMore', 'head', 'messages', 'truncated']);
     const [first, second] = page.messages;

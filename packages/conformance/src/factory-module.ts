@@ -42,7 +42,8 @@ export function optionsFromModule(module: unknown, fallbackName: string): Confor
     cleanup: typeof cleanup === 'function' ? (cleanup as () => void | Promise<void>).bind(candidate) : undefined,
     inspect: isRecord(inspect) ? (inspect as unknown as ConformanceOptions['inspect']) : undefined,
     capabilities: isRecord(capabilities) ? (capabilities as ConformanceOptions['capabilities']) : undefined,
-    transaction: typeof transaction === 'function' ? ((transaction as ConformanceTransaction).bind(candidate) as ConformanceTransaction) : undefined,
+    transaction:
+      typeof transaction === 'function' ? ((transaction as ConformanceTransaction).bind(candidate) as ConformanceTransaction) : undefined,
     isolatesTransactions: typeof isolatesTransactions === 'boolean' ? isolatesTransactions : undefined,
     heavyTestTimeoutMs: typeof heavyTestTimeoutMs === 'number' ? heavyTestTimeoutMs : undefined,
   };

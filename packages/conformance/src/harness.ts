@@ -85,17 +85,19 @@ function createHarness(options: ConformanceOptions, capabilities: StoreCapabilit
     opened.push(store);
     return store;
   };
-  const onlyIf = (condition: boolean, reason: string): ConditionalTest => (title, body, timeout) => {
-    it(
-      title,
-      async (context) => {
-        // Skipped from inside, so the reason reaches the report as the test's skip note.
-        if (!condition) context.skip(reason);
-        await body();
-      },
-      timeout,
-    );
-  };
+  const onlyIf =
+    (condition: boolean, reason: string): ConditionalTest =>
+    (title, body, timeout) => {
+      it(
+        title,
+        async (context) => {
+          // Skipped from inside, so the reason reaches the report as the test's skip note.
+          if (!condition) context.skip(reason);
+          await body();
+        },
+        timeout,
+      );
+    };
   return {
     options,
     capabilities,

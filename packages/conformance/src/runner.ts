@@ -86,7 +86,11 @@ function locationOf(error: { stacks?: readonly { file: string; line: number; col
   return `${relative(packageDir, frame.file)}:${frame.line}:${frame.column}`;
 }
 
-function detailOf(error: { message?: unknown; diff?: unknown; stacks?: readonly { file: string; line: number; column: number }[] }): ConformanceErrorDetail {
+function detailOf(error: {
+  message?: unknown;
+  diff?: unknown;
+  stacks?: readonly { file: string; line: number; column: number }[];
+}): ConformanceErrorDetail {
   return {
     message: typeof error.message === 'string' ? error.message : String(error),
     diff: typeof error.diff === 'string' && error.diff.length > 0 ? error.diff : undefined,
@@ -125,7 +129,12 @@ function reportOf(module: TestModule, name: string): ConformanceReport {
     const result = test.result();
     if (result.state === 'passed') report.passed++;
     else if (result.state === 'failed') {
-      report.failures.push({ rules: rulesOf(test.name), test: test.fullName, errors: result.errors.map(firstLine), details: result.errors.map(detailOf) });
+      report.failures.push({
+        rules: rulesOf(test.name),
+        test: test.fullName,
+        errors: result.errors.map(firstLine),
+        details: result.errors.map(detailOf),
+      });
     } else {
       report.skipped++;
       const reason = skipReason(test);
@@ -163,7 +172,8 @@ export async function runConformance(targets: readonly ConformanceTarget[], opti
       return factories.map((factory, i) => {
         const fallback = basename(factory, extname(factory));
         const module = modules.get(testFiles[i]!);
-        if (!module) return { name: fallback, passed: 0, skipped: 0, failures: [], setupErrors: ['the test module did not run', ...unhandled] };
+        if (!module)
+          return { name: fallback, passed: 0, skipped: 0, failures: [], setupErrors: ['the test module did not run', ...unhandled] };
         const report = reportOf(module, module.children.array()[0]?.name ?? fallback);
         report.setupErrors.push(...unhandled);
         return report;

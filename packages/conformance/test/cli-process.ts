@@ -22,7 +22,10 @@ export function runCli(args: readonly string[]): Promise<CliRun> {
 }
 
 /** Runs a node script (TypeScript through tsx) in this package's directory, without colors. */
-export function runNode(args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }): Promise<CliRun> {
+export function runNode(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: packageDir,

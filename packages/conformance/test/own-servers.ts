@@ -125,16 +125,20 @@ export async function ownSentinels(): Promise<OwnSentinels> {
   const primary = await ownRedis(durable);
   const replica = await ownRedis([...durable, '--replicaof', '127.0.0.1', String(primary.port)]);
   const inSync = (server: OwnServer) =>
-    waitFor(`the replica on ${server.port} in sync`, async () => {
-      const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return /master_link_status:up/.test(await probe.info('replication'));
-      } finally {
-        probe.disconnect();
-      }
-    }, 60_000);
+    waitFor(
+      `the replica on ${server.port} in sync`,
+      async () => {
+        const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => {});
+        try {
+          await probe.connect();
+          return /master_link_status:up/.test(await probe.info('replication'));
+        } finally {
+          probe.disconnect();
+        }
+      },
+      60_000,
+    );
   await inSync(replica);
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
@@ -188,10 +192,14 @@ export async function ownSentinels(): Promise<OwnSentinels> {
     },
     async failedOverFrom(port, timeoutMs = 30_000) {
       let now: number | null = null;
-      await waitFor('the sentinels to promote the replica', async () => {
-        now = await askPrimary();
-        return now !== null && now !== port;
-      }, timeoutMs);
+      await waitFor(
+        'the sentinels to promote the replica',
+        async () => {
+          now = await askPrimary();
+          return now !== null && now !== port;
+        },
+        timeoutMs,
+      );
       return now!;
     },
     async destroy() {
@@ -237,16 +245,20 @@ export async function ownPostgres(): Promise<OwnServer> {
     pid: undefined,
     async start() {
       await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start']);
-      await waitFor(`postgres on ${port}`, async () => {
-        const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
-        client.on('error', () => {});
-        try {
-          await client.connect();
-          return (await client.query('SELECT 1 AS one')).rows[0]?.one === 1;
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      }, 60_000);
+      await waitFor(
+        `postgres on ${port}`,
+        async () => {
+          const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+          client.on('error', () => {});
+          try {
+            await client.connect();
+            return (await client.query('SELECT 1 AS one')).rows[0]?.one === 1;
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        },
+        60_000,
+      );
     },
     kill: () => stop().then(() => undefined),
     async destroy() {

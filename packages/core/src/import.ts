@@ -11,7 +11,15 @@ import { streamKey } from './ids';
 import type { StoredEntry } from './kit/entry';
 import type { ResolvedStoreOptions } from './kit/options';
 import type { ImportEntry, ImportStream, MessageKind, StreamHead, StreamRef } from './store';
-import { MAX_ID_BYTES, MAX_NAME_BYTES, describeValue, validateInteger, validateOptionalText, validateStream, validateText } from './validation';
+import {
+  MAX_ID_BYTES,
+  MAX_NAME_BYTES,
+  describeValue,
+  validateInteger,
+  validateOptionalText,
+  validateStream,
+  validateText,
+} from './validation';
 
 /** Most entries one `importEntries` call takes (the same bound as a read page). */
 export const MAX_IMPORT_ENTRIES = 1000;
@@ -49,7 +57,11 @@ function prepareEntry(backend: string, input: unknown, index: number, options: R
   }
   const target = e.target === undefined || e.target === null ? null : validateInteger(backend, field('target'), e.target, 1);
   if ((kind === 'message') !== (target === null)) {
-    throw invalidArgument(backend, field('target'), kind === 'message' ? 'must be null for a message' : `must be a seq for a ${String(kind)} entry`);
+    throw invalidArgument(
+      backend,
+      field('target'),
+      kind === 'message' ? 'must be null for a message' : `must be a seq for a ${String(kind)} entry`,
+    );
   }
   const seq = validateInteger(backend, field('seq'), e.seq, 1);
   if (target !== null && target >= seq) throw invalidArgument(backend, field('target'), `must be below the entry's seq ${seq}`);

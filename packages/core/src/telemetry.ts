@@ -88,7 +88,10 @@ function createInstruments(provider: OtelApi.MeterProvider): Instruments {
   return {
     provider,
     operationDuration: duration('db.client.operation.duration', 'Duration of store calls (one batch is one call).'),
-    storeErrors: meter.createCounter('roomlog.store.errors', { unit: '{error}', description: 'Store calls that failed, by backend, operation and error code.' }),
+    storeErrors: meter.createCounter('roomlog.store.errors', {
+      unit: '{error}',
+      description: 'Store calls that failed, by backend, operation and error code.',
+    }),
     appendBatchSize: count('roomlog.append.batch.size', '{message}', 'Messages per store append call.'),
     appendMessages: meter.createCounter('roomlog.append.messages', {
       unit: '{message}',
@@ -111,7 +114,8 @@ function createInstruments(provider: OtelApi.MeterProvider): Instruments {
     }),
     healHints: meter.createCounter('roomlog.heal.hints', {
       unit: '{hint}',
-      description: "Head hints sent to a room's local members because its head moved past what this node broadcast (a dropped or another node's broadcast).",
+      description:
+        "Head hints sent to a room's local members because its head moved past what this node broadcast (a dropped or another node's broadcast).",
     }),
   };
 }
@@ -164,7 +168,12 @@ function recordOutcome(otel: Instruments, operation: string, attributes: OtelApi
   }
 }
 
-function traced(store: MessageStore, operation: string, method: (...args: unknown[]) => Promise<unknown>, batchSize: ((args: unknown[]) => number | null) | null) {
+function traced(
+  store: MessageStore,
+  operation: string,
+  method: (...args: unknown[]) => Promise<unknown>,
+  batchSize: ((args: unknown[]) => number | null) | null,
+) {
   const system = dbSystem(store);
   const base = { 'db.system.name': system, 'db.operation.name': operation, 'roomlog.store': store.name };
   const spanName = `${operation} ${system}`;

@@ -135,7 +135,14 @@ describe('AppendBatcher', () => {
     const shared = Buffer.alloc(700_000);
     const hostile = { ...stream, event: 'chat', data: Array.from({ length: 500 }, () => shared) };
     const sends = Array.from({ length: 200 }, (_, n) => (n % 50 === 25 ? batcher.append(hostile) : batcher.append(msg(n))));
-    const outcomes = await Promise.all(sends.map((p) => p.then(() => 'ok', (error: RoomlogError) => error.code)));
+    const outcomes = await Promise.all(
+      sends.map((p) =>
+        p.then(
+          () => 'ok',
+          (error: RoomlogError) => error.code,
+        ),
+      ),
+    );
     expect(outcomes.filter((o) => o === 'PAYLOAD_TOO_LARGE')).toHaveLength(4);
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(196);
     const page = await store.read(stream, { limit: 1000 });

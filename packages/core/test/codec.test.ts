@@ -51,15 +51,27 @@ describe('codec', () => {
 
   it('calls data exact only when decoding its text gives an equal value back (property)', () => {
     fc.assert(
-      fc.property(fc.anything({ withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withObjectString: true }), (data) => {
-        let encoded: ReturnType<typeof encodeData>;
-        try {
-          encoded = encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES);
-        } catch {
-          return; // refused (BigInt, lone surrogate, …): nothing is stored
-        }
-        if (encoded.exact) expect(decodeData(encoded.text)).toStrictEqual(data);
-      }),
+      fc.property(
+        fc.anything({
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withObjectString: true,
+        }),
+        (data) => {
+          let encoded: ReturnType<typeof encodeData>;
+          try {
+            encoded = encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES);
+          } catch {
+            return; // refused (BigInt, lone surrogate, …): nothing is stored
+          }
+          if (encoded.exact) expect(decodeData(encoded.text)).toStrictEqual(data);
+        },
+      ),
       { numRuns: 1000 },
     );
     // Everything a Socket.IO client can send as JSON is exact, so its echo needs no decode.
@@ -74,11 +86,31 @@ describe('codec', () => {
 
   it('calls data inexact where JSON changes it: toJSON, undefined, -0, NaN, binary, getters, hidden keys, class instances', () => {
     const hidden = Object.defineProperty({ a: 1 }, 'b', { value: 2, enumerable: false });
-    const getter = { get a() { return 1; } };
+    const getter = {
+      get a() {
+        return 1;
+      },
+    };
     class Point {
       x = 1;
     }
-    for (const data of [new Date(0), { a: undefined }, [undefined], -0, Number.NaN, Infinity, Buffer.from([1]), new Uint8Array(1), hidden, getter, new Point(), Object.create(null), { [Symbol('s')]: 1 }, () => 1, undefined]) {
+    for (const data of [
+      new Date(0),
+      { a: undefined },
+      [undefined],
+      -0,
+      Number.NaN,
+      Infinity,
+      Buffer.from([1]),
+      new Uint8Array(1),
+      hidden,
+      getter,
+      new Point(),
+      Object.create(null),
+      { [Symbol('s')]: 1 },
+      () => 1,
+      undefined,
+    ]) {
       expect(encodeData(data, 1000).exact).toBe(false);
     }
     for (const data of [null, 0, 'x', true, [], {}, { $where: 1 }, [1, [2, { b: null }]]]) {
@@ -145,13 +177,18 @@ describe('codec', () => {
     ['a lone surrogate', { s: '\uD83D' }],
     ['a lone surrogate key', { ['\uDE00x']: 1 }],
     ['a BigInt', { n: 10n }],
-    ['a cycle', (() => {
-      const a: unknown[] = [];
-      a.push(a);
-      return a;
-    })()],
+    [
+      'a cycle',
+      (() => {
+        const a: unknown[] = [];
+        a.push(a);
+        return a;
+      })(),
+    ],
   ])('refuses %s with INVALID_ARGUMENT', (_, data) => {
-    expect(() => encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', name: 'RoomlogError' }));
+    expect(() => encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', name: 'RoomlogError' }),
+    );
   });
 
   it('allows the same object twice when it is not a cycle', () => {
@@ -174,7 +211,11 @@ describe('codec', () => {
 
   it('rejects text that is not JSON with INTERNAL and the parse error as cause', () => {
     expect(() => decodeData('{not json', 'redis')).toThrow(
-      expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/^\[roomlog\] \[redis\] /), cause: expect.any(SyntaxError) }),
+      expect.objectContaining({
+        code: 'INTERNAL',
+        message: expect.stringMatching(/^\[roomlog\] \[redis\] /),
+        cause: expect.any(SyntaxError),
+      }),
     );
   });
 
@@ -235,10 +276,22 @@ describe('codec', () => {
   });
 
   it('turns an engine RangeError into PAYLOAD_TOO_LARGE and a throwing toJSON into INVALID_ARGUMENT', () => {
-    const deepToJSON = { toJSON: () => { throw new RangeError('Invalid string length'); } };
-    expect(() => encodeData(deepToJSON, 1000)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', cause: expect.any(RangeError) }));
-    const throwing = { toJSON: () => { throw new Error('nope'); } };
-    expect(() => encodeData({ a: throwing }, 1000)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.any(Error) }));
+    const deepToJSON = {
+      toJSON: () => {
+        throw new RangeError('Invalid string length');
+      },
+    };
+    expect(() => encodeData(deepToJSON, 1000)).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', cause: expect.any(RangeError) }),
+    );
+    const throwing = {
+      toJSON: () => {
+        throw new Error('nope');
+      },
+    };
+    expect(() => encodeData({ a: throwing }, 1000)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.any(Error) }),
+    );
     let calls = 0;
     const unstable = { toJSON: () => 'x'.repeat(++calls === 1 ? 1 : 500) };
     expect(() => encodeData(unstable, 1000)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

@@ -39,7 +39,8 @@ function recordingDriver(extra: Partial<StoreDriver> = {}): StoreDriver & { call
   };
 }
 
-const code = (c: string) => expect.objectContaining({ name: 'RoomlogError', code: c, message: expect.stringMatching(/^\[roomlog\] \[kit\] /) });
+const code = (c: string) =>
+  expect.objectContaining({ name: 'RoomlogError', code: c, message: expect.stringMatching(/^\[roomlog\] \[kit\] /) });
 
 describe('DriverStore', () => {
   it('derives its capabilities from the methods and flags the driver has', () => {
@@ -67,7 +68,15 @@ describe('DriverStore', () => {
       ping: async () => {},
     });
     const store = new DriverStore(full);
-    expect(store.capabilities).toEqual({ editDelete: true, retention: true, cursors: true, erase: true, transactions: true, import: true, streams: true });
+    expect(store.capabilities).toEqual({
+      editDelete: true,
+      retention: true,
+      cursors: true,
+      erase: true,
+      transactions: true,
+      import: true,
+      streams: true,
+    });
     expect(typeof store.ping).toBe('function');
   });
 
@@ -123,7 +132,12 @@ describe('DriverStore', () => {
   it('passes a normalized query and assembles the result, truncated included', async () => {
     const driver = recordingDriver();
     const store = createDriverStore(driver);
-    expect(await store.read(stream, { after: 1 })).toEqual({ messages: [], head: { seq: 3, epoch: 'e', firstSeq: 3 }, hasMore: false, truncated: true });
+    expect(await store.read(stream, { after: 1 })).toEqual({
+      messages: [],
+      head: { seq: 3, epoch: 'e', firstSeq: 3 },
+      hasMore: false,
+      truncated: true,
+    });
     expect(await store.read(stream, { after: 2 })).toMatchObject({ truncated: false });
     expect(driver.calls[0]).toEqual(['read', stream, { after: 1, before: null, limit: 50 }]);
     const empty = createDriverStore(recordingDriver({ read: async () => null }));

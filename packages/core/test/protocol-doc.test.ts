@@ -25,7 +25,13 @@ function protocolTypes(): Map<string, string[]> {
 }
 
 function readProtocolTypes(): Map<string, string[]> {
-  const program = ts.createProgram([protocolFile], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: true });
+  const program = ts.createProgram([protocolFile], {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(protocolFile)!;
   const moduleSymbol = checker.getSymbolAtLocation(source)!;
@@ -76,7 +82,12 @@ function documentedFields(name: string): string[] | null {
   }
   return rows.slice(2).map((row) => {
     const cell = row.split('|')[1]!.trim();
-    return /^`([^`]+)`/.exec(cell)?.[1]?.replace(/\?$/, '').replace(/^'(.*)'$/, '$1') ?? cell;
+    return (
+      /^`([^`]+)`/
+        .exec(cell)?.[1]
+        ?.replace(/\?$/, '')
+        .replace(/^'(.*)'$/, '$1') ?? cell
+    );
   });
 }
 

@@ -105,7 +105,9 @@ describe('answers that cannot be sent', () => {
     await ask(socket, 'chat', { room: 'r', data: 'x' });
     const answer = await ask(socket, 'roomlog:history', { room: 'r' });
     expect(codeOf(answer)).toBe('INTERNAL');
-    expect(errors.some((error) => error.code === 'INTERNAL' && /could not send the answer to roomlog:history/.test(error.message))).toBe(true);
+    expect(errors.some((error) => error.code === 'INTERNAL' && /could not send the answer to roomlog:history/.test(error.message))).toBe(
+      true,
+    );
     expect(escaped).toEqual([]);
     expect(codeOf(await ask(socket, 'roomlog:unread', { room: 'r' }))).not.toBeNull(); // still answering
   });
@@ -116,7 +118,8 @@ type Page = { ok: boolean; messages: { seq: number; data: unknown }[]; hasMore: 
 describe('packets within Socket.IO limits', () => {
   it('ends a history page at 10 binary attachments with hasMore (at least one entry), and a page at the byte budget', async () => {
     const { url, log } = await startServer({ limits: { maxPacketBytes: 10_000 } });
-    for (let i = 0; i < 30; i++) await log.publish({ room: 'bin', event: 'chat', data: { i, b: [Buffer.alloc(1), Buffer.alloc(1), Buffer.alloc(1)] } });
+    for (let i = 0; i < 30; i++)
+      await log.publish({ room: 'bin', event: 'chat', data: { i, b: [Buffer.alloc(1), Buffer.alloc(1), Buffer.alloc(1)] } });
     for (let i = 0; i < 5; i++) await log.publish({ room: 'big', event: 'chat', data: { text: 'x'.repeat(6_000) } });
     const socket = await rawClient(url, { rooms: ['bin', 'big'] });
     const first = await ask<Page>(socket, 'roomlog:history', { room: 'bin', after: 0, limit: 1000 });
@@ -167,7 +170,9 @@ describe('packets within Socket.IO limits', () => {
     // as one shared Buffer.
     const answer = await emitSharedBinary(socket, 'chat', (ref) => ({ room: 'r', data: Array.from({ length: 11 }, () => ref) }), one);
     expect(codeOf(answer)).toBe('PAYLOAD_TOO_LARGE');
-    expect((answer as { error: { message: string } }).error.message).toMatch(/more than 10 binary values \(limits\.maxBinariesPerMessage\)/);
+    expect((answer as { error: { message: string } }).error.message).toMatch(
+      /more than 10 binary values \(limits\.maxBinariesPerMessage\)/,
+    );
   });
 
   it('refuses limits that could never be sent', async () => {
@@ -299,7 +304,9 @@ describe('no amplification, quiet errors', () => {
 
   it('says when an unread count stopped at the scan limit', async () => {
     const { url, log } = await startServer();
-    await log.store.append(Array.from({ length: 1_005 }, (_, i) => ({ namespace: '/', room: 'r', event: 'chat', data: i, senderId: 'other' })));
+    await log.store.append(
+      Array.from({ length: 1_005 }, (_, i) => ({ namespace: '/', room: 'r', event: 'chat', data: i, senderId: 'other' })),
+    );
     await log.publish({ room: 'small', event: 'chat', data: 1 });
     const socket = await rawClient(url, { rooms: ['r', 'small'], user: 'u' });
     expect(await ask(socket, 'roomlog:unread', { room: 'r' })).toEqual({ ok: true, count: 1000, capped: true });
@@ -309,7 +316,10 @@ describe('no amplification, quiet errors', () => {
   it('answers UNAVAILABLE in its own words; the driver text stays in the cause', async () => {
     const store = new MemoryStore();
     const failing = override(store, {
-      read: () => Promise.reject(toRoomlogError(new Error('relation "secret_schema.messages" does not exist for role app_rw'), 'postgres', () => 'UNAVAILABLE')),
+      read: () =>
+        Promise.reject(
+          toRoomlogError(new Error('relation "secret_schema.messages" does not exist for role app_rw'), 'postgres', () => 'UNAVAILABLE'),
+        ),
     });
     const { url, errors } = await startServer({ store: failing });
     const socket = await rawClient(url, { rooms: ['r'] });

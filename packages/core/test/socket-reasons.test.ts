@@ -92,7 +92,9 @@ describe('events the server does not persist', () => {
     // A payload that is not a Roomlog send is never answered by Roomlog: the app may handle it later.
     await expect(ask(socket, 'presence', { online: true })).rejects.toThrow(/timed out|operation has timed out/);
     const withCatchAll = await startServer({}, (io) =>
-      io.on('connection', (s) => s.onAny((event: string, ...args: unknown[]) => event === 'x' && (args.at(-1) as (a: unknown) => void)('any'))),
+      io.on('connection', (s) =>
+        s.onAny((event: string, ...args: unknown[]) => event === 'x' && (args.at(-1) as (a: unknown) => void)('any')),
+      ),
     );
     expect(await ask(await rawClient(withCatchAll.url, [r]), 'x', { room: r, clientMessageId: 'c2' })).toBe('any');
   });
@@ -102,7 +104,10 @@ describe('persisted events from clients not on @roomlog/client', () => {
   it('answers a plain-string payload with what a send must look like', async () => {
     const { url } = await startServer();
     const answer = await ask(await rawClient(url, []), 'chat', 'hello');
-    expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('must be { room, data, clientMessageId? }') } });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('must be { room, data, clientMessageId? }') },
+    });
   });
 
   it('logs a refused emit that carried no ack, once per socket, instead of dropping it without a word', async () => {
@@ -114,7 +119,9 @@ describe('persisted events from clients not on @roomlog/client', () => {
     await until(() => warn.mock.calls.length > 0, 'the warning');
     await ask(socket, 'roomlog:sync', { rooms: {} }); // both emits were handled by now
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toMatch(/a "chat" emit without an ack from socket .+ was refused and could not be told: .*payload must be/);
+    expect(String(warn.mock.calls[0]![0])).toMatch(
+      /a "chat" emit without an ack from socket .+ was refused and could not be told: .*payload must be/,
+    );
     expect(String(warn.mock.calls[0]![0])).toContain('docs/migrating.md');
   });
 
@@ -146,7 +153,9 @@ describe('legacyDelivery', () => {
     const r = room();
     const { log, url } = await startServer({
       legacyDelivery: (entry) => (entry.data === 'skip' ? undefined : { from: entry.senderId, text: entry.data }),
-      hooks: { beforeDeliver: (recipient, envelope) => (envelope.data === 'secret' && recipient.handshake.auth.rooms.length > 0 ? null : envelope) },
+      hooks: {
+        beforeDeliver: (recipient, envelope) => (envelope.data === 'secret' && recipient.handshake.auth.rooms.length > 0 ? null : envelope),
+      },
     });
     const legacy = await rawClient(url, [r]);
     const received: unknown[] = [];
@@ -159,6 +168,8 @@ describe('legacyDelivery', () => {
 
   it('refuses a legacyDelivery that is neither a boolean nor a function', async () => {
     const io = new Server(); // never attached: nothing to close
-    expect(() => roomlog(io, { store: new MemoryStore(), events: ['chat'], legacyDelivery: 'yes' as never })).toThrow(/legacyDelivery must be/);
+    expect(() => roomlog(io, { store: new MemoryStore(), events: ['chat'], legacyDelivery: 'yes' as never })).toThrow(
+      /legacyDelivery must be/,
+    );
   });
 });

@@ -4,7 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { type DeliveredEntry, type HistoryAck, MemoryStore, type MessageStore, type ReadQuery, type ReadResult, RoomlogError, type SendAck, type StreamRef, type SyncAck } from '../src/index';
+import {
+  type DeliveredEntry,
+  type HistoryAck,
+  MemoryStore,
+  type MessageStore,
+  type ReadQuery,
+  type ReadResult,
+  RoomlogError,
+  type SendAck,
+  type StreamRef,
+  type SyncAck,
+} from '../src/index';
 import { type RoomlogOptions, roomlog } from '../src/socket.io';
 
 type Options = Omit<RoomlogOptions<Socket>, 'store' | 'events'> & Partial<Pick<RoomlogOptions<Socket>, 'store' | 'events'>>;
@@ -119,7 +130,14 @@ describe('roomlog() persistence', () => {
     const r = room();
     const sender = await rawClient(url, { rooms: [r], user: 'alice' });
     const first = await ask<SendAck>(sender, 'chat', { room: r, data: { n: 1 }, clientMessageId: 'same' });
-    expect(first).toEqual({ ok: true, seq: 1, id: expect.any(String), epoch: expect.any(String), createdAt: expect.any(Number), senderId: 'alice' });
+    expect(first).toEqual({
+      ok: true,
+      seq: 1,
+      id: expect.any(String),
+      epoch: expect.any(String),
+      createdAt: expect.any(Number),
+      senderId: 'alice',
+    });
     // A retry with other content under the same key gets the original back, data and event included.
     expect(await ask<SendAck>(sender, 'other', { room: r, data: { n: 2 }, clientMessageId: 'same' })).toEqual({
       ...first,
@@ -230,7 +248,13 @@ describe('roomlog() persistence', () => {
     expect(published).toMatchObject({ room: r, seq: 1, event: 'system', senderId: 'server' });
     await until(() => received.length === 1, 'the published message');
     const { kind, target, version, editedAt, deletedAt, ...rest } = published;
-    expect({ kind, target, version, editedAt, deletedAt }).toEqual({ kind: 'message', target: null, version: 1, editedAt: null, deletedAt: null });
+    expect({ kind, target, version, editedAt, deletedAt }).toEqual({
+      kind: 'message',
+      target: null,
+      version: 1,
+      editedAt: null,
+      deletedAt: null,
+    });
     expect(received).toStrictEqual([rest]);
     expect(await store.head({ namespace: '/chat', room: r })).toMatchObject({ seq: 1 });
     expect(await store.head({ namespace: '/', room: r })).toBeNull();
@@ -347,7 +371,11 @@ describe('roomlog() sync and history', () => {
       return { ...result, seqs: result.ok ? result.messages.map((m) => m.seq) : [] };
     };
     expect(await sync({ after: 35, epoch: head!.epoch })).toMatchObject({ recovered: true, seqs: [36, 37, 38, 39, 40] });
-    expect(await sync({ after: 20, epoch: head!.epoch })).toMatchObject({ recovered: false, reason: 'too-far-behind', seqs: range(31, 40) });
+    expect(await sync({ after: 20, epoch: head!.epoch })).toMatchObject({
+      recovered: false,
+      reason: 'too-far-behind',
+      seqs: range(31, 40),
+    });
     expect(await sync({ after: 38, epoch: 'old' })).toMatchObject({ recovered: false, reason: 'epoch-changed', seqs: range(31, 40) });
     expect(await sync({ after: 5, epoch: 'old' })).toMatchObject({ reason: 'epoch-changed' });
     // With a replay limit above the gap, a client behind retention gets `truncated` and the oldest retained onwards.
@@ -400,7 +428,10 @@ describe('roomlog() sync and history', () => {
     const page = await ask<HistoryAck>(socket, 'roomlog:history', { room: r, before: 6, limit: 3 });
     expect(page).toMatchObject({ ok: true, hasMore: true, truncated: false, head: { seq: 12 } });
     expect(page.ok && page.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
-    expect(await ask<HistoryAck>(socket, 'roomlog:history', { room: r, limit: 5000 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await ask<HistoryAck>(socket, 'roomlog:history', { room: r, limit: 5000 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
     expect((await log.history(r, { after: 10 })).messages.map((m) => m.seq)).toEqual([11, 12]);
   });
 
@@ -426,10 +457,19 @@ describe('roomlog() sync and history', () => {
     await until(() => atAlice.length === 1 && atBob.length === 1, 'live delivery');
     expect(atBob[0]).toMatchObject({ seq: 2, data: 'hi (seen by bob)' });
     const replay = await ask<SyncAck>(alice, 'roomlog:sync', { rooms: { [r]: { after: 0 } } });
-    expect(replay.ok && replay.rooms[r]).toMatchObject({ ok: true, messages: [{ seq: 1, withheld: true }, { seq: 2, data: 'hi (seen by alice)' }] });
+    expect(replay.ok && replay.rooms[r]).toMatchObject({
+      ok: true,
+      messages: [
+        { seq: 1, withheld: true },
+        { seq: 2, data: 'hi (seen by alice)' },
+      ],
+    });
     expect(replay.ok && replay.rooms[r]?.ok && JSON.stringify(replay.rooms[r].messages[0])).not.toContain('secret');
     const page = await ask<HistoryAck>(bob, 'roomlog:history', { room: r });
-    expect(page.ok && page.messages).toMatchObject([{ seq: 1, data: 'secret for bob' }, { seq: 2, data: 'hi (seen by bob)' }]);
+    expect(page.ok && page.messages).toMatchObject([
+      { seq: 1, data: 'secret for bob' },
+      { seq: 2, data: 'hi (seen by bob)' },
+    ]);
   });
 });
 
@@ -475,7 +515,10 @@ describe('roomlog() edits, deletes and read markers', () => {
     await ask(alice, 'roomlog:unread', { room: r });
     expect(receipts).toEqual([{ room: r, userId: 'alice', seq: 3 }]);
     const anonymous = await rawClient(url, { rooms: [r] });
-    expect(await ask(anonymous, 'roomlog:mark-read', { room: r, seq: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await ask(anonymous, 'roomlog:mark-read', { room: r, seq: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
   });
 
   it('answers UNSUPPORTED when the store lacks the capability', async () => {

@@ -32,7 +32,9 @@ describe('sync continuity', () => {
     expect(same.messages.map((m) => m.seq)).toEqual([4, 5]);
 
     // A store may derive ids from seqs: the same id created at another time is another entry.
-    expect(await syncOne(socket, 'r', { after: 3, epoch, id: stored[2]!.id, createdAt: stored[2]!.createdAt + 1 })).toMatchObject({ reason: 'rewound' });
+    expect(await syncOne(socket, 'r', { after: 3, epoch, id: stored[2]!.id, createdAt: stored[2]!.createdAt + 1 })).toMatchObject({
+      reason: 'rewound',
+    });
     expect((await syncOne(socket, 'r', { after: 3, epoch, id: stored[2]!.id, createdAt: stored[2]!.createdAt })).reason).toBeUndefined();
 
     const other = await syncOne(socket, 'r', { after: 3, epoch, id: 'an-entry-the-log-lost' });
@@ -61,7 +63,10 @@ describe('sync continuity', () => {
     const stored = await fill(store, 'r', 12);
     const { epoch } = stored[0]!;
     // Exactly replayLimit entries after the offset: a plain replay.
-    expect(await syncOne(socket, 'r', { after: 8, epoch, id: stored[7]!.id })).toMatchObject({ recovered: true, messages: [{ seq: 9 }, { seq: 10 }, { seq: 11 }, { seq: 12 }] });
+    expect(await syncOne(socket, 'r', { after: 8, epoch, id: stored[7]!.id })).toMatchObject({
+      recovered: true,
+      messages: [{ seq: 9 }, { seq: 10 }, { seq: 11 }, { seq: 12 }],
+    });
     expect(await syncOne(socket, 'r', { after: 7, epoch, id: stored[6]!.id })).toMatchObject({ reason: 'too-far-behind' });
     // Seq 1 and 2 were removed by retention (10 kept): entries after the client's seq are gone.
     const small = await startServer({ store, replayLimit: 20 });

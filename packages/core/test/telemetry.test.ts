@@ -148,9 +148,15 @@ describe('debug logging', () => {
     try {
       const store = instrumentStore(new MemoryStore());
       const stream = { namespace: '/', room: `d-${Date.now()}` };
-      await store.append([{ ...stream, event: 'chat', data: 1 }, { ...stream, event: 'chat', data: 2 }]);
+      await store.append([
+        { ...stream, event: 'chat', data: 1 },
+        { ...stream, event: 'chat', data: 2 },
+      ]);
       await store.delete!(stream, 9).catch(() => undefined);
-      expect(lines.some((line) => line.includes('memory append of 2 in')), lines.join('\n')).toBe(true);
+      expect(
+        lines.some((line) => line.includes('memory append of 2 in')),
+        lines.join('\n'),
+      ).toBe(true);
       expect(lines.some((line) => line.includes('memory delete failed after') && line.includes('NOT_FOUND'))).toBe(true);
     } finally {
       createDebug.disable();

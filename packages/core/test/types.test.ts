@@ -57,7 +57,21 @@ describe('typed roomlog()', () => {
   it('isWithheld tells a withheld entry from a full one', () => {
     const entries: DeliveredEntry[] = [
       { room: 'r', seq: 1, epoch: 'e', withheld: true },
-      { room: 'r', seq: 2, epoch: 'e', id: 'x', event: 'chat', data: 1, senderId: null, createdAt: 0, kind: 'message', target: null, version: 1, editedAt: null, deletedAt: null },
+      {
+        room: 'r',
+        seq: 2,
+        epoch: 'e',
+        id: 'x',
+        event: 'chat',
+        data: 1,
+        senderId: null,
+        createdAt: 0,
+        kind: 'message',
+        target: null,
+        version: 1,
+        editedAt: null,
+        deletedAt: null,
+      },
     ];
     expect(entries.map((entry) => isWithheld(entry))).toEqual([true, false]);
     const [, full] = entries;

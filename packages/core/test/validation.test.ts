@@ -10,7 +10,11 @@ import {
   validateText,
 } from '../src/index';
 
-const invalid = expect.objectContaining({ name: 'RoomlogError', code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^\[roomlog\] \[test\] /) });
+const invalid = expect.objectContaining({
+  name: 'RoomlogError',
+  code: 'INVALID_ARGUMENT',
+  message: expect.stringMatching(/^\[roomlog\] \[test\] /),
+});
 
 describe('validateText', () => {
   it.each([

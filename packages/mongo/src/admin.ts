@@ -55,7 +55,11 @@ export async function pingMongo(connection: Connection, models: RoomlogModels): 
  * that tells a re-run where to go on. Entries carry the stream's epoch, which is what a head
  * lookup reads off the newest one.
  */
-export async function importIntoMongo(ctx: StoreContext, batch: PreparedImport, head: (ref: StreamRef) => Promise<StreamHead | null>): Promise<ImportResult> {
+export async function importIntoMongo(
+  ctx: StoreContext,
+  batch: PreparedImport,
+  head: (ref: StreamRef) => Promise<StreamHead | null>,
+): Promise<ImportResult> {
   const ref = { namespace: batch.namespace, room: batch.room };
   const newest = await findHead(ctx, ref);
   const toWrite = entriesToWrite(BACKEND, batch, newest);

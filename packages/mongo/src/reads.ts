@@ -13,7 +13,15 @@
  * are fetched by key (see `server.ts`) and expired entries skipped, in rounds until the page is
  * full or the range ends.
  */
-import { type DriverPage, type NormalizedReadQuery, type StreamHead, type StreamRef, ageCutoff, countFloor, firstSeqOf } from '@roomlog/core';
+import {
+  type DriverPage,
+  type NormalizedReadQuery,
+  type StreamHead,
+  type StreamRef,
+  ageCutoff,
+  countFloor,
+  firstSeqOf,
+} from '@roomlog/core';
 import type { StoreContext } from './context';
 import { type MessageDocument, toStoredMessage } from './documents';
 import { isLiveDoc, liveFilter, streamFilter } from './filters';
@@ -43,7 +51,12 @@ const MAX_LOOKUP_PAGE = 64;
 const MIN_ROUND = 16;
 
 /** `read()`: the head, then the page `query` asks for, at `now`; `null` for a stream never written. */
-export async function readStream(ctx: StoreContext, stream: StreamRef, query: NormalizedReadQuery, now: number): Promise<DriverPage | null> {
+export async function readStream(
+  ctx: StoreContext,
+  stream: StreamRef,
+  query: NormalizedReadQuery,
+  now: number,
+): Promise<DriverPage | null> {
   const head = await currentHead(ctx, stream, now);
   if (!head) return null;
   const { docs, hasMore } = await readPage(ctx, stream, head, query, now);
@@ -103,7 +116,10 @@ export async function findHead(ctx: StoreContext, stream: StreamRef): Promise<He
 
 /** The newest entry by query: an index walk on MongoDB, a collection scan on FerretDB. Only without a usable hint. */
 async function scanForHead(ctx: StoreContext, stream: StreamRef): Promise<HeadEntry | null> {
-  const doc = await ctx.messages.findOne(streamFilter(stream), { sort: { seq: -1 }, projection: { _id: 0, seq: 1, epoch: 1, createdAt: 1, expiresAt: 1 } });
+  const doc = await ctx.messages.findOne(streamFilter(stream), {
+    sort: { seq: -1 },
+    projection: { _id: 0, seq: 1, epoch: 1, createdAt: 1, expiresAt: 1 },
+  });
   return doc && headEntry(doc);
 }
 
@@ -138,7 +154,13 @@ export interface Page {
  * Fetches the page `query` asks for. `after` reads forward from above it (below `before` if
  * given); otherwise the page ends just below `before` (or at the head) and is read backward.
  */
-export async function readPage(ctx: StoreContext, stream: StreamRef, head: StreamHead, query: NormalizedReadQuery, now: number): Promise<Page> {
+export async function readPage(
+  ctx: StoreContext,
+  stream: StreamRef,
+  head: StreamHead,
+  query: NormalizedReadQuery,
+  now: number,
+): Promise<Page> {
   const { after, before, limit } = query;
   const low = Math.max(head.firstSeq, (after ?? 0) + 1);
   const high = Math.min(head.seq, (before ?? Number.POSITIVE_INFINITY) - 1);
@@ -147,7 +169,10 @@ export async function readPage(ctx: StoreContext, stream: StreamRef, head: Strea
   if (high < low) return { docs: [], hasMore: false };
   if (wanted > MAX_LOOKUP_PAGE || (await ctx.server.profile()).strategy === 'mongodb') {
     const docs = await ctx.messages
-      .find({ ...streamFilter(stream), seq: { $gte: low, $lte: high }, ...liveFilter(ctx.options, now) }, { sort: { seq: forward ? 1 : -1 }, limit: wanted })
+      .find(
+        { ...streamFilter(stream), seq: { $gte: low, $lte: high }, ...liveFilter(ctx.options, now) },
+        { sort: { seq: forward ? 1 : -1 }, limit: wanted },
+      )
       .toArray();
     return finish(docs, limit, forward);
   }

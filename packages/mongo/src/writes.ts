@@ -250,13 +250,15 @@ function firstWriteError(error: unknown): { code: number; index: number } | null
  * leave it lower, which costs a later lookup a few probes, never correctness.
  */
 export async function recordHead(ctx: StoreContext, stream: StreamRef, seq: number, ttlDue: number | null = null): Promise<void> {
-  const update = { $max: { seq }, $setOnInsert: { namespace: stream.namespace, room: stream.room }, ...(ttlDue === null ? {} : { $min: { ttlDue } }) };
-  await ctx.streams
-    .updateOne({ _id: streamId(stream) }, update, { upsert: true })
-    .catch((error: unknown) => {
-      // Two first appends created the hint at once; the other one's value stands.
-      if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
-    });
+  const update = {
+    $max: { seq },
+    $setOnInsert: { namespace: stream.namespace, room: stream.room },
+    ...(ttlDue === null ? {} : { $min: { ttlDue } }),
+  };
+  await ctx.streams.updateOne({ _id: streamId(stream) }, update, { upsert: true }).catch((error: unknown) => {
+    // Two first appends created the hint at once; the other one's value stands.
+    if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
+  });
 }
 
 /**
@@ -287,6 +289,9 @@ export async function trimStream(ctx: StoreContext, stream: StreamRef, headSeq: 
 export async function sweepExpired(ctx: StoreContext, stream: StreamRef, headSeq: number, now: number): Promise<number | null> {
   const at = new Date(now);
   await ctx.messages.deleteMany({ ...streamFilter(stream), expiresAt: { $lte: at }, seq: { $lt: headSeq } });
-  const next = await ctx.messages.findOne({ ...streamFilter(stream), expiresAt: { $gt: at } }, { sort: { expiresAt: 1 }, projection: { _id: 0, expiresAt: 1 } });
+  const next = await ctx.messages.findOne(
+    { ...streamFilter(stream), expiresAt: { $gt: at } },
+    { sort: { expiresAt: 1 }, projection: { _id: 0, expiresAt: 1 } },
+  );
   return next?.expiresAt ? millis(next.expiresAt) : null;
 }

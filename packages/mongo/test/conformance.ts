@@ -48,7 +48,11 @@ export function runMongoConformance(strategy: NonNullable<MongoStoreOptions['str
       const pool = await nodes();
       const collectionPrefix = testPrefix();
       const store = createMongoStore(pool[created++ % pool.length]!, { ...options, collectionPrefix, strategy });
-      if (!initialized.has(collectionPrefix)) initialized.set(collectionPrefix, store.init().then(() => undefined));
+      if (!initialized.has(collectionPrefix))
+        initialized.set(
+          collectionPrefix,
+          store.init().then(() => undefined),
+        );
       await initialized.get(collectionPrefix);
       return store;
     },

@@ -22,7 +22,10 @@ describe('escapeKey', () => {
   });
 
   it('round-trips every key, and no stored key is empty, starts with $ or holds a dot or NUL', () => {
-    const keys = fc.oneof(fc.string({ unit: fc.constantFrom('$', '.', '%', '\u0000', 'a', '2', '4', 'E', '_') }), fc.string({ unit: 'grapheme' }));
+    const keys = fc.oneof(
+      fc.string({ unit: fc.constantFrom('$', '.', '%', '\u0000', 'a', '2', '4', 'E', '_') }),
+      fc.string({ unit: 'grapheme' }),
+    );
     fc.assert(
       fc.property(keys, (key) => {
         const stored = escapeKey(key);
@@ -37,9 +40,13 @@ describe('escapeKey', () => {
 
   it('is injective: two different keys never share a stored name', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('$', '.', '%', '2', '4', 'E', '5', 'F', '_') }), fc.string({ unit: fc.constantFrom('$', '.', '%', '2', '4', 'E') }), (a, b) => {
-        if (a !== b) expect(escapeKey(a)).not.toBe(escapeKey(b));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('$', '.', '%', '2', '4', 'E', '5', 'F', '_') }),
+        fc.string({ unit: fc.constantFrom('$', '.', '%', '2', '4', 'E') }),
+        (a, b) => {
+          if (a !== b) expect(escapeKey(a)).not.toBe(escapeKey(b));
+        },
+      ),
     );
   });
 });
@@ -73,7 +80,11 @@ describe('toNative / fromNative', () => {
   });
 
   it('reads a BSON Binary (by shape) back as a Buffer', () => {
-    const binary = { _bsontype: 'Binary', read: (at: number, length: number) => new Uint8Array([1, 2, 3]).subarray(at, at + length), length: () => 3 };
+    const binary = {
+      _bsontype: 'Binary',
+      read: (at: number, length: number) => new Uint8Array([1, 2, 3]).subarray(at, at + length),
+      length: () => 3,
+    };
     expect(fromNative({ b: binary })).toStrictEqual({ b: Buffer.from([1, 2, 3]) });
   });
 });

@@ -15,9 +15,17 @@ describe('classifyMongoError', () => {
     ['NotWritablePrimary (10107)', driverError('MongoServerError', { code: 10107 })],
     ['PrimarySteppedDown (189)', driverError('MongoServerError', { code: 189 })],
     ['ShutdownInProgress (91)', driverError('MongoServerError', { code: 91 })],
-    ['a RetryableWriteError label', Object.assign(driverError('MongoServerError', { code: 1 }), { hasErrorLabel: (l: string) => l === 'RetryableWriteError' })],
+    [
+      'a RetryableWriteError label',
+      Object.assign(driverError('MongoServerError', { code: 1 }), { hasErrorLabel: (l: string) => l === 'RetryableWriteError' }),
+    ],
     ['ECONNREFUSED from node', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
-    ['mongoose before the first connection', driverError('MongooseError', { message: 'Cannot call `x.find()` before initial connection is complete if `bufferCommands = false`.' })],
+    [
+      'mongoose before the first connection',
+      driverError('MongooseError', {
+        message: 'Cannot call `x.find()` before initial connection is complete if `bufferCommands = false`.',
+      }),
+    ],
   ])('%s is UNAVAILABLE', (_, error) => {
     expect(classifyMongoError(error)).toBe('UNAVAILABLE');
   });

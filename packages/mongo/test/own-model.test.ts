@@ -53,8 +53,12 @@ describe('querying stored messages with your own model', () => {
     await ChatMessage.collection.createIndex({ namespace: 1, room: 1, 'data.text': 1 }, { name: 'app_room_text' });
 
     const live = { namespace: '/', room: 'lobby', kind: 'message', deletedAt: null };
-    const saidHi = await ChatMessage.find({ ...live, 'data.text': 'hi' }).sort({ seq: -1 }).lean();
-    const fromBob = await ChatMessage.find({ ...live, senderId: 'bob' }).sort({ seq: -1 }).lean();
+    const saidHi = await ChatMessage.find({ ...live, 'data.text': 'hi' })
+      .sort({ seq: -1 })
+      .lean();
+    const fromBob = await ChatMessage.find({ ...live, senderId: 'bob' })
+      .sort({ seq: -1 })
+      .lean();
     const lastHour = await ChatMessage.countDocuments({ ...live, createdAt: { $gte: new Date(Date.now() - 3_600_000) } });
     // --- end of the example ---
 

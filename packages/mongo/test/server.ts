@@ -20,7 +20,12 @@ export function randomDatabaseName(): string {
  * @param serverSelectionTimeoutMS - how long a call waits for a reachable server.
  * @param heartbeatFrequencyMS - how often the driver checks the server (a restarted one is noticed within it).
  */
-export async function connect(database: string, url = MONGODB_URL, serverSelectionTimeoutMS = 10_000, heartbeatFrequencyMS = 10_000): Promise<Connection> {
+export async function connect(
+  database: string,
+  url = MONGODB_URL,
+  serverSelectionTimeoutMS = 10_000,
+  heartbeatFrequencyMS = 10_000,
+): Promise<Connection> {
   return mongoose.createConnection(`${url}/${database}`, { serverSelectionTimeoutMS, heartbeatFrequencyMS }).asPromise();
 }
 

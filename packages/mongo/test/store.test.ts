@@ -74,7 +74,11 @@ describe('MongoMessageStore', () => {
       { ...stream, event: 'e', data: native, senderId: 's', ttlMs: 5000 },
       { ...stream, event: 'e', data: awkward },
     ]);
-    const [first, second] = await connections[0]!.collection('roomlog_messages').find({ room: { $eq: stream.room } }).sort({ seq: 1 }).toArray();
+    const [first, second] = await connections[0]!
+      .collection('roomlog_messages')
+      .find({ room: { $eq: stream.room } })
+      .sort({ seq: 1 })
+      .toArray();
     expect(first!.payload).toBeUndefined();
     expect(first!.data.text).toBe('hi');
     expect(first!.data.bin._bsontype).toBe('Binary');
@@ -108,10 +112,18 @@ describe('MongoMessageStore', () => {
     const stream = freshStream();
     // No maxCount here: the edits' log entries must not trim the messages away.
     const [writer, editor] = connections.map((connection) => createMongoStore(connection));
-    await writer!.append([{ ...stream, event: 'e', data: { list: [[1]] }, senderId: 'gone' }, { ...stream, event: 'e', data: 'plain', senderId: 'gone' }]);
+    await writer!.append([
+      { ...stream, event: 'e', data: { list: [[1]] }, senderId: 'gone' },
+      { ...stream, event: 'e', data: 'plain', senderId: 'gone' },
+    ]);
     await editor!.edit(stream, 1, { text: 'now native' });
     await editor!.edit(stream, 2, { list: [['maybe', 'encoded']] });
-    const raw = () => connections[0]!.collection('roomlog_messages').find({ room: { $eq: stream.room }, kind: 'message' }).sort({ seq: 1 }).toArray();
+    const raw = () =>
+      connections[0]!
+        .collection('roomlog_messages')
+        .find({ room: { $eq: stream.room }, kind: 'message' })
+        .sort({ seq: 1 })
+        .toArray();
     const [one, two] = await raw();
     expect(one!.data).toEqual({ text: 'now native' });
     expect(one!.payload).toBeUndefined();

@@ -15,7 +15,11 @@ describe('TTL index', () => {
   let n = 0;
   const freshStream = () => ({ namespace: '/', room: `ttl-${++n}` });
   const stored = (prefix: string, room: string) =>
-    connection.collection(`${prefix}messages`).find({ room: { $eq: room } }).sort({ seq: 1 }).toArray();
+    connection
+      .collection(`${prefix}messages`)
+      .find({ room: { $eq: room } })
+      .sort({ seq: 1 })
+      .toArray();
 
   beforeAll(async () => {
     connection = await connect(randomDatabaseName());
@@ -32,7 +36,9 @@ describe('TTL index', () => {
     const names = (await connection.collection('ttl_messages').listIndexes().toArray()).map((index) => index.name);
     expect(names.includes('purge_ttl')).toBe(!ferretdb);
     expect(await createMongoStore(connection, { strategy: 'ferretdb', collectionPrefix: 'ttl_' }).init()).toEqual({ ttlIndex: false });
-    expect(await createMongoStore(connection, { strategy: 'mongodb', ttlIndex: false, collectionPrefix: 'ttl_' }).init()).toEqual({ ttlIndex: false });
+    expect(await createMongoStore(connection, { strategy: 'mongodb', ttlIndex: false, collectionPrefix: 'ttl_' }).init()).toEqual({
+      ttlIndex: false,
+    });
   });
 
   it('appends stamp what they supersede with its expiry (maxAgeMs or ttlMs, the earlier), never the newest entry', async () => {
@@ -52,16 +58,29 @@ describe('TTL index', () => {
     // Another node superseding the newest stamps it too.
     const other = createMongoStore(connection, { strategy: 'mongodb', collectionPrefix: 'ttl_', maxAgeMs: 60_000, now: () => now });
     await other.append([{ ...stream, event: 'e', data: 5 }]);
-    expect((await stored('ttl_', stream.room)).map((doc) => doc.purgeAt?.getTime())).toEqual([1_060_000, 1_006_000, 1_061_000, 1_061_000, undefined]);
+    expect((await stored('ttl_', stream.room)).map((doc) => doc.purgeAt?.getTime())).toEqual([
+      1_060_000,
+      1_006_000,
+      1_061_000,
+      1_061_000,
+      undefined,
+    ]);
     expect((await other.read(stream)).messages.map((m) => m.data)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('stamps nothing without retention, under the ferretdb strategy, or with ttlIndex off', async () => {
-    for (const options of [{ strategy: 'mongodb' as const }, { strategy: 'ferretdb' as const, maxAgeMs: 60_000 }, { strategy: 'mongodb' as const, maxAgeMs: 60_000, ttlIndex: false }]) {
+    for (const options of [
+      { strategy: 'mongodb' as const },
+      { strategy: 'ferretdb' as const, maxAgeMs: 60_000 },
+      { strategy: 'mongodb' as const, maxAgeMs: 60_000, ttlIndex: false },
+    ]) {
       const store = createMongoStore(connection, { ...options, collectionPrefix: 'ttl_' });
       const stream = freshStream();
       await store.append([{ ...stream, event: 'e', data: 1 }]);
-      await store.append([{ ...stream, event: 'e', data: 2 }, { ...stream, event: 'e', data: 3 }]);
+      await store.append([
+        { ...stream, event: 'e', data: 2 },
+        { ...stream, event: 'e', data: 3 },
+      ]);
       expect((await stored('ttl_', stream.room)).map((doc) => doc.purgeAt)).toEqual([undefined, undefined, undefined]);
     }
   });

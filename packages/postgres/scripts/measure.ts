@@ -51,14 +51,18 @@ try {
     [`"${schema}".roomlog_messages`],
   );
   const { heap, indexes, total } = rows[0]!;
-  console.log(`payload JSON ${payloadBytes} B; per message: heap ${Number(heap) / MESSAGES} B, indexes ${Number(indexes) / MESSAGES} B, total ${Number(total) / MESSAGES} B`);
+  console.log(
+    `payload JSON ${payloadBytes} B; per message: heap ${Number(heap) / MESSAGES} B, indexes ${Number(indexes) / MESSAGES} B, total ${Number(total) / MESSAGES} B`,
+  );
 
   let n = MESSAGES;
   const one = await median(300, () => store.append([chatLine(n++)]));
   const batch = await median(20, () => store.append(Array.from({ length: BATCH }, () => chatLine(n++))));
   const read = await median(300, (run) => store.read({ namespace: '/chat', room: `room-${run % ROOMS}` }, { limit: 50 }));
   const after = await median(300, (run) => store.read({ namespace: '/chat', room: `room-${run % ROOMS}` }, { after: 500, limit: 50 }));
-  console.log(`median ms: append 1 = ${one.toFixed(2)}, append ${BATCH} = ${batch.toFixed(2)}, read latest 50 = ${read.toFixed(2)}, read after = ${after.toFixed(2)}`);
+  console.log(
+    `median ms: append 1 = ${one.toFixed(2)}, append ${BATCH} = ${batch.toFixed(2)}, read latest 50 = ${read.toFixed(2)}, read after = ${after.toFixed(2)}`,
+  );
 } finally {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.end();

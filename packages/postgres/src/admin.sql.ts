@@ -61,8 +61,15 @@ SELECT count(*)::int AS dropped FROM s`;
  * function are missing (an empty array when none is).
  */
 export function pingSql(t: TableNames): string {
-  const relations = [t.streams, t.messages, t.cursors, ...['messages_client_id', 'messages_sender', 'messages_expiry'].map((name) => `${t.schema}.${t.local(name)}`)];
-  const checks = relations.map((name) => `CASE WHEN to_regclass('${name.replaceAll("'", "''")}') IS NULL THEN '${name.replaceAll("'", "''")}' END`);
+  const relations = [
+    t.streams,
+    t.messages,
+    t.cursors,
+    ...['messages_client_id', 'messages_sender', 'messages_expiry'].map((name) => `${t.schema}.${t.local(name)}`),
+  ];
+  const checks = relations.map(
+    (name) => `CASE WHEN to_regclass('${name.replaceAll("'", "''")}') IS NULL THEN '${name.replaceAll("'", "''")}' END`,
+  );
   checks.push(`CASE WHEN to_regproc('${t.append.replaceAll("'", "''")}') IS NULL THEN '${t.append.replaceAll("'", "''")}' END`);
   return `SELECT array_remove(ARRAY[${checks.join(', ')}]::text[], NULL) AS missing`;
 }

@@ -81,21 +81,27 @@ export function appendResults(prepared: PreparedBatch, rows: readonly AppendRow[
   for (const row of rows) {
     const message = written[row.ord - 1];
     if (message === undefined) throw new Error(`append returned an unknown position ${row.ord}`);
-    const stored = storedMessage(BACKEND, message, row.epoch, {
-      seq: Number(row.seq),
-      id: row.id,
-      event: row.event ?? message.event,
-      payload: row.duplicate ? row.payload : message.payload,
-      senderId: row.duplicate ? row.sender_id : message.senderId,
-      clientMessageId: message.clientMessageId,
-      createdAt: Number(row.created_at),
-      kind: 'message',
-      target: null,
-      version: row.version,
-      editedAt: toNumber(row.edited_at),
-      deletedAt: toNumber(row.deleted_at),
-      expiresAt: toNumber(row.expires_at),
-    }, row.duplicate ? undefined : appendedData(message, BACKEND)); // undefined: decode the stored original
+    const stored = storedMessage(
+      BACKEND,
+      message,
+      row.epoch,
+      {
+        seq: Number(row.seq),
+        id: row.id,
+        event: row.event ?? message.event,
+        payload: row.duplicate ? row.payload : message.payload,
+        senderId: row.duplicate ? row.sender_id : message.senderId,
+        clientMessageId: message.clientMessageId,
+        createdAt: Number(row.created_at),
+        kind: 'message',
+        target: null,
+        version: row.version,
+        editedAt: toNumber(row.edited_at),
+        deletedAt: toNumber(row.deleted_at),
+        expiresAt: toNumber(row.expires_at),
+      },
+      row.duplicate ? undefined : appendedData(message, BACKEND),
+    ); // undefined: decode the stored original
     results.set(message.index, { message: stored, duplicate: row.duplicate });
   }
   return results;

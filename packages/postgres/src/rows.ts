@@ -24,10 +24,7 @@ export interface EntryRow {
 }
 
 /** A row of the read statement: the head, plus one entry (all NULL when the page is empty). */
-export type ReadRow = { head_seq: string; epoch: string; oldest_live: string | null } & (
-  | EntryRow
-  | { [K in keyof EntryRow]: null }
-);
+export type ReadRow = { head_seq: string; epoch: string; oldest_live: string | null } & (EntryRow | { [K in keyof EntryRow]: null });
 
 /** A row of the append function (see `schema.sql.ts`): entry fields are NULL for new rows. */
 export interface AppendRow {

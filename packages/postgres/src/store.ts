@@ -238,26 +238,34 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
     try {
       await client.query('BEGIN');
       await this.#query(createImportStreamSql(t), [batch.namespace, batch.room, batch.epoch], client);
-      const [stream] = await this.#query<{ stream_id: string; epoch: string; seq: string }>(lockImportStreamSql(t), [batch.namespace, batch.room], client);
+      const [stream] = await this.#query<{ stream_id: string; epoch: string; seq: string }>(
+        lockImportStreamSql(t),
+        [batch.namespace, batch.room],
+        client,
+      );
       const toWrite = entriesToWrite(BACKEND, batch, { seq: Number(stream!.seq), epoch: stream!.epoch });
       if (toWrite.length > 0) {
         const column = <K extends keyof (typeof toWrite)[number]>(key: K) => toWrite.map((entry) => entry[key]);
-        await this.#query(importEntriesSql(t), [
-          stream!.stream_id,
-          column('seq'),
-          toWrite.map((entry) => uuidForImport(entry.id)),
-          column('createdAt'),
-          column('expiresAt'),
-          column('editedAt'),
-          column('deletedAt'),
-          column('target'),
-          column('version'),
-          column('kind'),
-          column('event'),
-          column('senderId'),
-          column('clientMessageId'),
-          column('payload'),
-        ], client);
+        await this.#query(
+          importEntriesSql(t),
+          [
+            stream!.stream_id,
+            column('seq'),
+            toWrite.map((entry) => uuidForImport(entry.id)),
+            column('createdAt'),
+            column('expiresAt'),
+            column('editedAt'),
+            column('deletedAt'),
+            column('target'),
+            column('version'),
+            column('kind'),
+            column('event'),
+            column('senderId'),
+            column('clientMessageId'),
+            column('payload'),
+          ],
+          client,
+        );
       }
       await client.query('COMMIT');
       client.release();
@@ -271,7 +279,11 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
 
   async listStreams({ after, limit }: { after: string | null; limit: number }): Promise<StreamList> {
     const from = after === null ? null : decodeStreamCursor(BACKEND, after);
-    const rows = await this.#query<{ namespace: string; room: string }>(listStreamsSql(this.options.tables), [from?.namespace ?? null, from?.room ?? null, limit]);
+    const rows = await this.#query<{ namespace: string; room: string }>(listStreamsSql(this.options.tables), [
+      from?.namespace ?? null,
+      from?.room ?? null,
+      limit,
+    ]);
     const heads = await Promise.all(rows.map((row) => this.head(row)));
     const streams = rows.flatMap((row, i) => (heads[i] ? [{ namespace: row.namespace, room: row.room, head: heads[i] }] : []));
     const last = rows.at(-1);

@@ -60,19 +60,27 @@ describe('read plan', () => {
     ['after', false, 10, null],
     ['after and before', false, 10, 90],
   ] as const;
-  it.each(shapes.flatMap((shape) => cases.map(([name, newest, after, before]) => [name, JSON.stringify(shape), shape, newest, after, before] as const)))(
-    '%s with retention %s uses the primary key, no sequential scan',
-    async (_, __, shape, newest, after, before) => {
-      const store = await db.store();
-      const now = 1700000000000 + PER_STREAM;
-      const values = readValues(shape, { namespace: '/', room: 'room-777', now, after, before, limit: 51 }, { cutoff: now - 60_000, maxCount: 5000 });
-      const { rows } = await db.pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${readSql(store.tables, newest, shape)}`, values);
-      const plan = nodes(rows[0]!['QUERY PLAN'][0].Plan);
-      expect(plan.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
-      // Index scans, or bitmap scans for a short range: either way through the primary key.
-      const messageIndexes = plan.map((n) => n['Index Name']).filter((name) => name?.startsWith('roomlog_messages'));
-      expect(messageIndexes).toHaveLength(shape.age ? 2 : 1);
-      for (const name of messageIndexes) expect(name).toBe('roomlog_messages_pkey');
-    },
-  );
+  it.each(
+    shapes.flatMap((shape) =>
+      cases.map(([name, newest, after, before]) => [name, JSON.stringify(shape), shape, newest, after, before] as const),
+    ),
+  )('%s with retention %s uses the primary key, no sequential scan', async (_, __, shape, newest, after, before) => {
+    const store = await db.store();
+    const now = 1700000000000 + PER_STREAM;
+    const values = readValues(
+      shape,
+      { namespace: '/', room: 'room-777', now, after, before, limit: 51 },
+      { cutoff: now - 60_000, maxCount: 5000 },
+    );
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      `EXPLAIN (FORMAT JSON) ${readSql(store.tables, newest, shape)}`,
+      values,
+    );
+    const plan = nodes(rows[0]!['QUERY PLAN'][0].Plan);
+    expect(plan.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
+    // Index scans, or bitmap scans for a short range: either way through the primary key.
+    const messageIndexes = plan.map((n) => n['Index Name']).filter((name) => name?.startsWith('roomlog_messages'));
+    expect(messageIndexes).toHaveLength(shape.age ? 2 : 1);
+    for (const name of messageIndexes) expect(name).toBe('roomlog_messages_pkey');
+  });
 });

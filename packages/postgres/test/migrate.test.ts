@@ -81,7 +81,9 @@ describe('migrate', () => {
     ['tablePrefix', { tablePrefix: 'a b' }],
     ['tablePrefix', { tablePrefix: 'x'.repeat(33) }],
   ])('refuses a %s that is not a plain identifier: %j', (field, options) => {
-    expect(() => createPostgresStore(admin, options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(field) }));
+    expect(() => createPostgresStore(admin, options)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(field) }),
+    );
     expect(() => migrationSql(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 

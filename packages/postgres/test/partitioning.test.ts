@@ -27,7 +27,9 @@ it('runs on a messages table hash-partitioned by stream_id', async () => {
     CONSTRAINT roomlog_messages_pkey PRIMARY KEY (stream_id, seq)
   ) PARTITION BY HASH (stream_id)`);
   for (let i = 0; i < 4; i++) {
-    await pool.query(`CREATE TABLE "${schema}".roomlog_messages_p${i} PARTITION OF ${messages} FOR VALUES WITH (MODULUS 4, REMAINDER ${i})`);
+    await pool.query(
+      `CREATE TABLE "${schema}".roomlog_messages_p${i} PARTITION OF ${messages} FOR VALUES WITH (MODULUS 4, REMAINDER ${i})`,
+    );
   }
   const store = createPostgresStore(pool, { schema, maxCount: 3 });
   await store.migrate();

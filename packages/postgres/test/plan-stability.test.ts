@@ -39,35 +39,41 @@ describe('append plan without planner statistics', () => {
   it.each([
     ['no retention', {}],
     ['count and age retention', { maxCount: 1_000_000, maxAgeMs: 86_400_000 }],
-  ])(`reads O(batch) rows, not O(stream), after ${ROWS} appends (%s)`, async (_, options) => {
-    const store = await db.store(options);
-    const { messages, streams } = store.tables;
-    // No statistics for the whole test: autovacuum's ANALYZE would otherwise fix the plans.
-    for (const table of [messages, streams]) await db.pool.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
-    const ref: StreamRef = { namespace: '/plan', room: `room-${randomUUID()}` };
-    await store.append(Array.from({ length: STREAMS }, (_, i) => ({ namespace: '/plan', room: `other-${i}-${randomUUID()}`, event: 'chat', data: i })));
-    // Plain appends, a TTL message and a retry, so every branch of the function has run (and
-    // been planned) more than five times while the table was small.
-    for (let done = 0; done < ROWS; done += BATCH) {
-      const written = await store.append(batch(ref, BATCH, done === 0 ? { ttlMs: 3_600_000 } : {}));
-      await store.append([{ ...ref, event: 'chat', data: 'retry', clientMessageId: written[0]!.message.clientMessageId! }]);
-    }
+  ])(
+    `reads O(batch) rows, not O(stream), after ${ROWS} appends (%s)`,
+    async (_, options) => {
+      const store = await db.store(options);
+      const { messages, streams } = store.tables;
+      // No statistics for the whole test: autovacuum's ANALYZE would otherwise fix the plans.
+      for (const table of [messages, streams]) await db.pool.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+      const ref: StreamRef = { namespace: '/plan', room: `room-${randomUUID()}` };
+      await store.append(
+        Array.from({ length: STREAMS }, (_, i) => ({ namespace: '/plan', room: `other-${i}-${randomUUID()}`, event: 'chat', data: i })),
+      );
+      // Plain appends, a TTL message and a retry, so every branch of the function has run (and
+      // been planned) more than five times while the table was small.
+      for (let done = 0; done < ROWS; done += BATCH) {
+        const written = await store.append(batch(ref, BATCH, done === 0 ? { ttlMs: 3_600_000 } : {}));
+        await store.append([{ ...ref, event: 'chat', data: 'retry', clientMessageId: written[0]!.message.clientMessageId! }]);
+      }
 
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const results = await store.append([...batch(ref, 10), ...batch(ref, 10, { ttlMs: 60_000 })], { client });
-      expect(results.every((r) => !r.duplicate)).toBe(true);
-      const messagesRead = await rowsRead(client, messages);
-      const streamsRead = await rowsRead(client, streams);
-      await client.query('COMMIT');
-      // 20 messages in one stream: a few rows each (the duplicate probe, the retention checks).
-      expect(messagesRead.seqRead).toBe(0);
-      expect(messagesRead.indexFetched).toBeLessThan(100);
-      expect(streamsRead.seqRead).toBe(0);
-      expect(streamsRead.indexFetched).toBeLessThan(10);
-    } finally {
-      client.release();
-    }
-  }, 120_000);
+      const client = await db.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const results = await store.append([...batch(ref, 10), ...batch(ref, 10, { ttlMs: 60_000 })], { client });
+        expect(results.every((r) => !r.duplicate)).toBe(true);
+        const messagesRead = await rowsRead(client, messages);
+        const streamsRead = await rowsRead(client, streams);
+        await client.query('COMMIT');
+        // 20 messages in one stream: a few rows each (the duplicate probe, the retention checks).
+        expect(messagesRead.seqRead).toBe(0);
+        expect(messagesRead.indexFetched).toBeLessThan(100);
+        expect(streamsRead.seqRead).toBe(0);
+        expect(streamsRead.indexFetched).toBeLessThan(10);
+      } finally {
+        client.release();
+      }
+    },
+    120_000,
+  );
 });

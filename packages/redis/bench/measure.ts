@@ -107,15 +107,21 @@ async function main(): Promise<void> {
     const keys = streamKeys('bench', streamTag(large.namespace, large.room));
     for (const key of keys) {
       const bytes = await admin.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
-      console.log(`${key.slice(-1)} (${await admin.type(key)}): ${bytes ?? 0} B, ${bytes ? (Number(bytes) / 1_000_000).toFixed(1) : 0} B per message`);
+      console.log(
+        `${key.slice(-1)} (${await admin.type(key)}): ${bytes ?? 0} B, ${bytes ? (Number(bytes) / 1_000_000).toFixed(1) : 0} B per message`,
+      );
     }
 
     // The same payload without clientMessageId or senderId: what the idempotency index costs.
     const bare = { namespace: '/', room: 'bare' };
     for (let from = 0; from < 100_000; from += BATCH) {
-      await store.append(Array.from({ length: BATCH }, (_, i) => ({ ...chat(bare, from + i), clientMessageId: undefined, senderId: undefined })));
+      await store.append(
+        Array.from({ length: BATCH }, (_, i) => ({ ...chat(bare, from + i), clientMessageId: undefined, senderId: undefined })),
+      );
     }
-    const bareBytes = Number(await admin.call('MEMORY', 'USAGE', streamKeys('bench', streamTag(bare.namespace, bare.room))[1], 'SAMPLES', '0'));
+    const bareBytes = Number(
+      await admin.call('MEMORY', 'USAGE', streamKeys('bench', streamTag(bare.namespace, bare.room))[1], 'SAMPLES', '0'),
+    );
     console.log(`entries without clientMessageId/senderId: ${(bareBytes / 100_000).toFixed(1)} B per message`);
 
     const queries: [string, (i: number) => ReadQueryShape][] = [
@@ -129,11 +135,17 @@ async function main(): Promise<void> {
         await timeReads(admin, store, large, 1_000_000, (i) => {
           const q = query(i);
           // Same offsets, spread over the whole large stream.
-          return { ...q, ...(q.after !== undefined ? { after: q.after * 1000 } : {}), ...(q.before !== undefined ? { before: q.before * 1000 } : {}) };
+          return {
+            ...q,
+            ...(q.after !== undefined ? { after: q.after * 1000 } : {}),
+            ...(q.before !== undefined ? { before: q.before * 1000 } : {}),
+          };
         }),
       ];
       for (const row of rows) {
-        console.log(`${label.padEnd(18)} stream ${String(row.size).padStart(7)}: server ${row.serverUs} µs/call, round trip ${row.roundTripUs} µs`);
+        console.log(
+          `${label.padEnd(18)} stream ${String(row.size).padStart(7)}: server ${row.serverUs} µs/call, round trip ${row.roundTripUs} µs`,
+        );
       }
     }
   } finally {

@@ -42,8 +42,20 @@ export function decodeEntry(backend: string, stream: StreamRef, epoch: string, e
       cause: new Error(`malformed entry with ${f.length} fields`),
     });
   }
-  const [seq, createdAt, expiresAt, , target, version, editedAt, deletedAt, senderId, clientMessageId, event, payload] =
-    f as [string, string, string, string, string, string, string, string, string, string, string, string];
+  const [seq, createdAt, expiresAt, , target, version, editedAt, deletedAt, senderId, clientMessageId, event, payload] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return storedMessage(backend, stream, epoch, {
     seq: Number(seq),
     id: importedId ?? entryId(epoch, seq),

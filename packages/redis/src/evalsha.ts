@@ -45,7 +45,12 @@ export class LuaScript {
    * Runs the script followed by `WAIT` in one pipeline, so both reach the node that owns the
    * keys (on a cluster too) in one round trip, and `WAIT` covers exactly this write.
    */
-  async runAndWait(client: RedisClient, keys: readonly string[], args: readonly (string | number)[], wait: ReplicaWait): Promise<WaitedReply> {
+  async runAndWait(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    wait: ReplicaWait,
+  ): Promise<WaitedReply> {
     let results = await this.#pipeline(client, keys, args, wait, false);
     if (isNoScript(results[0]?.[0])) results = await this.#pipeline(client, keys, args, wait, true);
     const [[scriptError, reply] = [null, null], [waitError, acknowledged] = [null, 0]] = results;

@@ -3,7 +3,13 @@
  */
 import type { PersistencePolicy } from './persistence';
 import type { ReplicaWait } from './evalsha';
-import { type ClientStoreOptions, type ResolvedClientStoreOptions, invalidArgument, resolveClientStoreOptions, validateInteger } from '@roomlog/core';
+import {
+  type ClientStoreOptions,
+  type ResolvedClientStoreOptions,
+  invalidArgument,
+  resolveClientStoreOptions,
+  validateInteger,
+} from '@roomlog/core';
 
 /** Backend name used in error prefixes: `[roomlog] [redis]`. */
 export const BACKEND = 'redis';

@@ -102,7 +102,8 @@ export async function inspectPersistence(client: RedisClient): Promise<Persisten
   const lossy = servers.some((server) => problemOf(server) !== null && server.appendonly !== null && server.appendfsync !== null);
   return {
     durable: lossy ? false : unknown ? null : true,
-    problem: problems.length === 0 ? null : `${problems.join('; ')}. Set appendonly yes and appendfsync always (see docs/backends/redis.md)`,
+    problem:
+      problems.length === 0 ? null : `${problems.join('; ')}. Set appendonly yes and appendfsync always (see docs/backends/redis.md)`,
     servers,
   };
 }

@@ -204,7 +204,10 @@ class RedisDriver implements StoreDriver {
     await this.#senders.before(tag, senders);
     const args: (string | number)[] = [...this.#policy(), batch.epoch, batch.namespace, batch.room, batch.entries.length];
     for (const entry of batch.entries) args.push(...importArgs(entry, batch.epoch));
-    const [written, skipped] = expectArray(await this.#write(importScript, streamKeys(this.options.prefix, tag), args)) as [number, number | string];
+    const [written, skipped] = expectArray(await this.#write(importScript, streamKeys(this.options.prefix, tag), args)) as [
+      number,
+      number | string,
+    ];
     if (written === -1) throw epochConflict(BACKEND, batch, String(skipped), batch.epoch);
     if (written > 0) await this.#senders.after(tag, batch.epoch, senders);
     return { imported: Number(written), skipped: Number(skipped), head: await this.head(batch) };

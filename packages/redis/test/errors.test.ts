@@ -8,8 +8,8 @@ import { classifyRedisError } from '../src/index';
 
 describe('classifyRedisError', () => {
   it.each([
-    ['READONLY You can\'t write against a read only replica.', 'UNAVAILABLE'],
-    ['ERR Error running script (call to f_1a2b): @user_script:12: -READONLY You can\'t write against a read only replica.', 'UNAVAILABLE'],
+    ["READONLY You can't write against a read only replica.", 'UNAVAILABLE'],
+    ["ERR Error running script (call to f_1a2b): @user_script:12: -READONLY You can't write against a read only replica.", 'UNAVAILABLE'],
     ['TRYAGAIN Multiple keys request during rehashing of slot', 'UNAVAILABLE'],
     ['CLUSTERDOWN The cluster is down', 'UNAVAILABLE'],
     ['Too many Cluster redirections. Last error: Error: Connection is closed.', 'UNAVAILABLE'],

@@ -31,7 +31,7 @@ const message = (ref: { namespace: string; room: string }) => ({ ...ref, event: 
 const store = (client: Redis, options: RedisStoreOptions = {}) => createRedisStore(client, { prefix: `p${randomUUID()}`, ...options });
 
 /** Resolves with the first Roomlog warning the process emits, or `null` after a while. */
-function nextWarning(): Promise<Error & { code?: string } | null> {
+function nextWarning(): Promise<(Error & { code?: string }) | null> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(null), 1_000);
     const done = (warning: (Error & { code?: string }) | null) => {

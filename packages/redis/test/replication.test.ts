@@ -17,7 +17,10 @@ let replica: Redis;
 beforeAll(async () => {
   const main = await startRedis({ aof: false, args: ['--repl-diskless-sync-delay', '0'] });
   // DEBUG SLEEP on the replica (its own process, loopback only) holds back its acknowledgements.
-  const copy = await startRedis({ aof: false, args: ['--replicaof', '127.0.0.1', String(main.server.port), '--enable-debug-command', 'yes'] });
+  const copy = await startRedis({
+    aof: false,
+    args: ['--replicaof', '127.0.0.1', String(main.server.port), '--enable-debug-command', 'yes'],
+  });
   stops = [copy.stop, main.stop];
   primary = new Redis({ host: '127.0.0.1', port: main.server.port });
   replica = new Redis({ host: '127.0.0.1', port: copy.server.port });

@@ -74,7 +74,13 @@ describe('batch size', () => {
   it('writes one 12,000-message batch (past Lua’s unpack limit) and finds every key again on retry', async () => {
     const store = createRedisStore(client, { prefix });
     const stream = room();
-    const batch = Array.from({ length: 12_000 }, (_, i) => ({ ...stream, event: 'chat', data: i, clientMessageId: `c${i}`, ttlMs: 3_600_000 }));
+    const batch = Array.from({ length: 12_000 }, (_, i) => ({
+      ...stream,
+      event: 'chat',
+      data: i,
+      clientMessageId: `c${i}`,
+      ttlMs: 3_600_000,
+    }));
     const first = await store.append(batch);
     expect(first.map((r) => r.message.seq)).toEqual(batch.map((_, i) => i + 1));
     expect(first.some((r) => r.duplicate)).toBe(false);

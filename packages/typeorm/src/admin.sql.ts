@@ -11,7 +11,14 @@ import type { Statement, TableNames } from './queries.sql';
 export type ImportRow = PreparedImportEntry & { key: string };
 
 /** Creates an import's counter row at seq 0 under the imported epoch. */
-export function insertImportStream(dialect: Dialect, t: TableNames, key: string, namespace: string, room: string, epoch: string): Statement {
+export function insertImportStream(
+  dialect: Dialect,
+  t: TableNames,
+  key: string,
+  namespace: string,
+  room: string,
+  epoch: string,
+): Statement {
   const p = new Params(dialect);
   return {
     sql: `INSERT INTO ${t.streams} (stream_key, namespace, room, epoch, seq, next_expiry) VALUES (${p.add(key)}, ${p.add(namespace)}, ${p.add(room)}, ${p.add(epoch)}, 0, NULL)`,
@@ -22,13 +29,24 @@ export function insertImportStream(dialect: Dialect, t: TableNames, key: string,
 /** Sets the counter to `seq` and `next_expiry` (read under the row lock, lowered by the import). */
 export function advanceImported(dialect: Dialect, t: TableNames, key: string, seq: number, nextExpiry: number | null): Statement {
   const p = new Params(dialect);
-  return { sql: `UPDATE ${t.streams} SET seq = ${p.add(seq)}, next_expiry = ${p.add(nextExpiry)} WHERE stream_key = ${p.add(key)}`, params: p.values };
+  return {
+    sql: `UPDATE ${t.streams} SET seq = ${p.add(seq)}, next_expiry = ${p.add(nextExpiry)} WHERE stream_key = ${p.add(key)}`,
+    params: p.values,
+  };
 }
 
 /** Up to `limit` streams after `(namespace, room)` (none for the first page), in that order. */
-export function selectStreamPage(dialect: Dialect, t: TableNames, after: { namespace: string; room: string } | null, limit: number): Statement {
+export function selectStreamPage(
+  dialect: Dialect,
+  t: TableNames,
+  after: { namespace: string; room: string } | null,
+  limit: number,
+): Statement {
   const p = new Params(dialect);
-  const where = after === null ? '' : `WHERE namespace > ${p.add(after.namespace)} OR (namespace = ${p.add(after.namespace)} AND room > ${p.add(after.room)})`;
+  const where =
+    after === null
+      ? ''
+      : `WHERE namespace > ${p.add(after.namespace)} OR (namespace = ${p.add(after.namespace)} AND room > ${p.add(after.room)})`;
   return { sql: `SELECT namespace, room FROM ${t.streams} ${where} ORDER BY namespace, room LIMIT ${p.add(limit)}`, params: p.values };
 }
 

@@ -8,7 +8,15 @@
  */
 import { EntitySchema, type EntitySchemaColumnOptions, type ValueTransformer } from 'typeorm';
 import { dialectOf, type SupportedDriverType } from './dialect';
-import { CURSORS_TABLE, type ColumnDefinition, MESSAGES_TABLE, STREAMS_TABLE, type TableDefinition, columnType, isBinaryText } from './tables';
+import {
+  CURSORS_TABLE,
+  type ColumnDefinition,
+  MESSAGES_TABLE,
+  STREAMS_TABLE,
+  type TableDefinition,
+  columnType,
+  isBinaryText,
+} from './tables';
 
 /** A stream's counter row (`roomlog_streams`). */
 export class RoomlogStreamRow {

@@ -110,7 +110,10 @@ export function selectStreams(dialect: Dialect, t: TableNames, keys: readonly st
 export function selectStream(dialect: Dialect, t: TableNames, key: string, lock: boolean): Statement {
   const p = new Params(dialect);
   const forUpdate = lock && dialect !== 'sqlite' ? ' FOR UPDATE' : '';
-  return { sql: `SELECT stream_key, seq, epoch, next_expiry FROM ${t.streams} WHERE stream_key = ${p.add(key)}${forUpdate}`, params: p.values };
+  return {
+    sql: `SELECT stream_key, seq, epoch, next_expiry FROM ${t.streams} WHERE stream_key = ${p.add(key)}${forUpdate}`,
+    params: p.values,
+  };
 }
 
 /** Moves a counter back by `count` seqs it took but did not use (duplicates found under the lock). */

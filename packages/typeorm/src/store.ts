@@ -43,7 +43,13 @@ import { type Dialect, dialectOf } from './dialect';
 import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
 import { classifyTypeormError, isRetryable } from './errors';
 import { runExclusive } from './exclusive';
-import { BACKEND, type ResolvedTypeormOptions, type TypeormAppendOptions, type TypeormStoreOptions, resolveTypeormOptions } from './options';
+import {
+  BACKEND,
+  type ResolvedTypeormOptions,
+  type TypeormAppendOptions,
+  type TypeormStoreOptions,
+  resolveTypeormOptions,
+} from './options';
 import * as sql from './queries.sql';
 import { toNumber, toNumberOrNull, toStoredMessage, toText } from './rows';
 
@@ -143,7 +149,10 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
       // The head only grows, so clamping to a head read a moment ago is still within it.
       const headSeq = (await this.#stream(runner, key, false))?.seq ?? 0;
       const t = this.#tableNames();
-      let rows = await this.#query<{ seq: number | string }>(runner, sql.advanceCursor(this.#dialect, t, key, user, Math.min(wanted, headSeq)));
+      let rows = await this.#query<{ seq: number | string }>(
+        runner,
+        sql.advanceCursor(this.#dialect, t, key, user, Math.min(wanted, headSeq)),
+      );
       if (this.#dialect === 'mysql') rows = await this.#query(runner, sql.selectCursor(this.#dialect, t, key, user));
       return toNumber(this.#first(rows).seq);
     });
@@ -194,7 +203,10 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         try {
           await this.#query(runner, probeTable(t, table));
         } catch (cause) {
-          throw new RoomlogError('INTERNAL', `Roomlog's table ${t[table]} is missing: run the migration (RoomlogSchema1764316800000)`, { backend: BACKEND, cause });
+          throw new RoomlogError('INTERNAL', `Roomlog's table ${t[table]} is missing: run the migration (RoomlogSchema1764316800000)`, {
+            backend: BACKEND,
+            cause,
+          });
         }
       }
     });
@@ -205,24 +217,27 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     if (!isUuid(batch.epoch)) throw invalidArgument(BACKEND, 'epoch', 'must be a UUID for the TypeORM store');
     const key = streamDigest(batch.namespace, batch.room);
     const t = this.#tableNames();
-    const written = batch.entries.length === 0 ? 0 : await this.#transaction(async (runner) => {
-      let state = await this.#stream(runner, key, true);
-      if (state === null) {
-        await this.#execute(runner, insertImportStream(this.#dialect, t, key, batch.namespace, batch.room, batch.epoch));
-        state = { epoch: batch.epoch, seq: 0, nextExpiry: null };
-      }
-      const toWrite = entriesToWrite(BACKEND, batch, state);
-      if (toWrite.length === 0) return 0;
-      const rows: ImportRow[] = toWrite.map((entry) => ({ ...entry, key, id: uuidForImport(entry.id) }));
-      for (const slice of this.#insertSlices(rows)) await this.#execute(runner, sql.insertEntries(this.#dialect, t, slice));
-      const last = rows.at(-1)!.seq;
-      let expiry: number | null = null;
-      for (const row of rows) if (row.expiresAt !== null && (expiry === null || row.expiresAt < expiry)) expiry = row.expiresAt;
-      const nextExpiry = expiry === null ? state.nextExpiry : Math.min(expiry, state.nextExpiry ?? expiry);
-      await this.#execute(runner, advanceImported(this.#dialect, t, key, last, nextExpiry));
-      await this.#sweep(runner, [{ key, seq: last, nextExpiry }], this.options.now());
-      return rows.length;
-    });
+    const written =
+      batch.entries.length === 0
+        ? 0
+        : await this.#transaction(async (runner) => {
+            let state = await this.#stream(runner, key, true);
+            if (state === null) {
+              await this.#execute(runner, insertImportStream(this.#dialect, t, key, batch.namespace, batch.room, batch.epoch));
+              state = { epoch: batch.epoch, seq: 0, nextExpiry: null };
+            }
+            const toWrite = entriesToWrite(BACKEND, batch, state);
+            if (toWrite.length === 0) return 0;
+            const rows: ImportRow[] = toWrite.map((entry) => ({ ...entry, key, id: uuidForImport(entry.id) }));
+            for (const slice of this.#insertSlices(rows)) await this.#execute(runner, sql.insertEntries(this.#dialect, t, slice));
+            const last = rows.at(-1)!.seq;
+            let expiry: number | null = null;
+            for (const row of rows) if (row.expiresAt !== null && (expiry === null || row.expiresAt < expiry)) expiry = row.expiresAt;
+            const nextExpiry = expiry === null ? state.nextExpiry : Math.min(expiry, state.nextExpiry ?? expiry);
+            await this.#execute(runner, advanceImported(this.#dialect, t, key, last, nextExpiry));
+            await this.#sweep(runner, [{ key, seq: last, nextExpiry }], this.options.now());
+            return rows.length;
+          });
     return { imported: written, skipped: batch.entries.length - written, head: await this.head(batch) };
   }
 
@@ -230,7 +245,10 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     const from = after === null ? null : decodeStreamCursor(BACKEND, after);
     const now = this.options.now();
     return this.#session(async (runner) => {
-      const rows = await this.#query<{ namespace: string | Buffer; room: string | Buffer }>(runner, selectStreamPage(this.#dialect, this.#tableNames(), from, limit));
+      const rows = await this.#query<{ namespace: string | Buffer; room: string | Buffer }>(
+        runner,
+        selectStreamPage(this.#dialect, this.#tableNames(), from, limit),
+      );
       const streams = [];
       for (const row of rows) {
         const ref = { namespace: toText(row.namespace), room: toText(row.room) };
@@ -239,7 +257,10 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         if (state !== null) streams.push({ ...ref, head: await this.#headOf(runner, key, state, now) });
       }
       const last = rows.at(-1);
-      return { streams, next: rows.length === limit && last ? encodeStreamCursor({ namespace: toText(last.namespace), room: toText(last.room) }) : null };
+      return {
+        streams,
+        next: rows.length === limit && last ? encodeStreamCursor({ namespace: toText(last.namespace), room: toText(last.room) }) : null,
+      };
     });
   }
 
@@ -294,7 +315,13 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         const entry: sql.NewEntry = { ...newEntry(message, seq, newMessageId(), now), key };
         entries.push(entry);
         written.set(message.index, {
-          message: storedMessage(BACKEND, ref, counter.epoch, { ...entry, version: 1, editedAt: null, deletedAt: null }, appendedData(message, BACKEND)),
+          message: storedMessage(
+            BACKEND,
+            ref,
+            counter.epoch,
+            { ...entry, version: 1, editedAt: null, deletedAt: null },
+            appendedData(message, BACKEND),
+          ),
           duplicate: false,
         });
       }
@@ -327,7 +354,14 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     });
     let rows = await this.#query<sql.StreamRow>(runner, sql.allocateSeqs(this.#dialect, t, allocations));
     if (this.#dialect === 'mysql') {
-      rows = await this.#query(runner, sql.selectStreams(this.#dialect, t, allocations.map((a) => a.key)));
+      rows = await this.#query(
+        runner,
+        sql.selectStreams(
+          this.#dialect,
+          t,
+          allocations.map((a) => a.key),
+        ),
+      );
     }
     return new Map(rows.map((row) => [row.stream_key, toStreamState(row)]));
   }
@@ -372,7 +406,8 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
 
   /** Inserts entries in as few statements as MySQL's packet limit allows. */
   async #insert(runner: QueryRunner, entries: readonly sql.NewEntry[]): Promise<void> {
-    for (const slice of this.#insertSlices(entries)) await this.#execute(runner, sql.insertEntries(this.#dialect, this.#tableNames(), slice));
+    for (const slice of this.#insertSlices(entries))
+      await this.#execute(runner, sql.insertEntries(this.#dialect, this.#tableNames(), slice));
   }
 
   /** Splits rows into INSERTs under MySQL's packet limit: at most 500 rows and ~4 MB of payload each. */
@@ -381,7 +416,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     while (start < entries.length) {
       let end = start;
       let chars = 0;
-      while (end < entries.length && end - start < INSERT_MAX_ROWS && (end === start || chars + (entries[end]!.payload?.length ?? 0) <= INSERT_MAX_PAYLOAD_CHARS)) {
+      while (
+        end < entries.length &&
+        end - start < INSERT_MAX_ROWS &&
+        (end === start || chars + (entries[end]!.payload?.length ?? 0) <= INSERT_MAX_PAYLOAD_CHARS)
+      ) {
         chars += entries[end]!.payload?.length ?? 0;
         end++;
       }
@@ -395,7 +434,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
    * one statement: below each count floor, older than `maxAgeMs`, and, where a stream's earliest
    * TTL is due, TTL-expired.
    */
-  async #sweep(runner: QueryRunner, streams: readonly { key: string; seq: number; nextExpiry: number | null }[], now: number): Promise<void> {
+  async #sweep(
+    runner: QueryRunner,
+    streams: readonly { key: string; seq: number; nextExpiry: number | null }[],
+    now: number,
+  ): Promise<void> {
     const cutoff = ageCutoff(this.options, now);
     const sweeps: sql.Sweep[] = [];
     for (const { key, seq, nextExpiry } of streams) {
@@ -432,7 +475,19 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
       await this.#execute(runner, sql.changeEntry(this.#dialect, t, key, target, payload, stamp, now));
       const logSeq = state.seq + 1;
       await this.#insert(runner, [
-        { key, seq: logSeq, id: newMessageId(), event: toText(row.event), payload, senderId: by, clientMessageId: null, createdAt: now, kind, target, expiresAt: null },
+        {
+          key,
+          seq: logSeq,
+          id: newMessageId(),
+          event: toText(row.event),
+          payload,
+          senderId: by,
+          clientMessageId: null,
+          createdAt: now,
+          kind,
+          target,
+          expiresAt: null,
+        },
       ]);
       await this.#execute(runner, sql.setStreamSeq(this.#dialect, t, key, logSeq));
       await this.#sweep(runner, [{ key, seq: logSeq, nextExpiry: state.nextExpiry }], now);
@@ -498,7 +553,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
       throw invalidArgument(BACKEND, 'options.manager', "must belong to the store's DataSource");
     }
     if (runner === undefined || !runner.isTransactionActive) {
-      throw invalidArgument(BACKEND, 'options.manager', 'must be the manager of an active transaction, e.g. from dataSource.transaction(manager => ...)');
+      throw invalidArgument(
+        BACKEND,
+        'options.manager',
+        'must be the manager of an active transaction, e.g. from dataSource.transaction(manager => ...)',
+      );
     }
     return body(runner);
   }
@@ -547,7 +606,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     }
     const path = (target: new () => unknown, hint: string): string => {
       if (!this.dataSource.hasMetadata(target)) {
-        throw invalidArgument(BACKEND, 'dataSource', `has no ${hint} entity: add ...roomlogEntities('${this.dataSource.options.type}') to its entities`);
+        throw invalidArgument(
+          BACKEND,
+          'dataSource',
+          `has no ${hint} entity: add ...roomlogEntities('${this.dataSource.options.type}') to its entities`,
+        );
       }
       const { tablePath } = this.dataSource.getMetadata(target);
       return tablePath

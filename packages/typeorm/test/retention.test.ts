@@ -32,7 +32,10 @@ describe.each([
 
   it('switching maxCount on over a long history deletes at most sweepLimit rows per write, across every room the write touches', async () => {
     const namespace = `/${randomUUID()}`;
-    const rooms = [{ namespace, room: 'a' }, { namespace, room: 'b' }];
+    const rooms = [
+      { namespace, room: 'a' },
+      { namespace, room: 'b' },
+    ];
     const unlimited = createTypeormStore(dataSource);
     for (const stream of rooms) {
       await unlimited.append(Array.from({ length: 60 }, (_, n) => ({ ...stream, event: 'chat', data: n })));

@@ -26,9 +26,18 @@ Options:
   -o, --output <file>   write to a file instead of stdout
   --progress            show progress on stderr even when it is not a terminal`,
   async run(argv, io) {
-    const { values, positionals } = parsing(() => parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, room: { type: 'string', short: 'r', multiple: true },
-      output: { type: 'string', short: 'o' },
-      progress: { type: 'boolean' }, }, allowPositionals: true }));
+    const { values, positionals } = parsing(() =>
+      parseArgs({
+        args: [...argv],
+        options: {
+          ...COMMON_OPTIONS,
+          room: { type: 'string', short: 'r', multiple: true },
+          output: { type: 'string', short: 'o' },
+          progress: { type: 'boolean' },
+        },
+        allowPositionals: true,
+      }),
+    );
     const { url } = urlOf(positionals, io.env);
     const rooms = values.room?.map((room) => ({ namespace: values.namespace ?? '/', room }));
     const out = values.output === undefined ? io.stdout : createWriteStream(values.output);

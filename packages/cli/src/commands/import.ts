@@ -31,9 +31,18 @@ Options:
   --checkpoint <file>   save and resume the position
   --progress            show progress on stderr even when it is not a terminal`,
   async run(argv, io) {
-    const { values, positionals } = parsing(() => parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, input: { type: 'string', short: 'i' },
-      checkpoint: { type: 'string' },
-      progress: { type: 'boolean' }, }, allowPositionals: true }));
+    const { values, positionals } = parsing(() =>
+      parseArgs({
+        args: [...argv],
+        options: {
+          ...COMMON_OPTIONS,
+          input: { type: 'string', short: 'i' },
+          checkpoint: { type: 'string' },
+          progress: { type: 'boolean' },
+        },
+        allowPositionals: true,
+      }),
+    );
     const { url } = urlOf(positionals, io.env);
     let input: Readable = io.stdin;
     let total = 0;
@@ -48,12 +57,16 @@ Options:
       // them. Taken now, so none is lost while the import reads its checkpoint first.
       const iterator = lines[Symbol.asyncIterator]();
       try {
-        const summary = await importLog(store, { [Symbol.asyncIterator]: () => iterator }, {
-          checkpoint: values.checkpoint,
-          progress,
-          signal: io.signal,
-          bytes: total > 0 ? () => ({ read: (input as Readable & { bytesRead?: number }).bytesRead ?? 0, total }) : undefined,
-        });
+        const summary = await importLog(
+          store,
+          { [Symbol.asyncIterator]: () => iterator },
+          {
+            checkpoint: values.checkpoint,
+            progress,
+            signal: io.signal,
+            bytes: total > 0 ? () => ({ read: (input as Readable & { bytesRead?: number }).bytesRead ?? 0, total }) : undefined,
+          },
+        );
         await writeLine(
           io.stderr,
           `${summary.interrupted ? 'interrupted' : 'imported'}: ${summary.streams} streams, ${summary.imported} entries written, ${summary.skipped} already there`,

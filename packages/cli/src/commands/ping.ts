@@ -22,7 +22,10 @@ Options:
     const { url } = urlOf(positionals, io.env);
     return withStore(url, values, {}, async (store) => {
       if (typeof store.ping !== 'function') {
-        throw new RoomlogError('UNSUPPORTED', `the ${store.name} store has no ping()`, { backend: 'cli', cause: new Error('ping missing') });
+        throw new RoomlogError('UNSUPPORTED', `the ${store.name} store has no ping()`, {
+          backend: 'cli',
+          cause: new Error('ping missing'),
+        });
       }
       const started = performance.now();
       await store.ping();

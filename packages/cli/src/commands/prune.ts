@@ -23,7 +23,13 @@ Options:
   --yes                 drop them (default: dry run)
   --json                JSON lines: {"namespace","room","seq","lastActivity","dropped"}`,
   async run(argv, io) {
-    const { values, positionals } = parsing(() => parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, idle: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true }));
+    const { values, positionals } = parsing(() =>
+      parseArgs({
+        args: [...argv],
+        options: { ...COMMON_OPTIONS, idle: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' } },
+        allowPositionals: true,
+      }),
+    );
     const idleMs = duration('idle', values.idle);
     const { url } = urlOf(positionals, io.env);
     return withStore(url, values, {}, async (store) => {
@@ -46,7 +52,10 @@ Options:
             : `${dropped ? 'dropped' : 'would drop'}\t${JSON.stringify(stream.namespace)}\t${JSON.stringify(stream.room)}\tseq ${stream.head.seq}\tlast activity ${when ?? 'none retained'}`,
         );
       }
-      await writeLine(io.stderr, `${found} idle stream${found === 1 ? '' : 's'}${drop ? '' : ' (dry run: nothing dropped; add --yes to drop)'}`);
+      await writeLine(
+        io.stderr,
+        `${found} idle stream${found === 1 ? '' : 's'}${drop ? '' : ' (dry run: nothing dropped; add --yes to drop)'}`,
+      );
       return 0;
     });
   },

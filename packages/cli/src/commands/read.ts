@@ -21,7 +21,10 @@ function roomArgument(rest: readonly string[], namespace: string | undefined): S
 
 async function assertExists(store: MessageStore, stream: StreamRef): Promise<void> {
   if ((await store.head(stream)) === null) {
-    throw new RoomlogError('NOT_FOUND', `room ${JSON.stringify(stream.room)} was never written`, { backend: 'cli', cause: new Error('no head') });
+    throw new RoomlogError('NOT_FOUND', `room ${JSON.stringify(stream.room)} was never written`, {
+      backend: 'cli',
+      cause: new Error('no head'),
+    });
   }
 }
 
@@ -29,7 +32,14 @@ async function assertExists(store: MessageStore, stream: StreamRef): Promise<voi
  * Prints up to `limit` entries: with `after`, the first ones above it (below `before`, if
  * given); otherwise the last ones below `before` (or the newest). Pages of 1000 at most.
  */
-async function printRange(store: MessageStore, stream: StreamRef, io: CommandIo, after: number | undefined, before: number | undefined, limit: number): Promise<number | null> {
+async function printRange(
+  store: MessageStore,
+  stream: StreamRef,
+  io: CommandIo,
+  after: number | undefined,
+  before: number | undefined,
+  limit: number,
+): Promise<number | null> {
   let last: number | null = null;
   if (after !== undefined) {
     let position = after;
@@ -80,7 +90,13 @@ Options:
   --limit <n>           how many entries (default 50; any size, read in pages of 1000)
   -n, --namespace <ns>  Socket.IO namespace (default "/")`,
   async run(argv, io) {
-    const { values, positionals } = parsing(() => parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, after: { type: 'string' }, before: { type: 'string' }, limit: { type: 'string' } }, allowPositionals: true }));
+    const { values, positionals } = parsing(() =>
+      parseArgs({
+        args: [...argv],
+        options: { ...COMMON_OPTIONS, after: { type: 'string' }, before: { type: 'string' }, limit: { type: 'string' } },
+        allowPositionals: true,
+      }),
+    );
     const { url, rest } = urlOf(positionals, io.env);
     const stream = roomArgument(rest, values.namespace);
     const after = optionalInteger('after', values.after);
@@ -113,7 +129,12 @@ Options:
     const { values, positionals } = parsing(() =>
       parseArgs({
         args: [...argv],
-        options: { ...COMMON_OPTIONS, lines: { type: 'string', short: 'l' }, follow: { type: 'boolean', short: 'f' }, interval: { type: 'string' } },
+        options: {
+          ...COMMON_OPTIONS,
+          lines: { type: 'string', short: 'l' },
+          follow: { type: 'boolean', short: 'f' },
+          interval: { type: 'string' },
+        },
         allowPositionals: true,
       }),
     );
@@ -129,10 +150,14 @@ Options:
       while (!io.signal.aborted) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, interval);
-          io.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
+          io.signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
         if (io.signal.aborted) break;
         last = (await printRange(store, stream, io, last, undefined, Number.MAX_SAFE_INTEGER)) ?? last;

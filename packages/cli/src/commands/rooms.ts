@@ -19,14 +19,21 @@ Options:
   -n, --namespace <ns>  only this Socket.IO namespace
   --json                JSON lines: {"namespace","room","seq","firstSeq","epoch"}`,
   async run(argv, io) {
-    const { values, positionals } = parsing(() => parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true }));
+    const { values, positionals } = parsing(() =>
+      parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true }),
+    );
     const { url } = urlOf(positionals, io.env);
     return withStore(url, values, {}, async (store) => {
       if (!values.json) await writeLine(io.stdout, ['namespace', 'room', 'seq', 'firstSeq', 'epoch'].join('\t'));
       for await (const { namespace, room, head } of allStreams(store, values.namespace)) {
         const row = { namespace, room, seq: head.seq, firstSeq: head.firstSeq, epoch: head.epoch };
         // JSON.stringify escapes tabs and newlines, so a room name cannot break the table.
-        await writeLine(io.stdout, values.json ? JSON.stringify(row) : [JSON.stringify(namespace), JSON.stringify(room), row.seq, row.firstSeq, row.epoch].join('\t'));
+        await writeLine(
+          io.stdout,
+          values.json
+            ? JSON.stringify(row)
+            : [JSON.stringify(namespace), JSON.stringify(room), row.seq, row.firstSeq, row.epoch].join('\t'),
+        );
       }
       return 0;
     });

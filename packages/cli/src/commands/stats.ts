@@ -21,15 +21,35 @@ Options:
   -n, --namespace <ns>  Socket.IO namespace (default "/")
   --json                one JSON object`,
   async run(argv, io) {
-    const { values, positionals } = parsing(() => parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true }));
+    const { values, positionals } = parsing(() =>
+      parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true }),
+    );
     const { url, rest } = urlOf(positionals, io.env);
     const room = rest[0];
     if (room === undefined) throw new UsageError('missing the room');
     const stream = { namespace: values.namespace ?? '/', room };
     return withStore(url, values, {}, async (store) => {
       const head = await store.head(stream);
-      if (head === null) throw new RoomlogError('NOT_FOUND', `room ${JSON.stringify(room)} was never written`, { backend: 'cli', cause: new Error('no head') });
-      const stats = { namespace: stream.namespace, room, seq: head.seq, firstSeq: head.firstSeq, epoch: head.epoch, entries: 0, messages: 0, edits: 0, deletes: 0, tombstones: 0, payloadBytes: 0, oldestAt: null as string | null, newestAt: null as string | null };
+      if (head === null)
+        throw new RoomlogError('NOT_FOUND', `room ${JSON.stringify(room)} was never written`, {
+          backend: 'cli',
+          cause: new Error('no head'),
+        });
+      const stats = {
+        namespace: stream.namespace,
+        room,
+        seq: head.seq,
+        firstSeq: head.firstSeq,
+        epoch: head.epoch,
+        entries: 0,
+        messages: 0,
+        edits: 0,
+        deletes: 0,
+        tombstones: 0,
+        payloadBytes: 0,
+        oldestAt: null as string | null,
+        newestAt: null as string | null,
+      };
       let oldest = Number.POSITIVE_INFINITY;
       let newest = Number.NEGATIVE_INFINITY;
       for await (const entry of entriesOf(store, stream)) {
@@ -47,7 +67,9 @@ Options:
         stats.newestAt = new Date(newest).toISOString();
       }
       if (values.json) await writeLine(io.stdout, JSON.stringify(stats));
-      else for (const [key, value] of Object.entries(stats)) await writeLine(io.stdout, `${key}: ${key === 'namespace' || key === 'room' ? JSON.stringify(value) : String(value)}`);
+      else
+        for (const [key, value] of Object.entries(stats))
+          await writeLine(io.stdout, `${key}: ${key === 'namespace' || key === 'room' ? JSON.stringify(value) : String(value)}`);
       return 0;
     });
   },

@@ -23,10 +23,17 @@ export function authorizationScenarios(h: EndToEndHarness): void {
     const ask = async <T>(event: string, payload: object) => (await mallory.socket.timeout(2_000).emitWithAck(event, payload)) as T;
 
     // Same answer for the room that exists and for the one that does not, apart from its name.
-    const refusal = (room: string) => ({ ok: false, error: { code: 'FORBIDDEN', message: `[roomlog] [socket] not allowed in room ${JSON.stringify(room)}` } });
+    const refusal = (room: string) => ({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: `[roomlog] [socket] not allowed in room ${JSON.stringify(room)}` },
+    });
     for (const room of [secret, missing]) {
       // The ack also lists the persisted events (the same for every room, so it reveals nothing).
-      expect(await ask<SyncAck>('roomlog:sync', { rooms: { [room]: { after: 0 } } })).toEqual({ ok: true, rooms: { [room]: refusal(room) }, events: ['chat'] });
+      expect(await ask<SyncAck>('roomlog:sync', { rooms: { [room]: { after: 0 } } })).toEqual({
+        ok: true,
+        rooms: { [room]: refusal(room) },
+        events: ['chat'],
+      });
       expect(await ask<HistoryAck>('roomlog:history', { room })).toEqual(refusal(room));
       expect(await ask<SendAck>('chat', { room, data: 'intrusion' })).toEqual(refusal(room));
       await expect(mallory.client.join(room)).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -39,7 +46,10 @@ export function authorizationScenarios(h: EndToEndHarness): void {
     await insider.client.send(secret, 'chat', 'still classified');
     await until(() => mallory.seqs(mine).length === 1 && insider.seqs(secret).length === 2, 'the legitimate messages');
     expect(leaked).toEqual([]);
-    expect((await node.store.read({ namespace: '/', room: secret })).messages.map((m) => m.data)).toEqual(['classified', 'still classified']);
+    expect((await node.store.read({ namespace: '/', room: secret })).messages.map((m) => m.data)).toEqual([
+      'classified',
+      'still classified',
+    ]);
     expect(await node.store.head({ namespace: '/', room: missing })).toBeNull();
   });
 }

@@ -72,7 +72,12 @@ export function clusterScenarios(h: EndToEndHarness): void {
     const bob = await h.connect(nodes[1]!, { rooms: [room], user: 'bob' });
     const carol = await h.connect(nodes[1]!, { rooms: [room], user: 'carol' });
     // Stored, but withheld from its own sender: the send resolves to its place (seq, epoch), not to nothing.
-    await expect(alice.client.send(room, 'chat', { to: 'bob', text: 'psst' })).resolves.toEqual({ room, seq: 1, epoch: expect.any(String), withheld: true });
+    await expect(alice.client.send(room, 'chat', { to: 'bob', text: 'psst' })).resolves.toEqual({
+      room,
+      seq: 1,
+      epoch: expect.any(String),
+      withheld: true,
+    });
     await alice.client.send(room, 'chat', { text: 'hello all' });
     await until(() => bob.seqs(room).length === 2 && carol.seqs(room).length === 1, 'delivery on the other node');
     expect(bob.delivered.get(room)!.map((m) => m.data)).toEqual([{ to: 'bob', text: 'psst' }, { text: 'hello all' }]);

@@ -88,7 +88,12 @@ export function deliveryScenarios(h: EndToEndHarness): void {
     bob!.socket.disconnect();
     for (let n = 1; n <= 200; n++) await alice!.client.send(room, 'chat', n);
     bob!.socket.connect();
-    await until(() => bob!.seqs(room).length === 201, '201 messages at bob', 20_000, () => bob!.seqs(room).length);
+    await until(
+      () => bob!.seqs(room).length === 201,
+      '201 messages at bob',
+      20_000,
+      () => bob!.seqs(room).length,
+    );
     expect(bob!.seqs(room)).toEqual(range(1, 201));
     expect(bob!.delivered.get(room)!.map((m) => m.data)).toEqual(range(0, 200));
   });

@@ -30,7 +30,12 @@ export function faultScenarios(h: EndToEndHarness): void {
     } finally {
       await startDatabase!();
     }
-    await until(() => bob!.seqs(room).length === 4, 'the missed messages', 20_000, () => bob!.seqs(room));
+    await until(
+      () => bob!.seqs(room).length === 4,
+      'the missed messages',
+      20_000,
+      () => bob!.seqs(room),
+    );
     expect(bob!.delivered.get(room)!.map((m) => m.data)).toEqual([1, 2, 3, 4]);
     await until(() => bob!.client.status(room) === 'live', 'live again');
   });
@@ -49,7 +54,12 @@ export function faultScenarios(h: EndToEndHarness): void {
     } finally {
       await startDatabase!();
     }
-    await until(() => alice.seqs(room).length === 2, 'both entries, in order', 20_000, () => alice.seqs(room));
+    await until(
+      () => alice.seqs(room).length === 2,
+      'both entries, in order',
+      20_000,
+      () => alice.seqs(room),
+    );
     expect(alice.delivered.get(room)!.map((m) => m.data)).toEqual([1, 2]);
   });
 
@@ -67,8 +77,11 @@ export function faultScenarios(h: EndToEndHarness): void {
       try {
         const sent = Date.now();
         await members[0]!.client.send(room, 'chat', 'last');
-        await until(() => members.every((m) => m.seqs(room).length === 2), 'the last message everywhere', 20_000, () =>
-          members.map((m) => m.seqs(room)),
+        await until(
+          () => members.every((m) => m.seqs(room).length === 2),
+          'the last message everywhere',
+          20_000,
+          () => members.map((m) => m.seqs(room)),
         );
         healedMs = Date.now() - sent;
       } finally {

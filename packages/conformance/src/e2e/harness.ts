@@ -140,8 +140,7 @@ export class EndToEndHarness {
     const log = roomlog(io, {
       store,
       events: ['chat'],
-      authorize: (socket, { action, room }) =>
-        action === 'join' ? allowedRooms(socket).includes(room) : socket.rooms.has(room),
+      authorize: (socket, { action, room }) => (action === 'join' ? allowedRooms(socket).includes(room) : socket.rooms.has(room)),
       userId: (socket) => (socket.handshake.auth as Partial<TestAuth>).user,
       ...options.roomlog,
     });

@@ -24,7 +24,12 @@ export function recoveryScenarios(h: EndToEndHarness): void {
     await h.startNode({ port: first.port });
 
     for (const member of [alice!, bob!]) {
-      await until(() => member.seqs(room).length === 60, '60 messages after the restart', 20_000, () => member.seqs(room).length);
+      await until(
+        () => member.seqs(room).length === 60,
+        '60 messages after the restart',
+        20_000,
+        () => member.seqs(room).length,
+      );
       expect(member.seqs(room)).toEqual(range(1, 60));
       expect(member.delivered.get(room)!.map((m) => m.data)).toEqual(range(1, 60));
     }
@@ -68,7 +73,12 @@ export function recoveryScenarios(h: EndToEndHarness): void {
       continueFrom: { ...alice, storage, delivered: new Map(), resets: [], errors: [] },
     });
     await until(() => bob.resets.length === 1, 'the reset');
-    expect(bob.resets[0]).toMatchObject({ room, reason: 'epoch-changed', previous: { seq: 2, epoch: 'an-epoch-of-a-wiped-database' }, resumedAt: 0 });
+    expect(bob.resets[0]).toMatchObject({
+      room,
+      reason: 'epoch-changed',
+      previous: { seq: 2, epoch: 'an-epoch-of-a-wiped-database' },
+      resumedAt: 0,
+    });
     expect(bob.seqs(room)).toEqual([1, 2, 3]);
     expect(bob.client.position(room)).toMatchObject({ seq: 3, epoch: head!.epoch });
   });

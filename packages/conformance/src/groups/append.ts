@@ -90,10 +90,13 @@ export const appendTests = defineGroup('rule 3: append', null, (h) => {
     expect(later?.message.createdAt).toBe(1_700_000_001_234);
   });
 
-  h.onlyIf(!h.capabilities.retention, 'only for a store without capability retention')('rule 3: ttlMs on a store without retention rejects UNSUPPORTED and writes nothing', async () => {
-    const store = await h.open();
-    const stream = freshStream();
-    await expectRoomlogError(store, 'UNSUPPORTED', () => store.append([message(stream, 1, { ttlMs: 1000 })]));
-    expect(await store.head(stream)).toBeNull();
-  });
+  h.onlyIf(!h.capabilities.retention, 'only for a store without capability retention')(
+    'rule 3: ttlMs on a store without retention rejects UNSUPPORTED and writes nothing',
+    async () => {
+      const store = await h.open();
+      const stream = freshStream();
+      await expectRoomlogError(store, 'UNSUPPORTED', () => store.append([message(stream, 1, { ttlMs: 1000 })]));
+      expect(await store.head(stream)).toBeNull();
+    },
+  );
 });

@@ -97,7 +97,10 @@ export const eraseTests = defineGroup('erase: eraseSender', 'erase', (h) => {
     const sender = uniqueId('user');
     const stream = freshStream();
     const others = [sender.toUpperCase(), `${sender} `, `${sender}*`, sender.slice(0, -1)];
-    await store.append([message(stream, 'mine', { senderId: sender }), ...others.map((senderId) => message(stream, senderId, { senderId }))]);
+    await store.append([
+      message(stream, 'mine', { senderId: sender }),
+      ...others.map((senderId) => message(stream, senderId, { senderId })),
+    ]);
     expect(await store.eraseSender!(sender)).toBe(1);
     expect((await store.read(stream)).messages.map((m) => m.data)).toEqual([null, ...others]);
   });

@@ -78,7 +78,8 @@ export const errorTests = defineGroup('rule 11: errors and close', null, (h) => 
     const stream = freshStream();
     await store.append([message(stream)]);
     // expectRoomlogError fails a call that throws instead of returning a rejected promise.
-    for (const [name, call] of everyInvalidCall(store, stream)) await expectRoomlogError(store, 'INVALID_ARGUMENT', call, `rule 11: ${name}`);
+    for (const [name, call] of everyInvalidCall(store, stream))
+      await expectRoomlogError(store, 'INVALID_ARGUMENT', call, `rule 11: ${name}`);
   });
 
   it('rule 11: after close() a call with invalid arguments rejects CLOSED, not INVALID_ARGUMENT', async () => {

@@ -53,11 +53,19 @@ const ROUND_TRIPS: readonly [string, unknown, unknown][] = [
   ],
   ['a Uint8Array view into a larger buffer', new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(2, 4), Buffer.from([2, 3])],
   ['binary that looks like the tag', { $bin: 'AAEC', bin: Buffer.from('AAEC') }, { $bin: 'AAEC', bin: Buffer.from('AAEC') }],
-  ['astral and combining Unicode', { '🦄': '𝄞 e\u0301 \u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 'ключ': '値' }, { '🦄': '𝄞 e\u0301 \u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 'ключ': '値' }],
+  [
+    'astral and combining Unicode',
+    { '🦄': '𝄞 e\u0301 \u{1F468}\u200D\u{1F469}\u200D\u{1F467}', ключ: '値' },
+    { '🦄': '𝄞 e\u0301 \u{1F468}\u200D\u{1F469}\u200D\u{1F467}', ключ: '値' },
+  ],
   ['NUL and control characters inside strings', { s: 'a\u0000b\u0001\n\t"\\' }, { s: 'a\u0000b\u0001\n\t"\\' }],
-  ['operator-like keys', { $where: 'sleep(1000)', $gt: '', nested: { $ne: null, $set: { a: 1 } } }, { $where: 'sleep(1000)', $gt: '', nested: { $ne: null, $set: { a: 1 } } }],
+  [
+    'operator-like keys',
+    { $where: 'sleep(1000)', $gt: '', nested: { $ne: null, $set: { a: 1 } } },
+    { $where: 'sleep(1000)', $gt: '', nested: { $ne: null, $set: { a: 1 } } },
+  ],
   ['an object whose only key is $bin', { $bin: 'AAEC' }, { $bin: 'AAEC' }],
-  ['keys that look escaped', { $$x: 1, $: 2, $$: 3, '$bin': 'not binary' }, { $$x: 1, $: 2, $$: 3, '$bin': 'not binary' }],
+  ['keys that look escaped', { $$x: 1, $: 2, $$: 3, $bin: 'not binary' }, { $$x: 1, $: 2, $$: 3, $bin: 'not binary' }],
   ['dotted and SQL-ish keys', { 'a.b': 1, "'; drop table x; --": 2, '': 3 }, { 'a.b': 1, "'; drop table x; --": 2, '': 3 }],
   ['a long array', Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: 1000 }, (_, i) => i)],
   [`nesting ${MAX_DATA_DEPTH} levels deep`, nested(MAX_DATA_DEPTH), nested(MAX_DATA_DEPTH)],
@@ -69,7 +77,11 @@ const ROUND_TRIPS: readonly [string, unknown, unknown][] = [
   // What Socket.IO sends is toJSON's result, so only that is checked and stored.
   ['an object with toJSON (its result is stored)', { inner: { toJSON: () => ({ sent: true }), hidden: 1n } }, { inner: { sent: true } }],
   ['__proto__ beside a $-prefixed key', protoBesideDollarKey(), protoBesideDollarKey()],
-  ['boxed primitives (as their values, as in JSON)', { n: new Number(1), s: new String('x'), b: new Boolean(false) }, { n: 1, s: 'x', b: false }],
+  [
+    'boxed primitives (as their values, as in JSON)',
+    { n: new Number(1), s: new String('x'), b: new Boolean(false) },
+    { n: 1, s: 'x', b: false },
+  ],
   ['a toJSON that returns undefined (the property is dropped, as in JSON)', { gone: { toJSON: () => undefined }, kept: 1 }, { kept: 1 }],
 ];
 
@@ -78,11 +90,14 @@ const REFUSED_DATA: readonly [string, () => unknown][] = [
   [`nesting ${MAX_DATA_DEPTH + 1} levels deep`, () => nested(MAX_DATA_DEPTH + 1)],
   ['a lone surrogate in a string', () => ({ s: 'a\uD800' })],
   ['a lone surrogate in a key', () => ({ ['\uDC00']: 1 })],
-  ['a circular reference', () => {
-    const loop: Record<string, unknown> = {};
-    loop.self = loop;
-    return loop;
-  }],
+  [
+    'a circular reference',
+    () => {
+      const loop: Record<string, unknown> = {};
+      loop.self = loop;
+      return loop;
+    },
+  ],
   ['a BigInt', () => [1n]],
   [`objects nested ${MAX_DATA_DEPTH + 1} levels deep`, () => nestedObjects(MAX_DATA_DEPTH + 1)],
 ];
@@ -158,7 +173,12 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     expect(JSON.stringify(fits(0)).length).toBe(100);
     const [ok] = await store.append([message(stream, fits(0))]);
     expect(ok?.message.data, 'rule 10: a $-keyed payload of exactly maxPayloadBytes').toEqual({ $a: fits(0).$a, $b: 1 });
-    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, fits(1))]), 'rule 10: a $-keyed payload one byte over');
+    await expectRoomlogError(
+      store,
+      'PAYLOAD_TOO_LARGE',
+      () => store.append([message(stream, fits(1))]),
+      'rule 10: a $-keyed payload one byte over',
+    );
     expect((await store.head(stream))?.seq).toBe(1);
   });
 
@@ -171,7 +191,12 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     expect(Buffer.byteLength(JSON.stringify(fits(0)))).toBe(100);
     const [ok] = await store.append([message(stream, fits(0))]);
     expect(ok?.message.data, 'rule 10: escaped text of exactly maxPayloadBytes').toBe(fits(0));
-    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.append([message(stream, fits(1))]), 'rule 10: escaped text one byte over');
+    await expectRoomlogError(
+      store,
+      'PAYLOAD_TOO_LARGE',
+      () => store.append([message(stream, fits(1))]),
+      'rule 10: escaped text one byte over',
+    );
     expect((await store.head(stream))?.seq).toBe(1);
   });
 

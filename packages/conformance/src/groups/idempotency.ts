@@ -87,20 +87,26 @@ export const idempotencyTests = defineGroup('rule 4: idempotency', null, (h) => 
     expect(results.map((r) => [r.message.seq, r.duplicate])).toEqual(ids.map((_, i) => [i + 1, false]));
   });
 
-  h.needs('editDelete')('rule 4 + 7: a deleted message keeps its clientMessageId: a retry returns the tombstone as a duplicate', async () => {
-    const [a, b] = await h.openMany(2);
-    const stream = freshStream();
-    const cid = uniqueId('cid');
-    await a!.append([message(stream, 'original', { clientMessageId: cid })]);
-    const tombstone = await a!.delete!(stream, 1);
-    const [retry] = await b!.append([message(stream, 'retry', { clientMessageId: cid })]);
-    expect(retry, 'rule 4: deleting a message freed its clientMessageId, so a retry was stored again').toEqual({ message: tombstone, duplicate: true });
-    const edited = await a!.append([message(stream, 'other', { clientMessageId: 'edited' })]);
-    const after = await a!.edit!(stream, edited[0]!.message.seq, 'changed');
-    const [again] = await b!.append([message(stream, 'retry', { clientMessageId: 'edited' })]);
-    expect(again, 'rule 4: a retry of an edited message returns it as it is now').toEqual({ message: after, duplicate: true });
-    expect((await a!.head(stream))?.seq).toBe(4);
-  });
+  h.needs('editDelete')(
+    'rule 4 + 7: a deleted message keeps its clientMessageId: a retry returns the tombstone as a duplicate',
+    async () => {
+      const [a, b] = await h.openMany(2);
+      const stream = freshStream();
+      const cid = uniqueId('cid');
+      await a!.append([message(stream, 'original', { clientMessageId: cid })]);
+      const tombstone = await a!.delete!(stream, 1);
+      const [retry] = await b!.append([message(stream, 'retry', { clientMessageId: cid })]);
+      expect(retry, 'rule 4: deleting a message freed its clientMessageId, so a retry was stored again').toEqual({
+        message: tombstone,
+        duplicate: true,
+      });
+      const edited = await a!.append([message(stream, 'other', { clientMessageId: 'edited' })]);
+      const after = await a!.edit!(stream, edited[0]!.message.seq, 'changed');
+      const [again] = await b!.append([message(stream, 'retry', { clientMessageId: 'edited' })]);
+      expect(again, 'rule 4: a retry of an edited message returns it as it is now').toEqual({ message: after, duplicate: true });
+      expect((await a!.head(stream))?.seq).toBe(4);
+    },
+  );
 
   h.needs('erase')('rule 4 + erase: an erased message keeps its clientMessageId: a retry returns it as erased', async () => {
     const store = await h.open();

@@ -17,14 +17,41 @@ const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
  * edited message with its edit entry, a tombstone with its delete entry, a TTL, idempotency keys.
  */
 function exportedLog(epoch: string): ImportEntry[] {
-  const base = { epoch, event: 'chat', senderId: 'alice', clientMessageId: null, kind: 'message', target: null, version: 1, editedAt: null, deletedAt: null, expiresAt: null } as const;
+  const base = {
+    epoch,
+    event: 'chat',
+    senderId: 'alice',
+    clientMessageId: null,
+    kind: 'message',
+    target: null,
+    version: 1,
+    editedAt: null,
+    deletedAt: null,
+    expiresAt: null,
+  } as const;
   return [
-    { ...base, seq: 1, id: randomUUID(), data: { text: 'hi', $where: '1', bytes: Buffer.from([0, 1, 255]) }, clientMessageId: 'c-1', createdAt: T0 },
+    {
+      ...base,
+      seq: 1,
+      id: randomUUID(),
+      data: { text: 'hi', $where: '1', bytes: Buffer.from([0, 1, 255]) },
+      clientMessageId: 'c-1',
+      createdAt: T0,
+    },
     { ...base, seq: 2, id: randomUUID(), data: { text: 'edited' }, createdAt: T0 + 1, version: 2, editedAt: T0 + 50 },
     { ...base, seq: 5, id: randomUUID(), data: null, createdAt: T0 + 5, senderId: 'bob', version: 2, deletedAt: T0 + 60 },
     { ...base, seq: 6, id: randomUUID(), data: { text: 'edited' }, createdAt: T0 + 50, kind: 'edit', target: 2 },
     { ...base, seq: 7, id: randomUUID(), data: null, createdAt: T0 + 60, senderId: 'bob', kind: 'delete', target: 5 },
-    { ...base, seq: 8, id: randomUUID(), data: ['ü', '🎉', 1.5, null], createdAt: T0 + 70, senderId: null, event: 'chat:system', expiresAt: T0 + 10 ** 12 },
+    {
+      ...base,
+      seq: 8,
+      id: randomUUID(),
+      data: ['ü', '🎉', 1.5, null],
+      createdAt: T0 + 70,
+      senderId: null,
+      event: 'chat:system',
+      expiresAt: T0 + 10 ** 12,
+    },
   ];
 }
 
@@ -67,7 +94,11 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
     const epoch = randomUUID();
     const log = exportedLog(epoch);
     expect(await store.importEntries!({ ...stream, epoch }, log.slice(0, 3))).toMatchObject({ imported: 3, skipped: 0 });
-    expect(await store.importEntries!({ ...stream, epoch }, log.slice(1))).toMatchObject({ imported: 3, skipped: 2, head: { seq: 8, epoch } });
+    expect(await store.importEntries!({ ...stream, epoch }, log.slice(1))).toMatchObject({
+      imported: 3,
+      skipped: 2,
+      head: { seq: 8, epoch },
+    });
     expect(await store.importEntries!({ ...stream, epoch }, log)).toMatchObject({ imported: 0, skipped: 6, head: { seq: 8, epoch } });
     expect(await readAll(store, stream)).toEqual(asStored(stream, log));
   });
@@ -88,7 +119,12 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
     const stream = freshStream();
     const [live] = await store.append([message(stream, 'live')]);
     const epoch = randomUUID();
-    await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.importEntries!({ ...stream, epoch }, exportedLog(epoch)), 'import under another epoch');
+    await expectRoomlogError(
+      store,
+      'INVALID_ARGUMENT',
+      () => store.importEntries!({ ...stream, epoch }, exportedLog(epoch)),
+      'import under another epoch',
+    );
     expect(await readAll(store, stream)).toEqual([live!.message]);
     expect(await store.head(stream)).toEqual({ seq: 1, epoch: live!.message.epoch, firstSeq: 1 });
   });
@@ -111,9 +147,19 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
     ];
     for (const [label, entries] of cases) {
       const target = label === 'a room with NUL' ? { ...stream, room: 'a\u0000b' } : stream;
-      await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.importEntries!({ ...target, epoch }, entries), `import with ${label}`);
+      await expectRoomlogError(
+        store,
+        'INVALID_ARGUMENT',
+        () => store.importEntries!({ ...target, epoch }, entries),
+        `import with ${label}`,
+      );
     }
-    await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.importEntries!({ ...stream, epoch: '' }, log), 'import with an empty epoch');
+    await expectRoomlogError(
+      store,
+      'INVALID_ARGUMENT',
+      () => store.importEntries!({ ...stream, epoch: '' }, log),
+      'import with an empty epoch',
+    );
     await expectNothingWritten(store, stream);
   });
 
@@ -122,7 +168,9 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
     const stream = freshStream();
     const epoch = randomUUID();
     const [first] = exportedLog(epoch);
-    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () => store.importEntries!({ ...stream, epoch }, [{ ...first!, data: 'x'.repeat(200) }]));
+    await expectRoomlogError(store, 'PAYLOAD_TOO_LARGE', () =>
+      store.importEntries!({ ...stream, epoch }, [{ ...first!, data: 'x'.repeat(200) }]),
+    );
     await expectNothingWritten(store, stream);
   });
 
@@ -136,7 +184,11 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
   it('import: what a read returns imports into a second stream as the same log', async () => {
     const store = await h.open();
     const source = freshStream();
-    await store.append([message(source, { a: Buffer.from('bin') }, { clientMessageId: 'k', senderId: 's' }), message(source, null), message(source, 'three')]);
+    await store.append([
+      message(source, { a: Buffer.from('bin') }, { clientMessageId: 'k', senderId: 's' }),
+      message(source, null),
+      message(source, 'three'),
+    ]);
     const head = (await store.head(source))!;
     const exported = await readAll(store, source);
     const target = freshStream();

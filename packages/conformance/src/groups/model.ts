@@ -23,7 +23,10 @@ const MAX_STEPS = 40;
 function optionsArbitrary(retention: boolean): fc.Arbitrary<ConformanceStoreOptions> {
   if (!retention) return fc.constant({});
   return fc.record(
-    { maxCount: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }), maxAgeMs: fc.option(fc.integer({ min: 100, max: 1000 }), { nil: undefined }) },
+    {
+      maxCount: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      maxAgeMs: fc.option(fc.integer({ min: 100, max: 1000 }), { nil: undefined }),
+    },
     { requiredKeys: [] },
   );
 }
@@ -37,28 +40,32 @@ export const modelTests = defineGroup('model: random operation sequences agree w
     `model: ${runs} random sequences of up to ${MAX_STEPS} steps on ${MODEL_INSTANCES} instances answer exactly as MemoryStore does`,
     async () => {
       await fc.assert(
-        fc.asyncProperty(optionsArbitrary(h.capabilities.retention), fc.commands(steps, { maxCommands: MAX_STEPS, size: 'max' }), async (storeOptions, commands) => {
-          const clock = manualClock();
-          const options = { ...storeOptions, now: clock.now };
-          const instances: MessageStore[] = [];
-          const reference = new MemoryStore({ ...options, database: new MemoryDatabase() });
-          try {
-            for (let i = 0; i < MODEL_INSTANCES; i++) instances.push(await h.options.create(options));
-            // Streams 0 and 1 share a room name in two namespaces; stream 2 shares stream 0's namespace.
-            const room = uniqueId('room');
-            const first = freshStream(room);
-            const world: ModelWorld = {
-              reference,
-              instances,
-              clock,
-              streams: [first, freshStream(room), { namespace: first.namespace, room: `${room}:2` }],
-              users: [uniqueId('user'), uniqueId('user')],
-            };
-            await fc.asyncModelRun(() => ({ model: world, real: instances }), commands);
-          } finally {
-            await Promise.allSettled([reference.close(), ...instances.map((store) => store.close())]);
-          }
-        }),
+        fc.asyncProperty(
+          optionsArbitrary(h.capabilities.retention),
+          fc.commands(steps, { maxCommands: MAX_STEPS, size: 'max' }),
+          async (storeOptions, commands) => {
+            const clock = manualClock();
+            const options = { ...storeOptions, now: clock.now };
+            const instances: MessageStore[] = [];
+            const reference = new MemoryStore({ ...options, database: new MemoryDatabase() });
+            try {
+              for (let i = 0; i < MODEL_INSTANCES; i++) instances.push(await h.options.create(options));
+              // Streams 0 and 1 share a room name in two namespaces; stream 2 shares stream 0's namespace.
+              const room = uniqueId('room');
+              const first = freshStream(room);
+              const world: ModelWorld = {
+                reference,
+                instances,
+                clock,
+                streams: [first, freshStream(room), { namespace: first.namespace, room: `${room}:2` }],
+                users: [uniqueId('user'), uniqueId('user')],
+              };
+              await fc.asyncModelRun(() => ({ model: world, real: instances }), commands);
+            } finally {
+              await Promise.allSettled([reference.close(), ...instances.map((store) => store.close())]);
+            }
+          },
+        ),
         {
           numRuns: runs,
           ...(h.options.modelSeed === undefined ? {} : { seed: h.options.modelSeed }),

@@ -32,7 +32,7 @@ export const ownershipTests = defineGroup('rule 10: returned objects belong to t
     data.nested.text = 'changed';
     batch[0]!.event = 'changed';
     const [stored] = (await store.read(stream)).messages;
-    expect(stored?.data, 'rule 10: the store kept a reference to the caller\'s data').toEqual(payload());
+    expect(stored?.data, "rule 10: the store kept a reference to the caller's data").toEqual(payload());
     expect(stored?.event).toBe('chat');
   });
 
@@ -42,7 +42,7 @@ export const ownershipTests = defineGroup('rule 10: returned objects belong to t
     const [appended] = await store.append([message(stream, payload(), { clientMessageId: 'k' })]);
     scribble(appended!.message);
     const page = await store.read(stream);
-    expect(page.messages[0]?.data, 'rule 10: mutating append\'s result changed the stored entry').toEqual(payload());
+    expect(page.messages[0]?.data, "rule 10: mutating append's result changed the stored entry").toEqual(payload());
     expect(page.messages[0]?.seq).toBe(1);
     scribble(page.messages[0]!);
     page.messages.length = 0;
@@ -51,16 +51,17 @@ export const ownershipTests = defineGroup('rule 10: returned objects belong to t
     expect(duplicate?.message.data, 'rule 10: mutating a read page changed the stored entry').toEqual(payload());
     scribble(duplicate!.message);
     const again = await store.read(stream);
-    expect(again.messages.map((m) => [m.seq, m.event, m.data]), 'rule 10: mutating a duplicate result changed the stored entry').toEqual([
-      [1, 'chat', payload()],
-    ]);
-    expect(again.head?.seq, 'rule 10: mutating a returned head changed the stream\'s head').toBe(1);
+    expect(
+      again.messages.map((m) => [m.seq, m.event, m.data]),
+      'rule 10: mutating a duplicate result changed the stored entry',
+    ).toEqual([[1, 'chat', payload()]]);
+    expect(again.head?.seq, "rule 10: mutating a returned head changed the stream's head").toBe(1);
     const head = await store.head(stream);
     head!.firstSeq = 42;
     expect(await store.head(stream)).toMatchObject({ seq: 1, firstSeq: 1 });
   });
 
-  h.needs('editDelete')('rule 10: edit neither keeps the caller\'s new data nor shares the object it returns', async () => {
+  h.needs('editDelete')("rule 10: edit neither keeps the caller's new data nor shares the object it returns", async () => {
     const store = await h.open();
     const stream = freshStream();
     await store.append([message(stream, 'v1')]);
@@ -70,7 +71,10 @@ export const ownershipTests = defineGroup('rule 10: returned objects belong to t
     data.bin.fill(0);
     scribble(edited);
     const page = await store.read(stream);
-    expect(page.messages.map((m) => m.data), 'rule 10: the edited entry or its log entry shares objects with the caller').toEqual([payload(), payload()]);
+    expect(
+      page.messages.map((m) => m.data),
+      'rule 10: the edited entry or its log entry shares objects with the caller',
+    ).toEqual([payload(), payload()]);
     const tombstone = await store.delete!(stream, 1);
     (tombstone as { deletedAt: number | null }).deletedAt = null;
     expect((await store.read(stream)).messages[0]?.deletedAt, 'rule 10: mutating a returned tombstone revived it').not.toBeNull();

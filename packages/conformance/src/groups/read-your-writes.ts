@@ -16,13 +16,14 @@ export const readYourWritesTests = defineGroup('rule 12: read-your-writes across
     }
   });
 
-  it('rule 12: every instance sees the others\' writes, in turns', async () => {
+  it("rule 12: every instance sees the others' writes, in turns", async () => {
     const stores = await h.openMany(3);
     const stream = freshStream();
     for (let round = 0; round < 3; round++) {
       for (const store of stores) await store.append(messages(stream, 2));
     }
-    for (const store of stores) expect(seqs((await store.read(stream)).messages)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    for (const store of stores)
+      expect(seqs((await store.read(stream)).messages)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
   });
 
   h.needs('editDelete')('rule 12: edits and deletes on one instance are seen by another', async () => {

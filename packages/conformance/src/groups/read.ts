@@ -122,19 +122,23 @@ export const readTests = defineGroup('rule 5: read', null, (h) => {
   });
 
   const length = h.heavySize(1000);
-  it(`rule 5: paging a ${length.toLocaleString('en-US')}-entry stream forward and backward in pages of 1, 7, 50 and 1000 yields the whole, in order`, async () => {
-    const store = await h.open();
-    const stream = freshStream();
-    await fill(store, stream, length, 250);
-    const whole = await store.read(stream, { limit: 1000 });
-    expect(seqs(whole.messages)).toEqual(range(1, length));
-    expect(whole.hasMore).toBe(false);
-    for (const limit of PAGE_SIZES) {
-      const maxPages = Math.ceil(length / limit) + 1;
-      expect(await walkForward(store, stream, limit, maxPages), `forward, pages of ${limit}`).toEqual(range(1, length));
-      expect(await walkBackward(store, stream, limit, maxPages), `backward, pages of ${limit}`).toEqual(range(1, length));
-    }
-  }, h.heavyTimeout);
+  it(
+    `rule 5: paging a ${length.toLocaleString('en-US')}-entry stream forward and backward in pages of 1, 7, 50 and 1000 yields the whole, in order`,
+    async () => {
+      const store = await h.open();
+      const stream = freshStream();
+      await fill(store, stream, length, 250);
+      const whole = await store.read(stream, { limit: 1000 });
+      expect(seqs(whole.messages)).toEqual(range(1, length));
+      expect(whole.hasMore).toBe(false);
+      for (const limit of PAGE_SIZES) {
+        const maxPages = Math.ceil(length / limit) + 1;
+        expect(await walkForward(store, stream, limit, maxPages), `forward, pages of ${limit}`).toEqual(range(1, length));
+        expect(await walkBackward(store, stream, limit, maxPages), `backward, pages of ${limit}`).toEqual(range(1, length));
+      }
+    },
+    h.heavyTimeout,
+  );
 
   it('rule 5: a read carries the current head', async () => {
     const store = await h.open();

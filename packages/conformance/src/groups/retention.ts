@@ -218,7 +218,11 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     maxCount: async (sender: string) => {
       const store = await h.open({ maxCount: 2 });
       const stream = freshStream();
-      await store.append([message(stream, 'gone', { senderId: sender }), message(stream, 'bob', { senderId: 'bob' }), message(stream, 'live', { senderId: sender })]);
+      await store.append([
+        message(stream, 'gone', { senderId: sender }),
+        message(stream, 'bob', { senderId: 'bob' }),
+        message(stream, 'live', { senderId: sender }),
+      ]);
       return { store, stream };
     },
     maxAgeMs: async (sender: string) => {
@@ -249,8 +253,14 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     h.needs('erase')(`erase + 8: an entry expired by ${kind} is not counted as erased`, async () => {
       const sender = uniqueId('user');
       const { store, stream } = await expiredBy[kind](sender);
-      expect(await store.eraseSender!(sender), `erase + 8: eraseSender counted an entry expired by ${kind} (only the live one counts)`).toBe(1);
-      expect((await store.read(stream, { after: 0 })).messages.map((m) => m.data), 'erase + 8: an expired entry came back').toEqual(['bob', null]);
+      expect(
+        await store.eraseSender!(sender),
+        `erase + 8: eraseSender counted an entry expired by ${kind} (only the live one counts)`,
+      ).toBe(1);
+      expect(
+        (await store.read(stream, { after: 0 })).messages.map((m) => m.data),
+        'erase + 8: an expired entry came back',
+      ).toEqual(['bob', null]);
       expect(await store.eraseSender!(sender)).toBe(0);
     });
 
@@ -266,13 +276,16 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
       for (const after of [head.seq, head.seq + 1, head.seq + 100]) {
         const page = await store.read(stream, { after });
         expect(page.messages, `rule 5: read after ${after}, head ${head.seq}`).toEqual([]);
-        expect(page.truncated, `rule 5 + 8: truncated is true for after ${after} at or beyond the head ${head.seq} (nothing was skipped)`).toBe(false);
+        expect(
+          page.truncated,
+          `rule 5 + 8: truncated is true for after ${after} at or beyond the head ${head.seq} (nothing was skipped)`,
+        ).toBe(false);
       }
       expect((await store.read(stream, { after: head.firstSeq - 1 })).truncated, 'rule 5 + 8: after firstSeq - 1 is caught up').toBe(false);
     });
   }
 
-  h.needs('erase', 'editDelete')('erase + 8: an entry an edit\'s log entry pushed below maxCount is not counted as erased', async () => {
+  h.needs('erase', 'editDelete')("erase + 8: an entry an edit's log entry pushed below maxCount is not counted as erased", async () => {
     const store = await h.open({ maxCount: 2 });
     const stream = freshStream();
     const sender = uniqueId('user');
@@ -318,7 +331,7 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     expect(page.messages.map((m) => m.data)).toEqual(['long']);
   });
 
-  withInspector('rule 8: TTL-expired entries written by one instance are physically removed by another instance\'s writes', async () => {
+  withInspector("rule 8: TTL-expired entries written by one instance are physically removed by another instance's writes", async () => {
     const clock = manualClock();
     const [writer, other] = await h.openMany(2, { now: clock.now });
     const stream = freshStream();
@@ -354,7 +367,12 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     await store.append(messages(stream, RETENTION_EXPIRED_BACKLOG / 2, 1, { ttlMs: 10_000 }));
     await store.append(messages(stream, RETENTION_EXPIRED_BACKLOG / 2, 1, { ttlMs: 100 }));
     clock.advance(100);
-    await expectRemovedAfterSettling(store, stream, RETENTION_EXPIRED_BACKLOG / 2 + RETENTION_SETTLE_WRITES, `${RETENTION_EXPIRED_BACKLOG / 2} entries past their short ttlMs`);
+    await expectRemovedAfterSettling(
+      store,
+      stream,
+      RETENTION_EXPIRED_BACKLOG / 2 + RETENTION_SETTLE_WRITES,
+      `${RETENTION_EXPIRED_BACKLOG / 2} entries past their short ttlMs`,
+    );
   });
 
   withInspector('rule 8: entries pushed out by maxCount are physically removed, give or take a bounded lag', async () => {

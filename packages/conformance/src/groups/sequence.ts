@@ -59,7 +59,10 @@ export const sequenceTests = defineGroup('rule 2: sequence', null, (h) => {
   it('rule 2: entry ids are unique across streams and instances, not only within a stream', async () => {
     const [a, b] = await h.openMany(2);
     const streams = [freshStream(), freshStream(), freshStream()];
-    const results = [...(await a!.append(streams.flatMap((stream) => messages(stream, 10)))), ...(await b!.append(streams.flatMap((stream) => messages(stream, 10))))];
+    const results = [
+      ...(await a!.append(streams.flatMap((stream) => messages(stream, 10)))),
+      ...(await b!.append(streams.flatMap((stream) => messages(stream, 10)))),
+    ];
     const ids = results.map((r) => r.message.id);
     expect(new Set(ids).size, 'rule 2: two entries share an id (ids must be unique across streams)').toBe(ids.length);
   });

@@ -62,7 +62,11 @@ export const sideEffectTests = defineGroup('rule 6: only a successful append cre
     const store = await h.open();
     const stream = freshStream();
     expect(await store.setCursor!(stream, 'alice', 5), 'rule 9: a marker beyond the head (none) is clamped to 0').toBe(0);
-    await store.append([message(stream, 1, { senderId: 'bob' }), message(stream, 2, { senderId: 'bob' }), message(stream, 3, { senderId: 'bob' })]);
+    await store.append([
+      message(stream, 1, { senderId: 'bob' }),
+      message(stream, 2, { senderId: 'bob' }),
+      message(stream, 3, { senderId: 'bob' }),
+    ]);
     expect(await store.getCursor!(stream, 'alice'), 'rule 9: a marker set before the stream existed survived').toBe(0);
     expect(await store.unreadCount!(stream, 'alice')).toBe(3);
   });

@@ -68,8 +68,18 @@ export const streamTests = defineGroup('capability streams: listStreams and drop
     for (const limit of [0, 1001, 1.5]) {
       await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.listStreams!({ limit }), `listStreams limit ${limit}`);
     }
-    await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.listStreams!({ after: 42 as unknown as string }), 'listStreams after 42');
-    await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.dropStream!({ namespace: '/', room: '' }), 'dropStream of an empty room');
+    await expectRoomlogError(
+      store,
+      'INVALID_ARGUMENT',
+      () => store.listStreams!({ after: 42 as unknown as string }),
+      'listStreams after 42',
+    );
+    await expectRoomlogError(
+      store,
+      'INVALID_ARGUMENT',
+      () => store.dropStream!({ namespace: '/', room: '' }),
+      'dropStream of an empty room',
+    );
   });
 
   it('streams: after close they reject with CLOSED', async () => {

@@ -12,7 +12,7 @@ import type { TransactionOutcome } from '../options';
  * Transaction tests (capability `transactions`), run when the options give a `transaction`
  * hook. "Not visible before commit" is checked only where `isolatesTransactions` is not `false`.
  */
-export const transactionTests = defineGroup('transactions: append in the caller\'s transaction', 'transactions', (h) => {
+export const transactionTests = defineGroup("transactions: append in the caller's transaction", 'transactions', (h) => {
   const hook = h.options.transaction;
   const isolated = h.options.isolatesTransactions !== false;
   /** Runs `body` in a transaction through the backend's hook, ending it with `outcome`. */
@@ -84,7 +84,7 @@ export const transactionTests = defineGroup('transactions: append in the caller\
     it('transactions: a body that rejects rolls the appends back and the rejection reaches the caller', async () => {
       const store = await h.open();
       const stream = freshStream();
-      const failure = new Error('the caller\'s own write failed');
+      const failure = new Error("the caller's own write failed");
       await expect(
         inTransaction(store, 'commit', async (options) => {
           await store.append(messages(stream, 3), options);
@@ -100,11 +100,15 @@ export const transactionTests = defineGroup('transactions: append in the caller\
       const stored = uniqueId('cid');
       const fresh = uniqueId('cid');
       const [original] = await writer!.append([message(stream, 'before', { clientMessageId: stored })]);
-      const [retry, first, repeat] = await inTransaction(writer!, 'commit', async (options): Promise<AppendResult[]> => [
-        ...(await writer!.append([message(stream, 'retry', { clientMessageId: stored })], options)),
-        ...(await writer!.append([message(stream, 'new', { clientMessageId: fresh })], options)),
-        ...(await writer!.append([message(stream, 'new again', { clientMessageId: fresh })], options)),
-      ]);
+      const [retry, first, repeat] = await inTransaction(
+        writer!,
+        'commit',
+        async (options): Promise<AppendResult[]> => [
+          ...(await writer!.append([message(stream, 'retry', { clientMessageId: stored })], options)),
+          ...(await writer!.append([message(stream, 'new', { clientMessageId: fresh })], options)),
+          ...(await writer!.append([message(stream, 'new again', { clientMessageId: fresh })], options)),
+        ],
+      );
       expect(retry).toEqual({ message: original?.message, duplicate: true });
       expect(first).toMatchObject({ duplicate: false, message: { seq: 2, data: 'new' } });
       expect(repeat).toEqual({ message: first?.message, duplicate: true });

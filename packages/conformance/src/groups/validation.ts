@@ -123,7 +123,10 @@ export const validationTests = defineGroup('rule 1: validation', null, (h) => {
     expect(results.map((r) => [r.message.room, r.message.seq])).toEqual(HOSTILE_ROOM_NAMES.map((room) => [room, 1]));
     for (const [i, room] of HOSTILE_ROOM_NAMES.entries()) {
       const page = await store.read({ namespace, room });
-      expect(page.messages.map((m) => [m.room, m.data]), room).toEqual([[room, { i }]]);
+      expect(
+        page.messages.map((m) => [m.room, m.data]),
+        room,
+      ).toEqual([[room, { i }]]);
       expect(page.head?.seq, room).toBe(1);
     }
     // A glob or pattern-like name must not have matched a sibling: a second write to `*` stays in `*`.
@@ -136,10 +139,15 @@ export const validationTests = defineGroup('rule 1: validation', null, (h) => {
   it('rule 1: hostile namespace names are data too', async () => {
     const store = await h.open();
     const room = 'same-room';
-    const namespaces = ["/'; drop table x; --", '/{"$gt": ""}', '/{tag}', '/*', '/..', '/:', '/🦄'].map((ns) => `${ns}-${freshStream().room}`);
+    const namespaces = ["/'; drop table x; --", '/{"$gt": ""}', '/{tag}', '/*', '/..', '/:', '/🦄'].map(
+      (ns) => `${ns}-${freshStream().room}`,
+    );
     await store.append(namespaces.map((namespace, i) => ({ namespace, room, event: 'chat', data: i })));
     for (const [i, namespace] of namespaces.entries()) {
-      expect((await store.read({ namespace, room })).messages.map((m) => m.data), namespace).toEqual([i]);
+      expect(
+        (await store.read({ namespace, room })).messages.map((m) => m.data),
+        namespace,
+      ).toEqual([i]);
     }
   });
 
@@ -181,7 +189,10 @@ export const validationTests = defineGroup('rule 1: validation', null, (h) => {
     await store.append(pairs.map(([namespace, room], i) => ({ namespace, room, event: 'chat', data: i })));
     for (const [i, [namespace, room]] of pairs.entries()) {
       const page = await store.read({ namespace, room });
-      expect(page.messages.map((m) => [m.namespace, m.room, m.data]), `${namespace} + ${room}`).toEqual([[namespace, room, i]]);
+      expect(
+        page.messages.map((m) => [m.namespace, m.room, m.data]),
+        `${namespace} + ${room}`,
+      ).toEqual([[namespace, room, i]]);
     }
   });
 

@@ -122,7 +122,10 @@ export function stepArbitraries(capabilities: StoreCapabilities, pools: ModelPoo
   );
   const append = fc.tuple(on, fc.array(draft, { minLength: 1, maxLength: 4 })).map(([node, drafts]) => {
     const text = drafts
-      .map((d) => `{stream ${d.stream}${d.sender === undefined ? '' : `, sender user ${d.sender}`}${d.clientMessageId ? `, id ${d.clientMessageId}` : ''}${d.ttlMs ? `, ttlMs ${d.ttlMs}` : ''}, data ${JSON.stringify(d.data)}}`)
+      .map(
+        (d) =>
+          `{stream ${d.stream}${d.sender === undefined ? '' : `, sender user ${d.sender}`}${d.clientMessageId ? `, id ${d.clientMessageId}` : ''}${d.ttlMs ? `, ttlMs ${d.ttlMs}` : ''}, data ${JSON.stringify(d.data)}}`,
+      )
       .join(', ');
     const batch = (world: ModelWorld): NewMessage[] =>
       drafts.map((d) => ({
@@ -143,12 +146,24 @@ export function stepArbitraries(capabilities: StoreCapabilities, pools: ModelPoo
     fc.record({ after: seq, before: seq, limit: fc.integer({ min: 1, max: 5 }) }, { requiredKeys: [] }),
     fc.record({ limit: fc.integer({ min: 1, max: 5 }) }),
   );
-  const read = fc.tuple(on, stream, query).map(
-    ([node, s, q]) => new ModelStep(`read stream ${s} ${JSON.stringify(q ?? {})}`, 'rules 5, 8', node, (world, store) => store.read(world.streams[s]!, q), pageShape),
-  );
-  const head = fc.tuple(on, stream).map(
-    ([node, s]) => new ModelStep(`head stream ${s}`, 'rules 6, 8', node, (world, store) => store.head(world.streams[s]!), comparableHead as Shape),
-  );
+  const read = fc
+    .tuple(on, stream, query)
+    .map(
+      ([node, s, q]) =>
+        new ModelStep(
+          `read stream ${s} ${JSON.stringify(q ?? {})}`,
+          'rules 5, 8',
+          node,
+          (world, store) => store.read(world.streams[s]!, q),
+          pageShape,
+        ),
+    );
+  const head = fc
+    .tuple(on, stream)
+    .map(
+      ([node, s]) =>
+        new ModelStep(`head stream ${s}`, 'rules 6, 8', node, (world, store) => store.head(world.streams[s]!), comparableHead as Shape),
+    );
   const advance = fc.integer({ min: 1, max: 400 }).map(
     (ms) =>
       new ModelStep(`clock + ${ms} ms`, 'rule 8', null, async (world) => {
@@ -158,33 +173,63 @@ export function stepArbitraries(capabilities: StoreCapabilities, pools: ModelPoo
   const arbitraries: fc.Arbitrary<ModelStep>[] = [append, append, read, read, head, advance];
 
   if (capabilities.editDelete) {
-    const edit = fc.tuple(on, stream, seq, fc.option(user, { nil: undefined })).map(
-      ([node, s, target, by]) =>
-        new ModelStep(`edit stream ${s} seq ${target}${by === undefined ? '' : ` by user ${by}`}`, 'rule 7', node, (world, store) =>
-          store.edit!(world.streams[s]!, target, { edited: target }, by === undefined ? undefined : world.users[by]), comparable as Shape),
-    );
-    const remove = fc.tuple(on, stream, seq).map(
-      ([node, s, target]) => new ModelStep(`delete stream ${s} seq ${target}`, 'rule 7', node, (world, store) => store.delete!(world.streams[s]!, target), comparable as Shape),
-    );
+    const edit = fc
+      .tuple(on, stream, seq, fc.option(user, { nil: undefined }))
+      .map(
+        ([node, s, target, by]) =>
+          new ModelStep(
+            `edit stream ${s} seq ${target}${by === undefined ? '' : ` by user ${by}`}`,
+            'rule 7',
+            node,
+            (world, store) => store.edit!(world.streams[s]!, target, { edited: target }, by === undefined ? undefined : world.users[by]),
+            comparable as Shape,
+          ),
+      );
+    const remove = fc
+      .tuple(on, stream, seq)
+      .map(
+        ([node, s, target]) =>
+          new ModelStep(
+            `delete stream ${s} seq ${target}`,
+            'rule 7',
+            node,
+            (world, store) => store.delete!(world.streams[s]!, target),
+            comparable as Shape,
+          ),
+      );
     arbitraries.push(edit, remove);
   }
   if (capabilities.cursors) {
-    const setCursor = fc.tuple(on, stream, user, seq).map(
-      ([node, s, u, value]) =>
-        new ModelStep(`setCursor stream ${s} user ${u} to ${value}`, 'rule 9', node, (world, store) => store.setCursor!(world.streams[s]!, world.users[u]!, value)),
-    );
-    const getCursor = fc.tuple(on, stream, user).map(
-      ([node, s, u]) => new ModelStep(`getCursor stream ${s} user ${u}`, 'rule 9', node, (world, store) => store.getCursor!(world.streams[s]!, world.users[u]!)),
-    );
-    const unread = fc.tuple(on, stream, user).map(
-      ([node, s, u]) => new ModelStep(`unreadCount stream ${s} user ${u}`, 'rules 8, 9', node, (world, store) => store.unreadCount!(world.streams[s]!, world.users[u]!)),
-    );
+    const setCursor = fc
+      .tuple(on, stream, user, seq)
+      .map(
+        ([node, s, u, value]) =>
+          new ModelStep(`setCursor stream ${s} user ${u} to ${value}`, 'rule 9', node, (world, store) =>
+            store.setCursor!(world.streams[s]!, world.users[u]!, value),
+          ),
+      );
+    const getCursor = fc
+      .tuple(on, stream, user)
+      .map(
+        ([node, s, u]) =>
+          new ModelStep(`getCursor stream ${s} user ${u}`, 'rule 9', node, (world, store) =>
+            store.getCursor!(world.streams[s]!, world.users[u]!),
+          ),
+      );
+    const unread = fc
+      .tuple(on, stream, user)
+      .map(
+        ([node, s, u]) =>
+          new ModelStep(`unreadCount stream ${s} user ${u}`, 'rules 8, 9', node, (world, store) =>
+            store.unreadCount!(world.streams[s]!, world.users[u]!),
+          ),
+      );
     arbitraries.push(setCursor, getCursor, unread);
   }
   if (capabilities.erase) {
-    const erase = fc.tuple(on, user).map(
-      ([node, u]) => new ModelStep(`eraseSender user ${u}`, 'erase', node, (world, store) => store.eraseSender!(world.users[u]!)),
-    );
+    const erase = fc
+      .tuple(on, user)
+      .map(([node, u]) => new ModelStep(`eraseSender user ${u}`, 'erase', node, (world, store) => store.eraseSender!(world.users[u]!)));
     arbitraries.push(erase);
   }
   return arbitraries;

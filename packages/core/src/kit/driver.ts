@@ -91,7 +91,6 @@ export interface StoreDriver<TAppendOptions extends AppendOptions = AppendOption
   /** Erases every entry `senderId` sent, in every stream; returns how many were newly erased. */
   eraseSender?(senderId: string): Promise<number>;
 
-
   /** One round trip that also checks the schema is in place (see `MessageStore.ping`). */
   ping?(): Promise<void>;
 

@@ -89,7 +89,14 @@ export function newEntryMessage(backend: string, stream: StreamRef, epoch: strin
  * caller's own value when JSON round-trips it exactly ({@link appendedData}): no second decode
  * of what was just encoded.
  */
-export function appendedMessage(backend: string, message: PreparedMessage, epoch: string, seq: number, id: string, createdAt: number): StoredMessage {
+export function appendedMessage(
+  backend: string,
+  message: PreparedMessage,
+  epoch: string,
+  seq: number,
+  id: string,
+  createdAt: number,
+): StoredMessage {
   // One literal, no intermediate entry objects: this runs once per message appended.
   return {
     namespace: message.namespace,

@@ -25,7 +25,16 @@ import type {
   StreamListQuery,
   StreamRef,
 } from '../store';
-import { MAX_ID_BYTES, normalizeReadQuery, validateInteger, validateOptionalText, validateSeq, validateStream, validateText, validateUserId } from '../validation';
+import {
+  MAX_ID_BYTES,
+  normalizeReadQuery,
+  validateInteger,
+  validateOptionalText,
+  validateSeq,
+  validateStream,
+  validateText,
+  validateUserId,
+} from '../validation';
 import type { StoreDriver } from './driver';
 import { StoreGuard } from './guard';
 import { completeResults, prepareBatch } from './prepare';
@@ -100,7 +109,12 @@ export class DriverStore<TAppendOptions extends AppendOptions = AppendOptions> i
       const normalized = normalizeReadQuery(this.name, query);
       const page = await this.#driver.read(ref, normalized);
       if (page === null) return { messages: [], head: null, hasMore: false, truncated: false };
-      return { messages: page.messages, head: page.head, hasMore: page.hasMore, truncated: isTruncated(normalized.after, page.head.firstSeq) };
+      return {
+        messages: page.messages,
+        head: page.head,
+        hasMore: page.hasMore,
+        truncated: isTruncated(normalized.after, page.head.firstSeq),
+      };
     });
   }
 
@@ -214,6 +228,8 @@ export class DriverStore<TAppendOptions extends AppendOptions = AppendOptions> i
  * Builds a {@link MessageStore} on a backend's driver: the kit's whole answer to "write a
  * backend". See docs/custom-backend.md.
  */
-export function createDriverStore<TAppendOptions extends AppendOptions = AppendOptions>(driver: StoreDriver<TAppendOptions>): DriverStore<TAppendOptions> {
+export function createDriverStore<TAppendOptions extends AppendOptions = AppendOptions>(
+  driver: StoreDriver<TAppendOptions>,
+): DriverStore<TAppendOptions> {
   return new DriverStore(driver);
 }

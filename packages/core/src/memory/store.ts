@@ -166,7 +166,12 @@ class MemoryDriver implements StoreDriver {
     const end = Math.min(state.entries.length, start + UNREAD_SCAN_LIMIT);
     for (let i = start; i < end; i++) {
       const entry = state.entries[i]!;
-      if (entry.kind === 'message' && entry.deletedAt === null && entry.senderId !== user && isLive(entry.createdAt, entry.expiresAt, now, cutoff)) {
+      if (
+        entry.kind === 'message' &&
+        entry.deletedAt === null &&
+        entry.senderId !== user &&
+        isLive(entry.createdAt, entry.expiresAt, now, cutoff)
+      ) {
         count++;
       }
     }

@@ -161,7 +161,11 @@ export async function readBudgeted<S extends RoomlogSocket>(
  * or from the end (a latest page, whose newest entries matter most).
  * @returns the entries that fit, in ascending seq, and whether the budget cut the page.
  */
-export function fitPage(entries: readonly WireEntry[], budget: PacketBudget, keep: 'oldest' | 'newest'): { messages: WireEntry[]; cut: boolean } {
+export function fitPage(
+  entries: readonly WireEntry[],
+  budget: PacketBudget,
+  keep: 'oldest' | 'newest',
+): { messages: WireEntry[]; cut: boolean } {
   const order = keep === 'oldest' ? entries : [...entries].reverse();
   const messages: WireEntry[] = [];
   for (const entry of order) {

@@ -40,8 +40,7 @@ export async function changeMessage<S extends RoomlogSocket>(
   const methods = editing(store);
   if (change.kind === 'edit') assertBinaryCount(ctx.options.limits, change.data);
   const headBefore = (await store.head(stream))?.seq ?? 0;
-  const changed =
-    change.kind === 'edit' ? await methods.edit(stream, seq, change.data, by) : await methods.delete(stream, seq, by);
+  const changed = change.kind === 'edit' ? await methods.edit(stream, seq, change.data, by) : await methods.delete(stream, seq, by);
   // The contract returns the changed target, not the log entry clients need: find it among the
   // entries appended since. Concurrent changes of the same target both show up here and are
   // broadcast twice at worst (clients drop repeats by seq); one lost to over 1000 appends in
@@ -58,10 +57,14 @@ export async function changeMessage<S extends RoomlogSocket>(
  * gets this far, so naming the reason leaks nothing the room's history does not show.
  */
 function notOwner(room: string, seq: number): RoomlogError {
-  return new RoomlogError('NOT_OWNER', `message ${seq} in room ${JSON.stringify(room)} was sent by another user; only its sender may change it`, {
-    backend: BACKEND,
-    cause: new Error('senderId differs from the socket user'),
-  });
+  return new RoomlogError(
+    'NOT_OWNER',
+    `message ${seq} in room ${JSON.stringify(room)} was sent by another user; only its sender may change it`,
+    {
+      backend: BACKEND,
+      cause: new Error('senderId differs from the socket user'),
+    },
+  );
 }
 
 /**

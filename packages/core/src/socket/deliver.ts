@@ -94,6 +94,10 @@ export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>,
       }),
     );
   } catch (error) {
-    report(ctx, toRoomlogError(error, 'socket', () => 'UNAVAILABLE'), { event: 'broadcast' });
+    report(
+      ctx,
+      toRoomlogError(error, 'socket', () => 'UNAVAILABLE'),
+      { event: 'broadcast' },
+    );
   }
 }

@@ -67,7 +67,10 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   if (!isRoomlogError(error) || error.code === 'INTERNAL') return { code: 'INTERNAL', message: '[roomlog] [socket] internal error' };
   // A driver's text (a PostgreSQL message can name tables and roles) stays in `cause`, server-side.
   if (error.code === 'UNAVAILABLE') {
-    return { code: 'UNAVAILABLE', message: `[roomlog] [${error.backend}] the store is unavailable for now; retry (with the same clientMessageId for a send)` };
+    return {
+      code: 'UNAVAILABLE',
+      message: `[roomlog] [${error.backend}] the store is unavailable for now; retry (with the same clientMessageId for a send)`,
+    };
   }
   const payload: ErrorPayload = { code: error.code, message: error.message };
   if (error.retryAfterMs !== undefined) payload.retryAfterMs = error.retryAfterMs;

@@ -30,7 +30,9 @@ export function aggregatingOnError(intervalMs = ERROR_LOG_INTERVAL_MS): (error: 
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const parts = [...counts].sort((a, b) => b[1] - a[1]).map(([key, n]) => `${key} ×${n}`);
     counts.clear();
-    console.warn(`[roomlog] [socket] ${total} more errors in the last ${intervalMs / 1000} s, counted rather than logged: ${parts.join(', ')}`);
+    console.warn(
+      `[roomlog] [socket] ${total} more errors in the last ${intervalMs / 1000} s, counted rather than logged: ${parts.join(', ')}`,
+    );
   };
   return (error, context) => {
     const key = `${error.code} (${context.event})`;

@@ -117,7 +117,11 @@ export class Healer<S extends RoomlogSocket = RoomlogSocket> {
     await Promise.all(Array.from({ length: Math.min(TICK_CONCURRENCY, rooms.length) }, worker));
     if (failure !== null && !this.#closed) {
       // One report per round, not one per room: a database outage fails them all alike.
-      report(ctx, toRoomlogError(failure, 'socket', () => 'UNAVAILABLE'), { event: 'heal' });
+      report(
+        ctx,
+        toRoomlogError(failure, 'socket', () => 'UNAVAILABLE'),
+        { event: 'heal' },
+      );
     }
   }
 
@@ -130,7 +134,12 @@ export class Healer<S extends RoomlogSocket = RoomlogSocket> {
     followed.seq = head.seq;
     followed.epoch = head.epoch;
     const last = page.messages.at(-1);
-    const hint: HeadHint = { room, seq: head.seq, epoch: head.epoch, ...(last?.seq === head.seq ? { id: last.id, createdAt: last.createdAt } : {}) };
+    const hint: HeadHint = {
+      room,
+      seq: head.seq,
+      epoch: head.epoch,
+      ...(last?.seq === head.seq ? { id: last.id, createdAt: last.createdAt } : {}),
+    };
     ctx.nsp.local.to(room).emit(ROOMLOG_EVENTS.head, hint);
     recordHealHint();
   }

@@ -48,13 +48,22 @@ export async function readPage<S extends RoomlogSocket>(
 }
 
 /** Handles one `roomlog:history` request: `read` must be allowed for the room. */
-export async function history<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<HistoryPage<WireEntry>> {
+export async function history<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  socket: S,
+  request: unknown,
+): Promise<HistoryPage<WireEntry>> {
   const { room: name, before, after, limit } = parseHistoryRequest(request);
   await assertAllowed(ctx, socket, 'read', name);
   const query = normalizeReadQuery('socket', { before, after, limit });
-  return readPage(ctx, socket, { namespace: ctx.namespace, room: name }, {
-    after: query.after ?? undefined,
-    before: query.before ?? undefined,
-    limit: query.limit,
-  });
+  return readPage(
+    ctx,
+    socket,
+    { namespace: ctx.namespace, room: name },
+    {
+      after: query.after ?? undefined,
+      before: query.before ?? undefined,
+      limit: query.limit,
+    },
+  );
 }

@@ -86,10 +86,18 @@ export function resolveLimits(limits: RoomlogLimits | undefined = {}): ResolvedL
     }),
   ) as ResolvedLimits;
   if (resolved.maxBinariesPerMessage > resolved.maxPacketAttachments) {
-    throw invalidArgument('socket', 'limits.maxBinariesPerMessage', `must be at most limits.maxPacketAttachments (${resolved.maxPacketAttachments})`);
+    throw invalidArgument(
+      'socket',
+      'limits.maxBinariesPerMessage',
+      `must be at most limits.maxPacketAttachments (${resolved.maxPacketAttachments})`,
+    );
   }
   if (resolved.maxWritesPerSocket > resolved.maxRequestsPerSocket) {
-    throw invalidArgument('socket', 'limits.maxWritesPerSocket', `must be at most limits.maxRequestsPerSocket (${resolved.maxRequestsPerSocket})`);
+    throw invalidArgument(
+      'socket',
+      'limits.maxWritesPerSocket',
+      `must be at most limits.maxRequestsPerSocket (${resolved.maxRequestsPerSocket})`,
+    );
   }
   return resolved;
 }

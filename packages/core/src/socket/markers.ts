@@ -19,7 +19,12 @@ import { parseRoomRequest, parseSeqRequest, socketUser } from './requests';
  * that would not move writes nothing and tells nobody: repeating a mark-read costs one read.
  * @returns the marker after the call.
  */
-export async function markRead<S extends RoomlogSocket>(ctx: RoomlogContext<S>, stream: StreamRef, userId: string, seq: number): Promise<number> {
+export async function markRead<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  stream: StreamRef,
+  userId: string,
+  seq: number,
+): Promise<number> {
   const { store } = ctx.options;
   if (!store.capabilities.cursors || !store.setCursor) throw unsupported('socket', 'read markers');
   const current = store.getCursor ? await store.getCursor(stream, userId) : null;
@@ -31,7 +36,11 @@ export async function markRead<S extends RoomlogSocket>(ctx: RoomlogContext<S>, 
     ctx.nsp.to(stream.room).emit(ROOMLOG_EVENTS.receipt, receipt);
   } catch (error) {
     // The marker moved; a receipt that could not be sent must not fail the call.
-    report(ctx, toRoomlogError(error, 'socket', () => 'UNAVAILABLE'), { event: 'receipt' });
+    report(
+      ctx,
+      toRoomlogError(error, 'socket', () => 'UNAVAILABLE'),
+      { event: 'receipt' },
+    );
   }
   return marker;
 }
@@ -63,7 +72,11 @@ async function unreadWithCap<S extends RoomlogSocket>(
 }
 
 /** Handles `roomlog:mark-read`: `read` in the room, for the socket's own user. */
-export async function markReadFromClient<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S, request: unknown): Promise<{ seq: number }> {
+export async function markReadFromClient<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  socket: S,
+  request: unknown,
+): Promise<{ seq: number }> {
   const { room, seq } = parseSeqRequest(request);
   await assertAllowed(ctx, socket, 'read', room);
   return { seq: await markRead(ctx, { namespace: ctx.namespace, room }, socketUser(ctx, socket), seq) };

@@ -70,9 +70,7 @@ export interface RoomlogHooks<S extends RoomlogSocket = RoomlogSocket, Events ex
     | ((socket: S, message: PersistMessage<Events>) => PersistMessage<Events> | null | Promise<PersistMessage<Events> | null>)
     | undefined;
   /** Runs after an entry was stored and broadcast (socket is `null` for handle calls). Errors go to `onError`. */
-  afterPersist?:
-    | ((socket: S | null, message: StoredOf<Events>, info: { duplicate: boolean }) => void | Promise<void>)
-    | undefined;
+  afterPersist?: ((socket: S | null, message: StoredOf<Events>, info: { duplicate: boolean }) => void | Promise<void>) | undefined;
   /**
    * Runs once per recipient for every entry it would receive: live, in sync replays, in history
    * pages and in acks. Return the envelope to send (e.g. decrypted, redacted) or `null` to

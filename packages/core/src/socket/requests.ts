@@ -92,6 +92,11 @@ const MAX_ID_LENGTH = 128;
 /** The user a request comes from (the `userId` option), which edits, deletes and markers need. */
 export function socketUser<S extends RoomlogSocket>(ctx: RoomlogContext<S>, socket: S): string {
   const userId = ctx.options.userId(socket);
-  if (userId === undefined) throw invalidArgument('socket', 'userId', 'is not known for this socket: set socket.data.userId in an io.use() middleware, or pass the userId option');
+  if (userId === undefined)
+    throw invalidArgument(
+      'socket',
+      'userId',
+      'is not known for this socket: set socket.data.userId in an io.use() middleware, or pass the userId option',
+    );
   return userId;
 }

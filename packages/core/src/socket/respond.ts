@@ -32,7 +32,11 @@ export function sendSafely<S extends RoomlogSocket>(
   try {
     send(answer);
   } catch (thrown) {
-    report(ctx, new RoomlogError('INTERNAL', `could not send the answer to ${context.event}`, { backend: 'socket', cause: thrown }), context);
+    report(
+      ctx,
+      new RoomlogError('INTERNAL', `could not send the answer to ${context.event}`, { backend: 'socket', cause: thrown }),
+      context,
+    );
     try {
       send(UNSENDABLE);
     } catch {

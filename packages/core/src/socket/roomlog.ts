@@ -116,7 +116,11 @@ function isUnservedSend(socket: Socket, event: string, payload: unknown, ack: un
 function notPersistedAnswer<S extends Socket>(ctx: RoomlogContext<S>, event: string): object {
   const names = ctx.options.eventNames;
   const known = names ? ` (it persists: ${names.map((name) => JSON.stringify(name)).join(', ')})` : '';
-  const error = invalidArgument('socket', 'event', `${JSON.stringify(event)} is not persisted by this server${known}; see the events option`);
+  const error = invalidArgument(
+    'socket',
+    'event',
+    `${JSON.stringify(event)} is not persisted by this server${known}; see the events option`,
+  );
   return { ok: false, error: error.toJSON() };
 }
 
@@ -130,7 +134,8 @@ const warnedSockets = new WeakSet<object>();
  */
 function unanswered<S extends Socket>(ctx: RoomlogContext<S>, socket: S, event: string): (answer: unknown) => void {
   return (answer) => {
-    const error = (answer as { ok?: boolean; error?: { message?: string } }).ok === false ? (answer as { error: { message: string } }).error : null;
+    const error =
+      (answer as { ok?: boolean; error?: { message?: string } }).ok === false ? (answer as { error: { message: string } }).error : null;
     if (!error || warnedSockets.has(socket)) return;
     warnedSockets.add(socket);
     console.warn(
@@ -260,7 +265,8 @@ export function roomlog<
     history: (room: string, query: ReadQuery = {}) => readPage(ctx, null, stream(room), query),
     edit: async (room: string, seq: number, data: unknown, by?: string) =>
       toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'edit', data }, by)),
-    delete: async (room: string, seq: number, by?: string) => toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'delete' }, by)),
+    delete: async (room: string, seq: number, by?: string) =>
+      toEnvelope(await changeMessage(ctx, stream(room), seq, { kind: 'delete' }, by)),
     markRead: (room: string, userId: string, seq: number) => markRead(ctx, stream(room), userId, seq),
     unreadCount: (room: string, userId: string) => unreadCount(ctx, stream(room), userId),
     heal: () => ctx.healer.tick(),

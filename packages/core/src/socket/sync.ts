@@ -74,7 +74,8 @@ async function replay<S extends RoomlogSocket>(
   if (head.seq < after) return latest('rewound');
   const atOffset = after > 0 && page.messages[0]?.seq === after ? page.messages[0] : undefined;
   // The id alone is not enough where a store derives it from the seq: createdAt tells a new entry from the lost one.
-  if (atOffset && ((id !== null && atOffset.id !== id) || (createdAt !== null && atOffset.createdAt !== createdAt))) return latest('rewound');
+  if (atOffset && ((id !== null && atOffset.id !== id) || (createdAt !== null && atOffset.createdAt !== createdAt)))
+    return latest('rewound');
   const messages = page.messages.filter((message) => message.seq > after);
   if (messages.length > limit || page.hasMore) return latest('too-far-behind');
   // The store says truncated when its cursor (one below the client's seq) is below the oldest
