@@ -46,6 +46,12 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.#port}`;
   }
 
+  /** Whether the child process is running (started and not exited). */
+  get running(): boolean {
+    const child = this.#child;
+    return child !== null && child.exitCode === null && child.signalCode === null;
+  }
+
   /** Starts the process and resolves once it serves. @returns how long that took, in ms. */
   async start(): Promise<number> {
     const started = Date.now();
