@@ -17,6 +17,7 @@ import {
   type StreamHead,
   type StreamList,
   type StreamRef,
+  UNREAD_SCAN_LIMIT,
   ageCutoff,
   countFloor,
   newMessageId,
@@ -185,9 +186,12 @@ class MongoDriver implements StoreDriver {
   async unreadCount(ref: StreamRef, user: string): Promise<number> {
     const [newest, cursor] = await Promise.all([findHead(this.#ctx, ref), this.getCursor(ref, user)]);
     if (!newest) return 0;
+    // Bounded work, whatever the stream's size: at most UNREAD_SCAN_LIMIT seqs after the marker
+    // (or after the oldest retained entry, when the marker is below it) are counted.
+    const from = Math.max(cursor, countFloor(this.options, newest.seq) - 1);
     return this.models.messages.countDocuments({
       ...streamFilter(ref),
-      seq: { $gt: cursor, $gte: countFloor(this.options, newest.seq) },
+      seq: { $gt: from, $lte: from + UNREAD_SCAN_LIMIT },
       kind: { $eq: 'message' },
       deletedAt: { $eq: null },
       senderId: { $ne: user },

@@ -1,4 +1,5 @@
 /** Rule 9: read markers per (stream, user) only move forward; unreadCount counts others' live messages. */
+import { UNREAD_SCAN_LIMIT } from '@roomlog/core';
 import { expect, it } from 'vitest';
 import { expectRoomlogError } from '../assertions';
 import { manualClock } from '../clock';
@@ -91,6 +92,17 @@ export const cursorTests = defineGroup('rule 9: cursors', 'cursors', (h) => {
     expect(await store.unreadCount!(stream, 'alice')).toBe(1);
     await store.setCursor!(stream, 'alice', 5);
     expect(await store.unreadCount!(stream, 'alice')).toBe(0);
+  });
+
+  it(`rule 9: unreadCount counts among at most ${UNREAD_SCAN_LIMIT} entries after the cursor, so its work is bounded`, async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const batch = Array.from({ length: UNREAD_SCAN_LIMIT }, (_, i) => message(stream, i, { senderId: 'bob' }));
+    await store.append(batch);
+    await store.append(Array.from({ length: 5 }, (_, i) => message(stream, `late-${i}`, { senderId: 'bob' })));
+    expect(await store.unreadCount!(stream, 'alice'), 'rule 9: the count stops at the scan limit').toBe(UNREAD_SCAN_LIMIT);
+    await store.setCursor!(stream, 'alice', 10);
+    expect(await store.unreadCount!(stream, 'alice'), 'rule 9: the limit counts from the cursor').toBe(UNREAD_SCAN_LIMIT - 5);
   });
 
   h.needs('editDelete')('rule 9: unreadCount skips deleted messages and edit/delete log entries', async () => {
