@@ -90,6 +90,9 @@ async function startRoomlog(io: Server, backend: BackendId, runId: string): Prom
       store: counted.store,
       events: [MESSAGE_EVENT],
       authorize: () => true,
+      // One sender socket stands for many users here (up to `maxInFlight` sends awaiting their
+      // ack), so the per-socket caps of a chat user would measure the cap, not the relay.
+      limits: { maxRequestsPerSocket: 10_000, maxWritesPerSocket: 10_000 },
       hooks: {
         // One line per error while measuring; syncs cut off by the shutdown are expected, not news.
         onError: (error, { event }) => {
