@@ -70,7 +70,14 @@ export async function currentHead(ctx: StoreContext, stream: StreamRef, now: num
   return { seq: newest.seq, epoch: newest.epoch, firstSeq: await firstSeqAt(ctx, stream, newest.seq, now) };
 }
 
-/** The stream's newest entry, or `null` if it was never written. */
+/**
+ * The stream's newest entry, or `null` if it was never written. Probes forward from the head
+ * hint. A seq found missing only proves the head when the entry below it was seen in the same
+ * query or later: retention deletes from the oldest end, so an entry seen present after its
+ * successor was seen absent means the successor did not exist yet. An entry seen only earlier
+ * may have been trimmed since, with many newer entries above it; taking it for the head would
+ * hand out a trimmed seq again, so it is confirmed first.
+ */
 export async function findHead(ctx: StoreContext, stream: StreamRef): Promise<HeadEntry | null> {
   const sid = streamId(stream);
   const hint = await ctx.streams.findOne({ _id: sid }, { projection: { seq: 1 } });
@@ -79,17 +86,22 @@ export async function findHead(ctx: StoreContext, stream: StreamRef): Promise<He
   if (!hint) return scanForHead(ctx, stream);
   let at = hint.seq;
   let base: HeadEntry | null = null;
+  // Which fetch last saw `base` present, and which one this is.
+  let baseFetch = 0;
+  let fetch = 0;
   for (;;) {
     const steps: readonly number[] = base === null ? FIRST_STEPS : PROBE_STEPS;
     const seqs: number[] = steps.map((step) => at + step);
     if (base === null) seqs.unshift(at);
     const found = await ctx.server.fetchByIds(seqs.map((seq) => entryKey(sid, seq)));
+    fetch++;
     const present = new Map<number, MessageDocument>(found.map((doc) => [doc.seq, doc]));
     if (base === null) {
       const start = present.get(at);
       // A hint that no longer exists (trimmed after a lost hint update, or a wiped collection): ask the index.
       if (!start) return scanForHead(ctx, stream);
       base = headEntry(start);
+      baseFetch = fetch;
     }
     let missing: number | null = null;
     for (const step of steps) {
@@ -99,19 +111,34 @@ export async function findHead(ctx: StoreContext, stream: StreamRef): Promise<He
         break;
       }
       base = headEntry(doc);
+      baseFetch = fetch;
     }
     if (missing === null) {
       at = base.seq;
       continue;
     }
-    if (missing === base.seq + 1) return base;
+    if (missing === base.seq + 1) return baseFetch === fetch ? base : confirmHead(ctx, stream, base);
     // The head lies between the last seq found and the first one missing: look at all of them.
     const between = Array.from({ length: missing - base.seq - 1 }, (_, i) => entryKey(sid, base!.seq + 1 + i));
-    for (const doc of await ctx.server.fetchByIds(between)) {
-      if (doc.seq > base.seq) base = headEntry(doc);
+    const inBetween = await ctx.server.fetchByIds(between);
+    fetch++;
+    for (const doc of inBetween) {
+      if (doc.seq > base.seq) {
+        base = headEntry(doc);
+        baseFetch = fetch;
+      }
     }
-    return base;
+    return baseFetch === fetch ? base : confirmHead(ctx, stream, base);
   }
+}
+
+/** `candidate` is the head if it is still there and its successor is not, in one fetch; else the index decides. */
+async function confirmHead(ctx: StoreContext, stream: StreamRef, candidate: HeadEntry): Promise<HeadEntry | null> {
+  const sid = streamId(stream);
+  const found = await ctx.server.fetchByIds([entryKey(sid, candidate.seq), entryKey(sid, candidate.seq + 1)]);
+  const seqs = new Set(found.map((doc) => doc.seq));
+  if (seqs.has(candidate.seq) && !seqs.has(candidate.seq + 1)) return candidate;
+  return scanForHead(ctx, stream);
 }
 
 /** The newest entry by query: an index walk on MongoDB, a collection scan on FerretDB. Only without a usable hint. */
