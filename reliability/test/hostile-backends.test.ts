@@ -15,7 +15,7 @@ import { type BackendConfig, type DurableBackend, openStore } from '../src/backe
 import { SHARED_URLS, dropData, freshConfig } from '../src/databases';
 import { type MemorySample, ServerProcess } from '../src/server-process';
 import { delay } from '../src/wait';
-import { ask, codeOf, isWellFormedAck, rawSocket } from './hostile-helpers';
+import { ask, codeOf, emitSharedBinary, isWellFormedAck, rawSocket } from './hostile-helpers';
 
 const MiB = 2 ** 20;
 /** Growth of the server's heap an attack may cause, at its sampled peak. */
@@ -26,26 +26,6 @@ const HEAP_BOUND = 256 * MiB;
 const HONEST_P99_BOUND_MS = 2_000;
 /** Entries in the long stream the unread attack counts over. */
 const LONG_STREAM = 20_000;
-
-/** Emits a binary event whose placeholders all name attachment 0: the server's decoder hands back one shared Buffer for each. */
-function emitSharedBinary(socket: Socket, event: string, payload: unknown, binary: Buffer): Promise<unknown> {
-  const id = 700_000 + Math.floor(Math.random() * 99_999);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done('no answer'), 15_000);
-    function done(answer: unknown) {
-      clearTimeout(timer);
-      socket.io.engine.off('packet', onPacket);
-      resolve(answer);
-    }
-    const onPacket = (packet: { type: string; data?: unknown }) => {
-      const text = typeof packet.data === 'string' ? packet.data : '';
-      if (packet.type === 'message' && text.startsWith(`3${id}[`)) done((JSON.parse(text.slice(`3${id}`.length)) as unknown[])[0]);
-    };
-    socket.io.engine.on('packet', onPacket);
-    socket.io.engine.write(`51-${id}${JSON.stringify([event, payload])}`);
-    socket.io.engine.write(binary);
-  });
-}
 
 /** Round-trip times of the honest user's sends while `attack` runs (at least 20), sorted; every send must be acked. */
 async function honestSends(client: RoomlogClient, attack: Promise<unknown>): Promise<number[]> {

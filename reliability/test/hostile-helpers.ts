@@ -52,6 +52,30 @@ export function askRaw(socket: Socket, argsJson: string): Promise<unknown> {
   });
 }
 
+/**
+ * Emits a binary event whose placeholders all name attachment 0 (raw socket.io-parser packets):
+ * the server's decoder hands back one shared Buffer for each, which socket.io-client never sends.
+ * @returns the ack's first argument, or `'no answer'` after `timeoutMs`.
+ */
+export function emitSharedBinary(socket: Socket, event: string, payload: unknown, binary: Buffer, timeoutMs = 15_000): Promise<unknown> {
+  const id = 700_000 + Math.floor(Math.random() * 99_999);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done('no answer'), timeoutMs);
+    function done(answer: unknown) {
+      clearTimeout(timer);
+      socket.io.engine.off('packet', onPacket);
+      resolve(answer);
+    }
+    const onPacket = (packet: { type: string; data?: unknown }) => {
+      const text = typeof packet.data === 'string' ? packet.data : '';
+      if (packet.type === 'message' && text.startsWith(`3${id}[`)) done((JSON.parse(text.slice(`3${id}`.length)) as unknown[])[0]);
+    };
+    socket.io.engine.on('packet', onPacket);
+    socket.io.engine.write(`51-${id}${JSON.stringify([event, payload])}`);
+    socket.io.engine.write(binary);
+  });
+}
+
 /** True when `answer` is a well-formed ack: `{ ok: true, ... }` or `{ ok: false, error: { code, message } }` with a known code. */
 export function isWellFormedAck(answer: unknown): boolean {
   if (answer === null || typeof answer !== 'object') return false;

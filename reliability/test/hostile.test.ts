@@ -19,6 +19,7 @@ import {
   askRaw,
   assertStillServing,
   codeOf,
+  emitSharedBinary,
   hostileSetup,
   isWellFormedAck,
   nastyNumber,
@@ -333,29 +334,6 @@ describe('authorization', () => {
   });
 });
 
-/**
- * Emits a binary event whose placeholders all name attachment 0 (raw socket.io-parser packets):
- * the server's decoder hands back one shared Buffer for each, which socket.io-client never sends.
- */
-function emitSharedBinary(socket: Socket, event: string, payload: unknown, binary: Buffer): Promise<unknown> {
-  const id = 700_000 + Math.floor(Math.random() * 99_999);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done('no answer'), 10_000);
-    function done(answer: unknown) {
-      clearTimeout(timer);
-      socket.io.engine.off('packet', onPacket);
-      resolve(answer);
-    }
-    const onPacket = (packet: { type: string; data?: unknown }) => {
-      const text = typeof packet.data === 'string' ? packet.data : '';
-      if (packet.type === 'message' && text.startsWith(`3${id}[`)) done((JSON.parse(text.slice(`3${id}`.length)) as unknown[])[0]);
-    };
-    socket.io.engine.on('packet', onPacket);
-    socket.io.engine.write(`51-${id}${JSON.stringify([event, payload])}`);
-    socket.io.engine.write(binary);
-  });
-}
-
 /** p99 of an honest client's send round trips while `attack` runs, in ms. */
 async function honestP99(attack: Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -377,7 +355,9 @@ describe('attacks of issue 14', () => {
     const heapBefore = process.memoryUsage().heapUsed;
     const refs = Array.from({ length: 500 }, () => ({ _placeholder: true, num: 0 }));
     const attack = Promise.all(
-      Array.from({ length: 5 }, () => emitSharedBinary(mallory, 'chat', { room: 'mallory-room', data: { refs } }, Buffer.alloc(700_000))),
+      Array.from({ length: 5 }, () =>
+        emitSharedBinary(mallory, 'chat', { room: 'mallory-room', data: { refs } }, Buffer.alloc(700_000), 10_000),
+      ),
     );
     const p99 = await honestP99(attack);
     const answers = await attack;
