@@ -128,6 +128,13 @@ function tooLarge(state: WalkState): RoomlogError {
   });
 }
 
+function tooManyBinaries(maxBinaries: number, backend: string): RoomlogError {
+  return new RoomlogError('PAYLOAD_TOO_LARGE', `data carries more than ${maxBinaries} binary values`, {
+    backend,
+    cause: new RangeError(`more than ${maxBinaries} binary values`),
+  });
+}
+
 /** Counts `bytes` (and `stored` extra for the stored form); stops the walk past the limit. */
 function add(state: WalkState, bytes: number, storedExtra = 0): void {
   state.bytes += bytes;
@@ -164,12 +171,7 @@ function walk(viewed: unknown, depth: number, state: WalkState): void {
     state.special = true;
     state.exact = false;
     state.binaries++;
-    if (state.binaries > state.maxBinaries) {
-      throw new RoomlogError('PAYLOAD_TOO_LARGE', `data carries more than ${state.maxBinaries} binary values`, {
-        backend: state.backend,
-        cause: new RangeError(`more than ${state.maxBinaries} binary values`),
-      });
-    }
+    if (state.binaries > state.maxBinaries) throw tooManyBinaries(state.maxBinaries, state.backend);
     const raw = viewed.byteLength;
     return add(state, raw, BINARY_TAG_OVERHEAD + 4 * Math.ceil(raw / 3) - raw);
   }
@@ -271,6 +273,74 @@ export function measureData(data: unknown, limits: SizeLimits, backend = 'core')
   } catch (thrown) {
     throw encodingError(thrown, backend);
   }
+}
+
+/**
+ * Objects and arrays {@link countBinaries} visits before it hands the data to the full walk: far
+ * more than any chat message holds, few enough that shared references cannot multiply the work.
+ */
+const LEAN_WALK_BUDGET = 10_000;
+
+interface LeanState {
+  binaries: number;
+  containers: number;
+  maxBinaries: number;
+  backend: string;
+}
+
+/**
+ * Counts the binaries under a value `jsonView` already produced, visiting objects and arrays only.
+ * @returns false when it gave up: past the cap, too deep, or past {@link LEAN_WALK_BUDGET} (a
+ *   cycle, or references shared so often that only the full walk's bookkeeping bounds them).
+ */
+function leanCount(viewed: unknown, depth: number, state: LeanState): boolean {
+  if (viewed === null || typeof viewed !== 'object') return true;
+  if (isBinary(viewed)) {
+    state.binaries++;
+    // Past the cap the full walk decides, so the error is what it always was (a cycle through a
+    // binary is refused as circular, not as too many binaries).
+    return state.binaries <= state.maxBinaries;
+  }
+  state.containers++;
+  if (depth >= MAX_DATA_DEPTH || state.containers > LEAN_WALK_BUDGET) return false;
+  if (Array.isArray(viewed)) {
+    for (let i = 0; i < viewed.length; i++) {
+      const item: unknown = viewed[i];
+      if (item !== null && typeof item === 'object' && !leanCount(jsonView(item, String(i)), depth + 1, state)) return false;
+    }
+    return true;
+  }
+  for (const k of Object.keys(viewed)) {
+    const item: unknown = (viewed as Record<string, unknown>)[k];
+    if (item !== null && typeof item === 'object' && !leanCount(jsonView(item, k), depth + 1, state)) return false;
+  }
+  return true;
+}
+
+/**
+ * The binary values in `data` as {@link measureData} counts them (every reference, `toJSON`
+ * applied), without measuring anything else: a cap on binaries checked before a store encodes
+ * the data costs a walk over its objects only, not a second full walk. Data the short walk
+ * gives up on (past the cap, deeper than {@link MAX_DATA_DEPTH}, cyclic, or over 10,000 objects)
+ * goes through {@link measureData}, so every refusal is exactly the full walk's.
+ *
+ * @param data - the message data.
+ * @param maxBinaries - most binary values accepted.
+ * @param backend - backend name for error messages.
+ * @returns the number of binary values.
+ * @throws RoomlogError `PAYLOAD_TOO_LARGE` past `maxBinaries`; what {@link measureData} throws
+ *   for data handed to it.
+ */
+export function countBinaries(data: unknown, maxBinaries: number, backend = 'core'): number {
+  const state: LeanState = { binaries: 0, containers: 0, maxBinaries, backend };
+  let counted: boolean;
+  try {
+    counted = leanCount(jsonView(data, ''), 0, state);
+  } catch (thrown) {
+    // A `toJSON` of the caller's that threw.
+    throw encodingError(thrown, backend);
+  }
+  return counted ? state.binaries : measureData(data, { maxBytes: Number.POSITIVE_INFINITY, maxBinaries }, backend).binaries;
 }
 
 /** Copy of `value` (already through `jsonView`) with binary tagged and `$` keys escaped (slow path only). */

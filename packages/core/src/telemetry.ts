@@ -120,11 +120,39 @@ function createInstruments(provider: OtelApi.MeterProvider): Instruments {
   };
 }
 
-/** The instruments of the current global meter provider, or `null` without OpenTelemetry. */
+/** The API's own no-op tracer provider: what a proxy provider delegates to while no SDK is registered. */
+let noopTracers: OtelApi.TracerProvider | null = null;
+
+/** True when spans would go somewhere: the API is loaded and a tracer SDK registered. */
+function tracing(): boolean {
+  if (api === null) return false;
+  const provider = api.trace.getTracerProvider();
+  if (!(provider instanceof api.ProxyTracerProvider)) return true;
+  // A fresh proxy delegates to the API's one no-op provider, so it names that instance.
+  noopTracers ??= new api.ProxyTracerProvider().getDelegate();
+  return provider.getDelegate() !== noopTracers;
+}
+
+/** The API's own no-op meter provider, once seen: what `getMeterProvider()` gives while no SDK is registered. */
+let noopProvider: OtelApi.MeterProvider | null = null;
+
+/**
+ * The instruments of the current global meter provider, or `null` without OpenTelemetry or
+ * while no SDK is registered: recording into the API's no-op meter would still cost attribute
+ * objects and calls on every request for nothing.
+ */
 function current(): Instruments | null {
   if (api === null) return null;
   const provider = api.metrics.getMeterProvider();
-  if (instruments === null || instruments.provider !== provider) instruments = createInstruments(provider);
+  if (provider === noopProvider) return null;
+  if (instruments === null || instruments.provider !== provider) {
+    // The no-op provider hands out the API's one no-op meter (`createNoopMeter()` returns it too).
+    if (provider.getMeter(SCOPE) === api.createNoopMeter()) {
+      noopProvider = provider;
+      return null;
+    }
+    instruments = createInstruments(provider);
+  }
   return instruments;
 }
 
@@ -179,12 +207,13 @@ function traced(
   const spanName = `${operation} ${system}`;
   return function instrumented(this: unknown, ...args: unknown[]): Promise<unknown> {
     const otel = current();
+    const traced = tracing();
     const logging = debugLog.store.enabled;
-    if (otel === null && !logging) return method.apply(store, args);
+    if (otel === null && !traced && !logging) return method.apply(store, args);
     const started = performance.now();
     const size = batchSize?.(args) ?? null;
     const span =
-      api === null
+      api === null || !traced
         ? null
         : api.trace.getTracer(SCOPE).startSpan(spanName, {
             kind: api.SpanKind.CLIENT,

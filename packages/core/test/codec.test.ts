@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countBinaries } from '../src/codec';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, decodeData, encodeData, isRoomlogError, measureData } from '../src/index';
 
 const roundTrip = (data: unknown) => decodeData(encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES).text);
@@ -273,6 +274,40 @@ describe('codec', () => {
     expect(() => measureData(eleven, { maxBytes: 1000, maxBinaries: 10 })).toThrow(
       expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('more than 10 binary values') }),
     );
+  });
+
+  it('countBinaries counts what measureData counts, on any storable data', () => {
+    fc.assert(
+      fc.property(storable, (data) => {
+        expect(countBinaries(data, Number.POSITIVE_INFINITY)).toBe(measureData(data, { maxBytes: Number.POSITIVE_INFINITY }).binaries);
+      }),
+    );
+  });
+
+  it('countBinaries counts shared references, binaries a toJSON returns, and refuses past the cap', () => {
+    const shared = Buffer.alloc(8);
+    expect(countBinaries({ a: [shared, shared], b: { c: new Uint8Array(2) }, d: new ArrayBuffer(1) }, 10)).toBe(4);
+    expect(countBinaries({ wrapped: { toJSON: () => [shared, shared] } }, 10)).toBe(2);
+    expect(countBinaries('text', 0)).toBe(0);
+    expect(() => countBinaries({ refs: Array.from({ length: 11 }, () => shared) }, 10)).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('more than 10 binary values') }),
+    );
+  });
+
+  it('countBinaries hands cyclic, too deep and huge data to the full walk, which still counts or refuses it', () => {
+    const cyclic: Record<string, unknown> = { bin: Buffer.alloc(1) };
+    cyclic.self = cyclic;
+    expect(() => countBinaries(cyclic, 10)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('circular') }),
+    );
+    let deep: unknown = Buffer.alloc(1);
+    for (let i = 0; i <= MAX_DATA_DEPTH; i++) deep = [deep];
+    expect(() => countBinaries(deep, 10)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    // Past the short walk's 10,000 objects the binaries at the end are still counted.
+    const many: unknown[] = Array.from({ length: 12_000 }, () => ({}));
+    many.push(...Array.from({ length: 11 }, () => Buffer.alloc(1)));
+    expect(() => countBinaries(many, 10)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+    expect(countBinaries(many, 11)).toBe(11);
   });
 
   it('turns an engine RangeError into PAYLOAD_TOO_LARGE and a throwing toJSON into INVALID_ARGUMENT', () => {

@@ -33,16 +33,30 @@ export function clientRoom(room: unknown): string {
 /**
  * Asks `authorize` and throws `FORBIDDEN` unless it answered exactly `true`.
  * An `authorize` that throws refuses too (fail closed), reported as `INTERNAL`.
+ * @returns nothing when `authorize` answered synchronously (no promise hop on every message),
+ *   else a promise of the same check. Call it where a synchronous throw becomes a rejection.
  */
-export async function assertAllowed<S extends RoomlogSocket>(
+export function assertAllowed<S extends RoomlogSocket>(
   ctx: RoomlogContext<S>,
   socket: S,
   action: AuthorizeAction,
   room: string,
-): Promise<void> {
+): Promise<void> | undefined {
+  let answer: boolean | PromiseLike<boolean>;
+  try {
+    answer = ctx.options.authorize(socket, { action, namespace: ctx.namespace, room });
+  } catch (error) {
+    throw toRoomlogError(error, BACKEND);
+  }
+  if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') return allowedLater(answer, room);
+  if (answer !== true) throw forbidden(room);
+  return undefined;
+}
+
+async function allowedLater(answer: PromiseLike<boolean>, room: string): Promise<void> {
   let allowed: boolean;
   try {
-    allowed = (await ctx.options.authorize(socket, { action, namespace: ctx.namespace, room })) === true;
+    allowed = (await answer) === true;
   } catch (error) {
     throw toRoomlogError(error, BACKEND);
   }

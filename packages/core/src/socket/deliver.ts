@@ -67,22 +67,44 @@ function legacyPayload<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope
  * Sends a stored entry to every socket in its room, on every node, through the installed
  * adapter. Without `beforeDeliver` that is one room broadcast; with it, the room's sockets are
  * fetched (across nodes) and each gets its own view.
+ * @returns nothing for the plain broadcast (done when this returns), a promise with the hook.
  *
- * Never throws: the entry is already durable, so a failed broadcast (an adapter timing out)
+ * Never throws or rejects: the entry is already durable, so a failed broadcast (an adapter timing out)
  * must not fail the sender's ack. It goes to `onError`; clients get the entry by gap filling
  * or their next sync.
  */
-export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope: MessageEnvelope): Promise<void> {
+export function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>, envelope: MessageEnvelope): Promise<void> | undefined {
   // Local members get the entry with this broadcast whatever the adapter does.
   ctx.healer.sent(envelope.room, envelope.seq, envelope.epoch);
+  const hook = ctx.options.hooks.beforeDeliver;
+  if (hook) return broadcastShown(ctx, hook, envelope);
+  // Without the hook it is one synchronous room emit: no promise for every message.
+  try {
+    ctx.nsp.to(envelope.room).emit(ROOMLOG_EVENTS.message, toCompact(envelope));
+    const legacy = legacyPayload(ctx, envelope);
+    if (legacy !== undefined) ctx.nsp.to(envelope.room).emit(envelope.event, legacy);
+  } catch (error) {
+    broadcastFailed(ctx, error);
+  }
+  return undefined;
+}
+
+function broadcastFailed<S extends RoomlogSocket>(ctx: RoomlogContext<S>, error: unknown): void {
+  report(
+    ctx,
+    toRoomlogError(error, 'socket', () => 'UNAVAILABLE'),
+    { event: 'broadcast' },
+  );
+}
+
+/** {@link broadcast} with `beforeDeliver`: each of the room's sockets (on every node) gets its own view. */
+async function broadcastShown<S extends RoomlogSocket>(
+  ctx: RoomlogContext<S>,
+  hook: NonNullable<RoomlogContext<S>['options']['hooks']['beforeDeliver']>,
+  envelope: MessageEnvelope,
+): Promise<void> {
   try {
     const legacy = legacyPayload(ctx, envelope);
-    const hook = ctx.options.hooks.beforeDeliver;
-    if (!hook) {
-      ctx.nsp.to(envelope.room).emit(ROOMLOG_EVENTS.message, toCompact(envelope));
-      if (legacy !== undefined) ctx.nsp.to(envelope.room).emit(envelope.event, legacy);
-      return;
-    }
     const sockets = await ctx.nsp.in(envelope.room).fetchSockets();
     await Promise.all(
       sockets.map(async (socket) => {
@@ -94,10 +116,6 @@ export async function broadcast<S extends RoomlogSocket>(ctx: RoomlogContext<S>,
       }),
     );
   } catch (error) {
-    report(
-      ctx,
-      toRoomlogError(error, 'socket', () => 'UNAVAILABLE'),
-      { event: 'broadcast' },
-    );
+    broadcastFailed(ctx, error);
   }
 }

@@ -3,7 +3,7 @@
  * message written (binary values), and per socket (requests, writes, reads, output buffer,
  * rooms). Each default is far above what a normal chat uses; see docs/security.md.
  */
-import { measureData } from '../codec';
+import { countBinaries } from '../codec';
 import { RoomlogError, invalidArgument, isRoomlogError } from '../errors';
 import { validateInteger } from '../validation';
 
@@ -104,12 +104,13 @@ export function resolveLimits(limits: RoomlogLimits | undefined = {}): ResolvedL
 
 /**
  * Refuses data with more binary values than `maxBinariesPerMessage` (every reference counted,
- * as Socket.IO sends each as an attachment). Walks only until the limit is passed.
+ * as Socket.IO sends each as an attachment). Walks only objects and arrays, and only until the
+ * limit is passed: the store's encoding walk that follows measures everything else.
  * @throws RoomlogError `PAYLOAD_TOO_LARGE`
  */
 export function assertBinaryCount(limits: ResolvedLimits, data: unknown): void {
   try {
-    measureData(data, { maxBytes: Number.POSITIVE_INFINITY, maxBinaries: limits.maxBinariesPerMessage }, 'socket');
+    countBinaries(data, limits.maxBinariesPerMessage, 'socket');
   } catch (error) {
     // Only the binary count is this check's business; the store judges everything else.
     if (isRoomlogError(error) && error.code === 'PAYLOAD_TOO_LARGE') {

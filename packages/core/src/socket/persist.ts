@@ -27,7 +27,8 @@ export async function commit<S extends RoomlogSocket>(
   assertBinaryCount(ctx.options.limits, message.data);
   const result = await ctx.batcher.append(message);
   const { message: stored, duplicate } = result;
-  await broadcast(ctx, stored);
+  const broadcasting = broadcast(ctx, stored);
+  if (broadcasting) await broadcasting;
   const afterPersist = ctx.options.hooks.afterPersist;
   if (afterPersist) {
     try {
@@ -52,7 +53,8 @@ export async function persistClientMessage<S extends RoomlogSocket>(
   payload: unknown,
 ): Promise<StoredSend | DroppedSend | PresentedSend> {
   const { room, data, clientMessageId } = parseSendPayload(payload);
-  await assertAllowed(ctx, socket, 'write', room);
+  const authorizing = assertAllowed(ctx, socket, 'write', room);
+  if (authorizing) await authorizing;
   let message: NewMessage | null = {
     namespace: ctx.namespace,
     room,

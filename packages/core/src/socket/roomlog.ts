@@ -174,19 +174,20 @@ function attach<S extends Socket>(ctx: RoomlogContext<S>, socket: S): () => void
     const kind = REQUEST_KINDS[event] ?? 'other';
     const listener = (...args: AnyArgs) => {
       const { payload, ack } = splitArgs(args);
-      respond(ctx, socket, event, ack, () => work(payload), kind);
+      respond(ctx, socket, event, ack, work, payload, kind);
     };
     socket.on(event, listener);
     return [event, listener] as const;
   });
   // One catch-all listener serves both forms of `events` (list or predicate).
+  const persist = (payload: unknown, event: string) => persistClientMessage(ctx, socket, event, payload);
   const persisted = (event: string, ...args: AnyArgs) => {
     const { payload, ack } = splitArgs(args);
     if (!ctx.options.persists(event)) {
       if (isUnservedSend(socket, event, payload, ack)) ack(notPersistedAnswer(ctx, event));
       return;
     }
-    respond(ctx, socket, event, ack ?? unanswered(ctx, socket, event), () => persistClientMessage(ctx, socket, event, payload), 'write');
+    respond(ctx, socket, event, ack ?? unanswered(ctx, socket, event), persist, payload, 'write');
   };
   socket.onAny(persisted);
   return () => {
