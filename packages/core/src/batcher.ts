@@ -4,6 +4,7 @@
  * per message, and an idle one costs no added delay (the first message is sent at once).
  */
 import { RoomlogError, isRoomlogError, toRoomlogError } from './errors';
+import { streamKey } from './ids';
 import type { AppendResult, MessageStore, NewMessage } from './store';
 
 /** Options of {@link AppendBatcher}. */
@@ -17,15 +18,19 @@ export interface BatcherOptions {
    */
   maxQueue?: number | undefined;
   /**
-   * Most `store.append` calls in flight at once. 1 keeps the store's seq order equal to arrival
-   * order, which per-sender ordering relies on; more only helps a store whose calls wait on
-   * network latency rather than on each other. Positive integer. @default 1
+   * Most `store.append` calls in flight at once. Two calls in flight never share a stream: a
+   * message whose stream is in a call in flight waits for that call, and goes in the next one
+   * with the others of its stream that arrived meanwhile, in arrival order. So a stream's seq
+   * order is its arrival order (which per-sender ordering relies on) whatever this is, and
+   * busy rooms do not wait for each other's commits. Positive integer. @default 4
    */
   concurrency?: number | undefined;
 }
 
 interface Pending {
   message: NewMessage;
+  /** {@link streamKey} of the message's stream. */
+  key: string;
   resolve(result: AppendResult): void;
   reject(error: RoomlogError): void;
 }
@@ -49,6 +54,11 @@ function positive(field: string, value: number | undefined, fallback: number): n
 /**
  * Coalesces concurrent `append`s into batched `store.append` calls.
  *
+ * Messages wait in one queue per stream. A call takes whole queues of streams that are not in a
+ * call already, oldest-waiting stream first, up to `maxBatchSize` messages (a queue cut short
+ * keeps its rest for the stream's next call), so at most `concurrency` calls are in flight and
+ * never two for one stream.
+ *
  * A failed call rejects the messages in it. If it failed because one message was invalid
  * (which writes nothing: the codec turns every encoding failure into `INVALID_ARGUMENT` or
  * `PAYLOAD_TOO_LARGE` before any write), the batch is retried in halves until the bad message
@@ -60,7 +70,13 @@ export class AppendBatcher {
   readonly #maxBatchSize: number;
   readonly #maxQueue: number;
   readonly #concurrency: number;
-  #queue: Pending[] = [];
+  /** Waiting messages of streams not in a call, by stream; Map order is the order they became ready. */
+  #ready = new Map<string, Pending[]>();
+  /** Waiting messages of streams in a call, by stream: they become ready when it settles. */
+  #held = new Map<string, Pending[]>();
+  /** Streams in a call in flight. */
+  readonly #busy = new Set<string>();
+  #queued = 0;
   #inFlight = 0;
   #closed = false;
   #drained: (() => void) | null = null;
@@ -73,16 +89,16 @@ export class AppendBatcher {
     this.#store = store;
     this.#maxBatchSize = positive('maxBatchSize', options.maxBatchSize, 256);
     this.#maxQueue = positive('maxQueue', options.maxQueue, 10_000);
-    this.#concurrency = positive('concurrency', options.concurrency, 1);
+    this.#concurrency = positive('concurrency', options.concurrency, 4);
   }
 
   /** Messages waiting for a call (not counting those in flight). */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queued;
   }
 
   /**
-   * Appends one message through the next batch.
+   * Appends one message through the next batch of its stream.
    * @returns the store's result for this message.
    * @throws RoomlogError `UNAVAILABLE` when the queue is full, `CLOSED` after {@link close},
    *   or whatever the store rejected the message with.
@@ -91,7 +107,7 @@ export class AppendBatcher {
     if (this.#closed) {
       return Promise.reject(new RoomlogError('CLOSED', 'the batcher is closed', { backend: BACKEND, cause: new Error('closed') }));
     }
-    if (this.#queue.length >= this.#maxQueue) {
+    if (this.#queued >= this.#maxQueue) {
       return Promise.reject(
         new RoomlogError('UNAVAILABLE', `append queue is full (${this.#maxQueue} messages waiting); retry later`, {
           backend: BACKEND,
@@ -99,8 +115,14 @@ export class AppendBatcher {
         }),
       );
     }
+    // A malformed message (not an object, or no string names) still gets a key; the store rejects it.
+    const key = streamKey(String(message?.namespace), String(message?.room));
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ message, resolve, reject });
+      const lanes = this.#busy.has(key) ? this.#held : this.#ready;
+      const lane = lanes.get(key);
+      if (lane === undefined) lanes.set(key, [{ message, key, resolve, reject }]);
+      else lane.push({ message, key, resolve, reject });
+      this.#queued++;
       this.#pump();
     });
   }
@@ -108,7 +130,7 @@ export class AppendBatcher {
   /** Refuses new messages and resolves once every queued and in-flight one is settled. Idempotent. */
   close(): Promise<void> {
     this.#closed = true;
-    if (this.#queue.length === 0 && this.#inFlight === 0) return Promise.resolve();
+    if (this.#queued === 0 && this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const previous = this.#drained;
       this.#drained = () => {
@@ -119,19 +141,61 @@ export class AppendBatcher {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatchSize);
+    while (this.#inFlight < this.#concurrency && this.#ready.size > 0) {
+      const batch = this.#take();
       this.#inFlight++;
       void this.#flush(batch).finally(() => {
         this.#inFlight--;
+        this.#settled(batch);
         this.#pump();
-        if (this.#inFlight === 0 && this.#queue.length === 0 && this.#drained) {
+        if (this.#inFlight === 0 && this.#queued === 0 && this.#drained) {
           const done = this.#drained;
           this.#drained = null;
           done();
         }
       });
     }
+  }
+
+  /** The next call's messages: whole ready queues in order, up to maxBatchSize; their streams become busy. */
+  #take(): Pending[] {
+    const batch: Pending[] = [];
+    for (const [key, lane] of this.#ready) {
+      const room = this.#maxBatchSize - batch.length;
+      this.#ready.delete(key);
+      this.#busy.add(key);
+      if (lane.length <= room) {
+        for (const pending of lane) batch.push(pending);
+      } else {
+        for (const pending of lane.splice(0, room)) batch.push(pending);
+        this.#held.set(key, lane);
+      }
+      if (batch.length === this.#maxBatchSize) break;
+    }
+    this.#queued -= batch.length;
+    return batch;
+  }
+
+  /** A call settled: its streams are free, and what waited for them is ready. */
+  #settled(batch: readonly Pending[]): void {
+    for (const { key } of batch) {
+      if (!this.#busy.delete(key)) continue;
+      const lane = this.#held.get(key);
+      if (lane === undefined) continue;
+      this.#held.delete(key);
+      this.#ready.set(key, lane);
+    }
+  }
+
+  /** Takes every waiting message out of the queues (for a rejection of them all). */
+  #drainQueues(): Pending[] {
+    const all: Pending[] = [];
+    for (const lanes of [this.#ready, this.#held]) {
+      for (const lane of lanes.values()) for (const pending of lane) all.push(pending);
+      lanes.clear();
+    }
+    this.#queued = 0;
+    return all;
   }
 
   async #flush(batch: Pending[]): Promise<void> {
@@ -152,7 +216,7 @@ export class AppendBatcher {
       for (const pending of batch) pending.reject(error);
       // The backend is down: the queued messages would each wait out the same timeout in
       // turn. Fail them now; UNAVAILABLE tells their senders to retry.
-      if (error.code === 'UNAVAILABLE') for (const pending of this.#queue.splice(0)) pending.reject(error);
+      if (error.code === 'UNAVAILABLE') for (const pending of this.#drainQueues()) pending.reject(error);
     }
   }
 }

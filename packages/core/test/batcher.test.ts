@@ -116,7 +116,8 @@ describe('AppendBatcher', () => {
     const batcher = new AppendBatcher(store);
     const first = batcher.append(msg(1));
     const good = batcher.append(msg(2));
-    const bad = batcher.append(msg(3, { room: '' })).catch((error: unknown) => error);
+    // Same stream (so it shares the batch), but an event name validation refuses.
+    const bad = batcher.append(msg(3, { event: '' })).catch((error: unknown) => error);
     const alsoGood = batcher.append(msg(4));
     store.release();
     await first;
@@ -164,17 +165,64 @@ describe('AppendBatcher', () => {
     expect((await Promise.all(pending)).map((r) => r.message.seq)).toEqual([1, 2, 3]);
   });
 
-  it('lets `concurrency` calls run at once', async () => {
+  it('lets `concurrency` calls run at once for different streams, never two for one stream', async () => {
     const store = new GatedStore();
     const batcher = new AppendBatcher(store, { concurrency: 2 });
-    const all = [1, 2, 3].map((n) => batcher.append(msg(n)));
-    expect(store.batches.map((b) => b.length)).toEqual([1, 1]);
+    const room = (r: string) => ({ room: r });
+    const all = [
+      batcher.append(msg(1, room('a'))),
+      batcher.append(msg(2, room('a'))),
+      batcher.append(msg(3, room('b'))),
+      batcher.append(msg(4, room('c'))),
+      batcher.append(msg(5, room('a'))),
+    ];
+    const numbers = (batch: NewMessage[]) => batch.map((m) => `${m.room}${(m.data as { n: number }).n}`);
+    // a1 alone (sent when idle), then b3 (a is busy); c4 waits for a free call, a2/a5 for a's.
+    expect(store.batches.map(numbers)).toEqual([['a1'], ['b3']]);
+    store.release();
+    await until(() => store.batches.length === 3);
+    // a's call settled: its waiting messages and c's go together, in arrival order per stream.
+    expect(numbers(store.batches[2]!)).toEqual(['c4', 'a2', 'a5']);
     store.release();
     store.release();
-    await until(() => store.waiting === 1);
+    const results = await Promise.all(all);
+    expect(results.map((r) => r.message.seq)).toEqual([1, 2, 1, 1, 3]);
+  });
+
+  it('defaults to 4 calls in flight over distinct streams', async () => {
+    const store = new GatedStore();
+    const batcher = new AppendBatcher(store);
+    const all = Array.from({ length: 6 }, (_, i) => batcher.append(msg(i, { room: `r${i}` })));
+    expect(store.batches).toHaveLength(4);
+    for (let i = 0; i < 3; i++) store.release();
+    await until(() => store.batches.length === 5);
+    // Both remaining streams went into the one call that became free.
+    expect(store.batches[4]!.map((m) => m.room)).toEqual(['r4', 'r5']);
     store.release();
+    store.release();
+    expect(batcher.queued).toBe(0);
     await Promise.all(all);
-    expect(store.batches.map((b) => b.length)).toEqual([1, 1, 1]);
+  });
+
+  it('keeps arrival order per stream under random interleavings of many streams and call sizes', async () => {
+    for (let round = 0; round < 20; round++) {
+      const store = new MemoryStore();
+      const batcher = new AppendBatcher(store, { concurrency: 1 + (round % 5), maxBatchSize: 1 + (round % 7) });
+      const sent = new Map<string, number[]>();
+      const pending: Promise<AppendResult>[] = [];
+      for (let i = 0; i < 300; i++) {
+        const room = `r${Math.floor(Math.random() * 6)}`;
+        sent.set(room, [...(sent.get(room) ?? []), i]);
+        pending.push(batcher.append(msg(i, { room })));
+        if (Math.random() < 0.2) await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      await Promise.all(pending);
+      for (const [room, numbers] of sent) {
+        const page = await store.read({ namespace: '/', room }, { after: 0, limit: 1000 });
+        expect(page.messages.map((m) => (m.data as { n: number }).n)).toEqual(numbers);
+        expect(page.messages.map((m) => m.seq)).toEqual(numbers.map((_, k) => k + 1));
+      }
+    }
   });
 
   it('coalesces a burst of concurrent appends into few calls on a real MemoryStore', async () => {

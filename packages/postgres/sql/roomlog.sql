@@ -47,11 +47,10 @@ CREATE TABLE IF NOT EXISTS "public"."roomlog_cursors" (
   CONSTRAINT "roomlog_cursors_pkey" PRIMARY KEY (stream_id, user_id)
 );
 
-CREATE OR REPLACE FUNCTION "public"."roomlog_append"(
-  p_namespaces text[], p_rooms text[], p_epochs uuid[],
-  p_stream_ix int[], p_ids uuid[], p_events text[], p_payloads text[],
-  p_senders text[], p_client_ids text[], p_expires bigint[],
-  p_created_at bigint, p_max_count bigint, p_age_cutoff bigint, p_prune_limit int)
+CREATE OR REPLACE FUNCTION "public"."roomlog_append_batch"(
+  p_namespaces text[], p_rooms text[], p_counts int[],
+  p_events text[], p_payloads text[], p_senders text[], p_client_ids text[], p_expires bigint[],
+  p_created_at bigint, p_max_count bigint, p_max_age bigint)
 RETURNS TABLE (
   ord int, duplicate boolean, seq bigint, id uuid, epoch uuid, created_at bigint, expires_at bigint,
   edited_at bigint, deleted_at bigint, version int, event text, sender_id text, payload text)
@@ -61,6 +60,9 @@ SET enable_bitmapscan = off
 AS $roomlog$
 #variable_conflict use_column
 DECLARE
+  v_stream_ix int[];
+  v_age_cutoff bigint := p_created_at - p_max_age;
+  v_prune_limit int := 2 * cardinality(p_events) + 16;
   v_streams bigint[] := '{}';
   v_heads bigint[] := '{}';
   v_epochs uuid[] := '{}';
@@ -73,6 +75,15 @@ DECLARE
   v_ix int;
   v_row record;
 BEGIN
+  -- The stream of each message: p_counts[s] times s, in order.
+  v_stream_ix := ARRAY(
+    SELECT s.ix FROM generate_subscripts(p_counts, 1) AS s(ix)
+    CROSS JOIN LATERAL generate_series(1, p_counts[s.ix])
+    ORDER BY s.ix);
+  IF cardinality(v_stream_ix) <> cardinality(p_events) THEN
+    RAISE EXCEPTION 'roomlog: p_counts sums to %, but % messages were given', cardinality(v_stream_ix), cardinality(p_events);
+  END IF;
+
   -- Lock each stream's counter row (creating it on first use) in (namespace, room) order, so
   -- two multi-stream batches never deadlock.
   FOR v_ix IN
@@ -85,7 +96,7 @@ BEGIN
       FOR UPDATE;
     IF NOT FOUND THEN
       INSERT INTO "public"."roomlog_streams" (namespace, room, epoch, seq)
-      VALUES (p_namespaces[v_ix], p_rooms[v_ix], p_epochs[v_ix], 0)
+      VALUES (p_namespaces[v_ix], p_rooms[v_ix], gen_random_uuid(), 0)
       ON CONFLICT (namespace, room) DO NOTHING;
       
       SELECT st.stream_id, st.seq, st.epoch INTO v_row FROM "public"."roomlog_streams" st
@@ -107,11 +118,11 @@ BEGIN
     coalesce(array_agg(x.stream_id) FILTER (WHERE NOT x.live), '{}'),
     coalesce(array_agg(x.seq) FILTER (WHERE NOT x.live), '{}')
   INTO v_dups, v_dead_streams, v_dead_seqs
-  FROM unnest(p_stream_ix, p_client_ids) WITH ORDINALITY AS i(ix, client_message_id, ord)
+  FROM unnest(v_stream_ix, p_client_ids) WITH ORDINALITY AS i(ix, client_message_id, ord)
   CROSS JOIN LATERAL (
     SELECT m.stream_id, m.seq,
       NOT (coalesce(m.expires_at <= p_created_at, false)
-        OR coalesce(m.created_at <= p_age_cutoff, false)
+        OR coalesce(m.created_at <= v_age_cutoff, false)
         OR coalesce(m.seq <= v_heads[i.ix] - p_max_count, false)) AS live
     FROM "public"."roomlog_messages" m
     WHERE m.stream_id = v_streams[i.ix] AND m.client_message_id = i.client_message_id
@@ -123,12 +134,16 @@ BEGIN
   END LOOP;
 
   -- New messages per stream; each counter moves once, by that many.
-  SELECT array_agg(coalesce(c.n, 0) ORDER BY s.ix) INTO v_counts
-  FROM generate_subscripts(p_namespaces, 1) AS s(ix)
-  LEFT JOIN (
-    SELECT i.ix, count(*) AS n FROM unnest(p_stream_ix) WITH ORDINALITY AS i(ix, ord)
-    WHERE NOT (i.ord = ANY (v_dups)) GROUP BY i.ix
-  ) c ON c.ix = s.ix;
+  IF cardinality(v_dups) = 0 THEN
+    v_counts := p_counts;
+  ELSE
+    SELECT array_agg(coalesce(c.n, 0) ORDER BY s.ix) INTO v_counts
+    FROM generate_subscripts(p_counts, 1) AS s(ix)
+    LEFT JOIN (
+      SELECT i.ix, count(*) AS n FROM unnest(v_stream_ix) WITH ORDINALITY AS i(ix, ord)
+      WHERE NOT (i.ord = ANY (v_dups)) GROUP BY i.ix
+    ) c ON c.ix = s.ix;
+  END IF;
   FOR v_ix IN 1 .. cardinality(v_streams) LOOP
     IF v_counts[v_ix] > 0 THEN
       UPDATE "public"."roomlog_streams" st SET seq = st.seq + v_counts[v_ix] WHERE st.stream_id = v_streams[v_ix];
@@ -139,10 +154,11 @@ BEGIN
   WITH input AS (
     SELECT i.*, v_streams[i.ix] AS stream_id, v_heads[i.ix] AS head, v_epochs[i.ix] AS epoch,
       i.ord = ANY (v_dups) AS dup
-    FROM unnest(p_stream_ix, p_ids, p_events, p_payloads, p_senders, p_client_ids, p_expires)
-      WITH ORDINALITY AS i(ix, id, event, payload, sender_id, client_message_id, expires_at, ord)
+    FROM unnest(v_stream_ix, p_events, p_payloads, p_senders, p_client_ids, p_expires)
+      WITH ORDINALITY AS i(ix, event, payload, sender_id, client_message_id, expires_at, ord)
   ), fresh AS (
-    SELECT i.*, i.head + row_number() OVER (PARTITION BY i.ix ORDER BY i.ord) AS new_seq
+    -- Referenced twice (and volatile), so materialized: the id inserted is the id returned.
+    SELECT i.*, i.head + row_number() OVER (PARTITION BY i.ix ORDER BY i.ord) AS new_seq, gen_random_uuid() AS id
     FROM input i
     WHERE NOT i.dup
   ), inserted AS (
@@ -152,9 +168,10 @@ BEGIN
       f.client_message_id, f.payload::json
     FROM fresh f
   )
-  -- New rows come back without their data (the caller has it), duplicates with everything.
-  SELECT f.ord::int, false, f.new_seq, f.id, f.epoch, p_created_at, f.expires_at,
-    NULL::bigint, NULL::bigint, 1, NULL::text, NULL::text, NULL::text
+  -- New rows come back with what the database decided alone (the caller has the rest),
+  -- duplicates with everything.
+  SELECT f.ord::int, false, f.new_seq, f.id, f.epoch, NULL::bigint, NULL::bigint,
+    NULL::bigint, NULL::bigint, NULL::int, NULL::text, NULL::text, NULL::text
   FROM fresh f
   UNION ALL
   SELECT i.ord::int, true, d.seq, d.id, i.epoch, d.created_at, d.expires_at,
@@ -167,24 +184,26 @@ BEGIN
   ) d
   WHERE i.dup;
 
-  -- Retention, in bounded steps of p_prune_limit rows per stream. Count and age retention remove
-  -- from the front: only when the oldest row is expired, a window of the oldest rows goes (so a
-  -- stream with nothing to remove costs one row read). Then at most p_prune_limit TTL-expired
-  -- rows. Reads filter expired rows anyway; this only keeps the table from growing.
+  -- Retention, in bounded steps of v_prune_limit rows per stream (twice the batch plus a little,
+  -- so it keeps up with the stream and works off any backlog without one unbounded DELETE).
+  -- Count and age retention remove from the front: only when the oldest row is expired, a
+  -- window of the oldest rows goes (so a stream with nothing to remove costs one row read). Then
+  -- at most v_prune_limit TTL-expired rows. Reads filter expired rows anyway; this only keeps
+  -- the table from growing.
   FOR v_ix IN 1 .. cardinality(v_streams) LOOP
-    IF p_max_count IS NOT NULL OR p_age_cutoff IS NOT NULL THEN
+    IF p_max_count IS NOT NULL OR v_age_cutoff IS NOT NULL THEN
       SELECT x.seq, x.created_at INTO v_row FROM "public"."roomlog_messages" x
       WHERE x.stream_id = v_streams[v_ix] ORDER BY x.seq LIMIT 1;
-      IF FOUND AND (v_row.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR v_row.created_at <= p_age_cutoff) THEN
+      IF FOUND AND (v_row.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR v_row.created_at <= v_age_cutoff) THEN
         DELETE FROM "public"."roomlog_messages" m
-        WHERE m.stream_id = v_streams[v_ix] AND m.seq >= v_row.seq AND m.seq < v_row.seq + p_prune_limit
-          AND (m.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR m.created_at <= p_age_cutoff);
+        WHERE m.stream_id = v_streams[v_ix] AND m.seq >= v_row.seq AND m.seq < v_row.seq + v_prune_limit
+          AND (m.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR m.created_at <= v_age_cutoff);
       END IF;
     END IF;
     v_expired := ARRAY(
       SELECT x.seq FROM "public"."roomlog_messages" x
       WHERE x.stream_id = v_streams[v_ix] AND x.expires_at <= p_created_at
-      ORDER BY x.expires_at LIMIT p_prune_limit);
+      ORDER BY x.expires_at LIMIT v_prune_limit);
     FOREACH v_seq IN ARRAY v_expired LOOP
       DELETE FROM "public"."roomlog_messages" m WHERE m.stream_id = v_streams[v_ix] AND m.seq = v_seq;
     END LOOP;

@@ -48,7 +48,11 @@ export interface TableNames {
   messages: string;
   /** Read markers: `"public"."roomlog_cursors"`. */
   cursors: string;
-  /** The append function: `"public"."roomlog_append"`. */
+  /**
+   * The append function: `"public"."roomlog_append_batch"`. (Releases before it called
+   * `roomlog_append`, with more parameters; `migrate()` leaves that one in place so nodes not yet
+   * upgraded keep writing during a rolling upgrade. Drop it once every node runs this version.)
+   */
   append: string;
   /** Unqualified, quoted index/constraint name for `suffix`, e.g. `"roomlog_messages_sender"`. */
   local(suffix: string): string;
@@ -86,7 +90,7 @@ export function tableNames(schema: unknown = 'public', tablePrefix: unknown = 'r
     streams: qualified('streams'),
     messages: qualified('messages'),
     cursors: qualified('cursors'),
-    append: qualified('append'),
+    append: qualified('append_batch'),
     local: (suffix) => `"${p}${suffix}"`,
     lockKey: `roomlog:migrate:${s}`,
   };

@@ -186,9 +186,18 @@ export function eraseSenderSql(t: TableNames): string {
   FROM wiped m LEFT JOIN ${t.streams} st ON st.stream_id = m.stream_id`;
 }
 
-/** Calls the append function; parameters as its signature in `schema.sql.ts`. */
-export function appendSql(t: TableNames): string {
-  return `SELECT * FROM ${t.append}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+/**
+ * Calls the append function; parameters as its signature in `schema.sql.ts`. The store's
+ * retention settings go into the text as constants: they never change for a store, and each
+ * parameter costs encoding and parsing on every call. They are safe integers or NULL (checked by
+ * the options), so the text is exactly what `String` of them gives.
+ */
+export function appendSql(t: TableNames, retention: { maxCount: number | null; maxAgeMs: number | null }): string {
+  const constant = (value: number | null) => {
+    if (value !== null && !Number.isSafeInteger(value)) throw new Error(`retention setting ${value} is not a safe integer`);
+    return value === null ? 'NULL' : String(value);
+  };
+  return `SELECT * FROM ${t.append}($1, $2, $3, $4, $5, $6, $7, $8, $9, ${constant(retention.maxCount)}, ${constant(retention.maxAgeMs)})`;
 }
 
 /** Takes the migration lock of a schema until the transaction ends. `$1` lock key (`TableNames.lockKey`). */

@@ -26,18 +26,18 @@ export interface EntryRow {
 /** A row of the read statement: the head, plus one entry (all NULL when the page is empty). */
 export type ReadRow = { head_seq: string; epoch: string; oldest_live: string | null } & (EntryRow | { [K in keyof EntryRow]: null });
 
-/** A row of the append function (see `schema.sql.ts`): entry fields are NULL for new rows. */
+/** A row of the append function (see `schema.sql.ts`): the fields after `epoch` are NULL for new rows. */
 export interface AppendRow {
   ord: number;
   duplicate: boolean;
   seq: string;
   id: string;
   epoch: string;
-  created_at: string;
+  created_at: string | null;
   expires_at: string | null;
   edited_at: string | null;
   deleted_at: string | null;
-  version: number;
+  version: number | null;
   event: string | null;
   sender_id: string | null;
   payload: string | null;

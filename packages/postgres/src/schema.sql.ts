@@ -5,6 +5,9 @@
  */
 import { type PostgresStoreOptions, type TableNames, tableNames } from './options';
 
+/** Rows of slack, beyond twice the batch size, that an append's retention step may remove. */
+const PRUNE_SLACK = 16;
+
 /**
  * The append function. A plain statement cannot do this job: under READ COMMITTED its snapshot
  * is taken before it waits for the stream's counter row, so a batch that waited behind another
@@ -23,9 +26,14 @@ import { type PostgresStoreOptions, type TableNames, tableNames } from './option
  * subquery with LIMIT 1), which leaves the planner no other shape to pick.
  * `test/plan-stability.test.ts` counts the rows an append reads to hold this.
  *
- * Arrays: `p_namespaces`/`p_rooms`/`p_epochs` hold one element per stream of the batch;
- * `p_stream_ix` (1-based index into them) and the other `p_*` arrays one per message to write.
- * `ord` in the result is the 1-based position in the message arrays.
+ * Parameters, kept to what the caller must say (each one is encoded by the driver and parsed by
+ * the server on every call): `p_namespaces`/`p_rooms`/`p_counts` hold one element per stream of
+ * the batch (`p_counts`: how many of the message arrays' elements, in order, go to it); the
+ * other `p_*` arrays one per message. Ids and new epochs are drawn here (`gen_random_uuid`),
+ * the age cutoff and the retention step's bound are derived here; `p_max_count`/`p_max_age` are
+ * the store's settings, which the caller writes into its statement text as constants.
+ * `ord` in the result is the 1-based position in the message arrays. A new row carries only
+ * what the database decided (seq, id, epoch); a duplicate carries the stored original.
  */
 function appendFunction(t: TableNames): string {
   const lockStream = `
@@ -34,10 +42,9 @@ function appendFunction(t: TableNames): string {
       FOR UPDATE;`;
   return `
 CREATE OR REPLACE FUNCTION ${t.append}(
-  p_namespaces text[], p_rooms text[], p_epochs uuid[],
-  p_stream_ix int[], p_ids uuid[], p_events text[], p_payloads text[],
-  p_senders text[], p_client_ids text[], p_expires bigint[],
-  p_created_at bigint, p_max_count bigint, p_age_cutoff bigint, p_prune_limit int)
+  p_namespaces text[], p_rooms text[], p_counts int[],
+  p_events text[], p_payloads text[], p_senders text[], p_client_ids text[], p_expires bigint[],
+  p_created_at bigint, p_max_count bigint, p_max_age bigint)
 RETURNS TABLE (
   ord int, duplicate boolean, seq bigint, id uuid, epoch uuid, created_at bigint, expires_at bigint,
   edited_at bigint, deleted_at bigint, version int, event text, sender_id text, payload text)
@@ -47,6 +54,9 @@ SET enable_bitmapscan = off
 AS $roomlog$
 #variable_conflict use_column
 DECLARE
+  v_stream_ix int[];
+  v_age_cutoff bigint := p_created_at - p_max_age;
+  v_prune_limit int := 2 * cardinality(p_events) + ${PRUNE_SLACK};
   v_streams bigint[] := '{}';
   v_heads bigint[] := '{}';
   v_epochs uuid[] := '{}';
@@ -59,6 +69,15 @@ DECLARE
   v_ix int;
   v_row record;
 BEGIN
+  -- The stream of each message: p_counts[s] times s, in order.
+  v_stream_ix := ARRAY(
+    SELECT s.ix FROM generate_subscripts(p_counts, 1) AS s(ix)
+    CROSS JOIN LATERAL generate_series(1, p_counts[s.ix])
+    ORDER BY s.ix);
+  IF cardinality(v_stream_ix) <> cardinality(p_events) THEN
+    RAISE EXCEPTION 'roomlog: p_counts sums to %, but % messages were given', cardinality(v_stream_ix), cardinality(p_events);
+  END IF;
+
   -- Lock each stream's counter row (creating it on first use) in (namespace, room) order, so
   -- two multi-stream batches never deadlock.
   FOR v_ix IN
@@ -68,7 +87,7 @@ BEGIN
     ${lockStream}
     IF NOT FOUND THEN
       INSERT INTO ${t.streams} (namespace, room, epoch, seq)
-      VALUES (p_namespaces[v_ix], p_rooms[v_ix], p_epochs[v_ix], 0)
+      VALUES (p_namespaces[v_ix], p_rooms[v_ix], gen_random_uuid(), 0)
       ON CONFLICT (namespace, room) DO NOTHING;
       ${lockStream}
       IF NOT FOUND THEN
@@ -87,11 +106,11 @@ BEGIN
     coalesce(array_agg(x.stream_id) FILTER (WHERE NOT x.live), '{}'),
     coalesce(array_agg(x.seq) FILTER (WHERE NOT x.live), '{}')
   INTO v_dups, v_dead_streams, v_dead_seqs
-  FROM unnest(p_stream_ix, p_client_ids) WITH ORDINALITY AS i(ix, client_message_id, ord)
+  FROM unnest(v_stream_ix, p_client_ids) WITH ORDINALITY AS i(ix, client_message_id, ord)
   CROSS JOIN LATERAL (
     SELECT m.stream_id, m.seq,
       NOT (coalesce(m.expires_at <= p_created_at, false)
-        OR coalesce(m.created_at <= p_age_cutoff, false)
+        OR coalesce(m.created_at <= v_age_cutoff, false)
         OR coalesce(m.seq <= v_heads[i.ix] - p_max_count, false)) AS live
     FROM ${t.messages} m
     WHERE m.stream_id = v_streams[i.ix] AND m.client_message_id = i.client_message_id
@@ -103,12 +122,16 @@ BEGIN
   END LOOP;
 
   -- New messages per stream; each counter moves once, by that many.
-  SELECT array_agg(coalesce(c.n, 0) ORDER BY s.ix) INTO v_counts
-  FROM generate_subscripts(p_namespaces, 1) AS s(ix)
-  LEFT JOIN (
-    SELECT i.ix, count(*) AS n FROM unnest(p_stream_ix) WITH ORDINALITY AS i(ix, ord)
-    WHERE NOT (i.ord = ANY (v_dups)) GROUP BY i.ix
-  ) c ON c.ix = s.ix;
+  IF cardinality(v_dups) = 0 THEN
+    v_counts := p_counts;
+  ELSE
+    SELECT array_agg(coalesce(c.n, 0) ORDER BY s.ix) INTO v_counts
+    FROM generate_subscripts(p_counts, 1) AS s(ix)
+    LEFT JOIN (
+      SELECT i.ix, count(*) AS n FROM unnest(v_stream_ix) WITH ORDINALITY AS i(ix, ord)
+      WHERE NOT (i.ord = ANY (v_dups)) GROUP BY i.ix
+    ) c ON c.ix = s.ix;
+  END IF;
   FOR v_ix IN 1 .. cardinality(v_streams) LOOP
     IF v_counts[v_ix] > 0 THEN
       UPDATE ${t.streams} st SET seq = st.seq + v_counts[v_ix] WHERE st.stream_id = v_streams[v_ix];
@@ -119,10 +142,11 @@ BEGIN
   WITH input AS (
     SELECT i.*, v_streams[i.ix] AS stream_id, v_heads[i.ix] AS head, v_epochs[i.ix] AS epoch,
       i.ord = ANY (v_dups) AS dup
-    FROM unnest(p_stream_ix, p_ids, p_events, p_payloads, p_senders, p_client_ids, p_expires)
-      WITH ORDINALITY AS i(ix, id, event, payload, sender_id, client_message_id, expires_at, ord)
+    FROM unnest(v_stream_ix, p_events, p_payloads, p_senders, p_client_ids, p_expires)
+      WITH ORDINALITY AS i(ix, event, payload, sender_id, client_message_id, expires_at, ord)
   ), fresh AS (
-    SELECT i.*, i.head + row_number() OVER (PARTITION BY i.ix ORDER BY i.ord) AS new_seq
+    -- Referenced twice (and volatile), so materialized: the id inserted is the id returned.
+    SELECT i.*, i.head + row_number() OVER (PARTITION BY i.ix ORDER BY i.ord) AS new_seq, gen_random_uuid() AS id
     FROM input i
     WHERE NOT i.dup
   ), inserted AS (
@@ -132,9 +156,10 @@ BEGIN
       f.client_message_id, f.payload::json
     FROM fresh f
   )
-  -- New rows come back without their data (the caller has it), duplicates with everything.
-  SELECT f.ord::int, false, f.new_seq, f.id, f.epoch, p_created_at, f.expires_at,
-    NULL::bigint, NULL::bigint, 1, NULL::text, NULL::text, NULL::text
+  -- New rows come back with what the database decided alone (the caller has the rest),
+  -- duplicates with everything.
+  SELECT f.ord::int, false, f.new_seq, f.id, f.epoch, NULL::bigint, NULL::bigint,
+    NULL::bigint, NULL::bigint, NULL::int, NULL::text, NULL::text, NULL::text
   FROM fresh f
   UNION ALL
   SELECT i.ord::int, true, d.seq, d.id, i.epoch, d.created_at, d.expires_at,
@@ -147,24 +172,26 @@ BEGIN
   ) d
   WHERE i.dup;
 
-  -- Retention, in bounded steps of p_prune_limit rows per stream. Count and age retention remove
-  -- from the front: only when the oldest row is expired, a window of the oldest rows goes (so a
-  -- stream with nothing to remove costs one row read). Then at most p_prune_limit TTL-expired
-  -- rows. Reads filter expired rows anyway; this only keeps the table from growing.
+  -- Retention, in bounded steps of v_prune_limit rows per stream (twice the batch plus a little,
+  -- so it keeps up with the stream and works off any backlog without one unbounded DELETE).
+  -- Count and age retention remove from the front: only when the oldest row is expired, a
+  -- window of the oldest rows goes (so a stream with nothing to remove costs one row read). Then
+  -- at most v_prune_limit TTL-expired rows. Reads filter expired rows anyway; this only keeps
+  -- the table from growing.
   FOR v_ix IN 1 .. cardinality(v_streams) LOOP
-    IF p_max_count IS NOT NULL OR p_age_cutoff IS NOT NULL THEN
+    IF p_max_count IS NOT NULL OR v_age_cutoff IS NOT NULL THEN
       SELECT x.seq, x.created_at INTO v_row FROM ${t.messages} x
       WHERE x.stream_id = v_streams[v_ix] ORDER BY x.seq LIMIT 1;
-      IF FOUND AND (v_row.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR v_row.created_at <= p_age_cutoff) THEN
+      IF FOUND AND (v_row.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR v_row.created_at <= v_age_cutoff) THEN
         DELETE FROM ${t.messages} m
-        WHERE m.stream_id = v_streams[v_ix] AND m.seq >= v_row.seq AND m.seq < v_row.seq + p_prune_limit
-          AND (m.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR m.created_at <= p_age_cutoff);
+        WHERE m.stream_id = v_streams[v_ix] AND m.seq >= v_row.seq AND m.seq < v_row.seq + v_prune_limit
+          AND (m.seq <= v_heads[v_ix] + v_counts[v_ix] - p_max_count OR m.created_at <= v_age_cutoff);
       END IF;
     END IF;
     v_expired := ARRAY(
       SELECT x.seq FROM ${t.messages} x
       WHERE x.stream_id = v_streams[v_ix] AND x.expires_at <= p_created_at
-      ORDER BY x.expires_at LIMIT p_prune_limit);
+      ORDER BY x.expires_at LIMIT v_prune_limit);
     FOREACH v_seq IN ARRAY v_expired LOOP
       DELETE FROM ${t.messages} m WHERE m.stream_id = v_streams[v_ix] AND m.seq = v_seq;
     END LOOP;

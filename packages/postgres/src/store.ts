@@ -124,7 +124,7 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
     const t = options.tables;
     this.#retention = { age: options.maxAgeMs !== null, count: options.maxCount !== null };
     this.#sql = {
-      append: appendSql(t),
+      append: appendSql(t, options),
       readOldest: readSql(t, false, this.#retention),
       readNewest: readSql(t, true, this.#retention),
       change: changeSql(t),
@@ -155,7 +155,7 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
   }
 
   async append(prepared: PreparedBatch, options: PostgresAppendOptions | undefined): Promise<Map<number, AppendResult>> {
-    const rows = await this.#query<AppendRow>(this.#sql.append, appendParams(prepared, this.options), options?.client);
+    const rows = await this.#query<AppendRow>(this.#sql.append, appendParams(prepared), options?.client);
     return appendResults(prepared, rows);
   }
 
