@@ -57,10 +57,11 @@ RETURNS TABLE (
 LANGUAGE plpgsql VOLATILE
 SET enable_seqscan = off
 SET enable_bitmapscan = off
+SET plan_cache_mode = force_generic_plan
 AS $roomlog$
 #variable_conflict use_column
 DECLARE
-  v_stream_ix int[];
+  v_stream_ix int[] := '{}';
   v_age_cutoff bigint := p_created_at - p_max_age;
   v_prune_limit int := 2 * cardinality(p_events) + 16;
   v_streams bigint[] := '{}';
@@ -75,11 +76,11 @@ DECLARE
   v_ix int;
   v_row record;
 BEGIN
-  -- The stream of each message: p_counts[s] times s, in order.
-  v_stream_ix := ARRAY(
-    SELECT s.ix FROM generate_subscripts(p_counts, 1) AS s(ix)
-    CROSS JOIN LATERAL generate_series(1, p_counts[s.ix])
-    ORDER BY s.ix);
+  -- The stream of each message: p_counts[s] times s, in order. Built by expressions, not a
+  -- query: a query here is planned on every call, against a default guess of a million rows.
+  FOR v_ix IN 1 .. cardinality(p_counts) LOOP
+    v_stream_ix := v_stream_ix || array_fill(v_ix, ARRAY[p_counts[v_ix]]);
+  END LOOP;
   IF cardinality(v_stream_ix) <> cardinality(p_events) THEN
     RAISE EXCEPTION 'roomlog: p_counts sums to %, but % messages were given', cardinality(v_stream_ix), cardinality(p_events);
   END IF;
