@@ -96,4 +96,32 @@ describe('migrate', () => {
       cause: expect.objectContaining({ code: '42P01' }),
     });
   });
+
+  it('upgrades a schema made by the previous release while its append function keeps working', async () => {
+    const schema = freshSchema();
+    // The previous release's shipped script (append function `roomlog_append`, 14 parameters).
+    const previous = readFileSync(new URL('./previous-roomlog.sql', import.meta.url), 'utf8').replaceAll('"public"', `"${schema}"`);
+    await admin.query(previous);
+    const oldAppend = (room: string, text: string) =>
+      admin.query(
+        `SELECT seq FROM "${schema}".roomlog_append('{/}', ARRAY[$1::text], ARRAY[gen_random_uuid()], '{1}',
+           ARRAY[gen_random_uuid()], '{chat}', ARRAY[$2::text], '{NULL}', '{NULL}', '{NULL}', $3, NULL, NULL, 18)`,
+        [room, text, Date.now()],
+      );
+    expect((await oldAppend('r', '{"n":1}')).rows).toEqual([{ seq: '1' }]);
+    const store = createPostgresStore(admin, { schema });
+    await store.migrate();
+    await store.ping();
+    const [second] = await store.append([{ namespace: '/', room: 'r', event: 'chat', data: { n: 2 } }]);
+    expect(second!.message.seq).toBe(2);
+    // A node not yet upgraded still appends, into the same sequence.
+    expect((await oldAppend('r', '{"n":3}')).rows).toEqual([{ seq: '3' }]);
+    const page = await store.read({ namespace: '/', room: 'r' }, { after: 0, limit: 10 });
+    expect(page.messages.map((m) => [m.seq, m.data])).toEqual([
+      [1, { n: 1 }],
+      [2, { n: 2 }],
+      [3, { n: 3 }],
+    ]);
+    expect(new Set(page.messages.map((m) => m.epoch)).size).toBe(1);
+  });
 });
