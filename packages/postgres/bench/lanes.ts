@@ -37,7 +37,13 @@ async function offered(batcher: AppendBatcher, rooms: readonly string[]): Promis
       const room = rooms[sent % rooms.length]!;
       pending.push(
         batcher
-          .append({ namespace: '/', room, event: 'chat', data: { text: 'a typical short chat line', n: sent }, clientMessageId: randomUUID() })
+          .append({
+            namespace: '/',
+            room,
+            event: 'chat',
+            data: { text: 'a typical short chat line', n: sent },
+            clientMessageId: randomUUID(),
+          })
           .then(() => {
             latencies.push(performance.now() - at);
           }),
@@ -66,12 +72,16 @@ async function main(): Promise<void> {
         entry.p50.push(percentile(latencies, 0.5));
         entry.p99.push(percentile(latencies, 0.99));
         results.set(concurrency, entry);
-        console.log(`round ${round + 1}, concurrency ${concurrency}: p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms`);
+        console.log(
+          `round ${round + 1}, concurrency ${concurrency}: p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms`,
+        );
       }
     }
     for (const [concurrency, { p50, p99 }] of results) {
       const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-      console.log(`concurrency ${concurrency}, ${RATE}/s over ${ROOMS} rooms: median p50 ${median(p50).toFixed(2)} ms, median p99 ${median(p99).toFixed(2)} ms`);
+      console.log(
+        `concurrency ${concurrency}, ${RATE}/s over ${ROOMS} rooms: median p50 ${median(p50).toFixed(2)} ms, median p99 ${median(p99).toFixed(2)} ms`,
+      );
     }
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
