@@ -1,8 +1,9 @@
 /**
  * The figures behind "named prepared statements" in docs/backends/postgres.md: the append's
  * latency with unnamed (what the store sends) and named statements, straight to PostgreSQL and
- * through PgBouncer in transaction mode, next to the raw driver's single durable insert; and
- * whether named statements survive transaction pooling. Not a test; run by hand:
+ * through PgBouncer in transaction mode, next to the raw driver's single durable insert and the
+ * previous release's append function (test/previous-roomlog.sql); and whether named statements
+ * survive transaction pooling. Not a test; run by hand:
  *
  *   PGBOUNCER_URL=postgres://postgres@127.0.0.1:6439/test \
  *     pnpm exec tsx --tsconfig tsconfig.json packages/postgres/bench/pgbouncer.ts
@@ -11,6 +12,7 @@
  * `DATABASE_URL` server. It works in a schema of its own and drops it afterwards.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { prepareBatch, resolveStoreOptions } from '@roomlog/core';
 import pg from 'pg';
 import { appendParams } from '../src/append';
@@ -38,6 +40,12 @@ async function main(): Promise<void> {
   const store = createPostgresStore(direct, { schema });
   await store.migrate();
   await direct.query(`CREATE TABLE "${schema}".raw (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, data json NOT NULL)`);
+  const previousSchema = uniqueSchema();
+  await direct.query(
+    readFileSync(new URL('../test/previous-roomlog.sql', import.meta.url), 'utf8').replaceAll('"public"', `"${previousSchema}"`),
+  );
+  // The previous store's call: 14 parameters, ids and epochs drawn in Node.
+  const previousAppend = `SELECT * FROM "${previousSchema}".roomlog_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
   const t = tableNames(schema);
   const options = resolveStoreOptions('postgres', {});
   const text = appendSql(t, { maxCount: null, maxAgeMs: null });
@@ -50,6 +58,23 @@ async function main(): Promise<void> {
       pool.query(named ? { name: 'roomlog_bench_append', text, values: params(room) } : { text, values: params(room) });
   const sends: Record<string, Send> = {
     'raw single durable insert (direct)': () => direct.query(`INSERT INTO "${schema}".raw (data) VALUES ($1::json)`, [payload]),
+    'previous append function, unnamed (direct)': (room) =>
+      direct.query(previousAppend, [
+        ['/'],
+        [room],
+        [randomUUID()],
+        [1],
+        [randomUUID()],
+        ['chat'],
+        [payload],
+        [null],
+        [null],
+        [null],
+        Date.now(),
+        null,
+        null,
+        18,
+      ]),
     'append, unnamed (direct)': viaPool(direct, false),
     'append, named (direct)': viaPool(direct, true),
     'append, unnamed (PgBouncer transaction mode)': viaPool(bounced, false),
@@ -107,6 +132,7 @@ async function main(): Promise<void> {
     console.log(`named through PgBouncer, ${CALLERS} callers × 50: ${ok} ok, failures: ${JSON.stringify(Object.fromEntries(errors))}`);
   } finally {
     await direct.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await direct.query(`DROP SCHEMA IF EXISTS "${previousSchema}" CASCADE`);
     await Promise.all([direct.end(), bounced.end()]);
   }
 }
