@@ -2,8 +2,10 @@
  * The figures behind "named prepared statements" in docs/backends/postgres.md: the append's
  * latency with unnamed (what the store sends) and named statements, straight to PostgreSQL and
  * through PgBouncer in transaction mode, next to the raw driver's single durable insert and the
- * previous release's append function (test/previous-roomlog.sql); and whether named statements
- * survive transaction pooling. Not a test; run by hand:
+ * previous release's append function (test/previous-roomlog.sql) and the append's writes alone
+ * (counter update and one row, as one plain statement: what any gapless log must write, without
+ * the function's idempotency and retention work); and whether named statements survive
+ * transaction pooling. Not a test; run by hand:
  *
  *   PGBOUNCER_URL=postgres://postgres@127.0.0.1:6439/test \
  *     pnpm exec tsx --tsconfig tsconfig.json packages/postgres/bench/pgbouncer.ts
@@ -76,6 +78,12 @@ async function main(): Promise<void> {
         18,
       ]),
     'append, unnamed (direct)': viaPool(direct, false),
+    'same writes, one plain CTE (direct)': (room) =>
+      direct.query(
+        `WITH st AS (UPDATE ${t.streams} s SET seq = s.seq + 1 WHERE s.namespace = '/' AND s.room = $1 RETURNING s.stream_id, s.seq)
+         INSERT INTO ${t.messages} (stream_id, seq, id, created_at, event, payload) SELECT st.stream_id, st.seq, gen_random_uuid(), $2, 'chat', $3::json FROM st`,
+        [room, Date.now(), payload],
+      ),
     'append, named (direct)': viaPool(direct, true),
     'append, unnamed (PgBouncer transaction mode)': viaPool(bounced, false),
   };

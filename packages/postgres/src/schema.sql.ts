@@ -26,7 +26,7 @@ const PRUNE_SLACK = 16;
  * subquery with LIMIT 1), which leaves the planner no other shape to pick.
  * `test/plan-stability.test.ts` counts the rows an append reads to hold this. With the shape
  * fixed that way, a custom plan per call buys nothing, and planning the statements anew on
- * every call was most of a small append's time on the server (the custom plans never cost
+ * every call took a large part of a small append's time on the server (the custom plans never cost
  * enough less for PL/pgSQL to switch): `plan_cache_mode = force_generic_plan` plans each
  * statement once per connection. (Measured in a server-side loop of 500 one-message appends:
  * 1.4–2.7 ms each with custom plans, 1.1–1.35 ms generic, on a loaded 2-core machine.)
