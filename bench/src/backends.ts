@@ -110,7 +110,7 @@ async function openMongo(runId: string): Promise<OpenedStore> {
 
 async function openTypeorm(runId: string): Promise<OpenedStore> {
   await import('reflect-metadata');
-  const [{ createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 }, { DataSource }] = await Promise.all([
+  const [{ createTypeormStore, roomlogEntities, roomlogMigrations }, { DataSource }] = await Promise.all([
     import('@roomlog/typeorm'),
     import('typeorm'),
   ]);
@@ -119,7 +119,7 @@ async function openTypeorm(runId: string): Promise<OpenedStore> {
     url: urls.postgres,
     schema: runId,
     entities: roomlogEntities('postgres'),
-    migrations: [RoomlogSchema1764316800000],
+    migrations: roomlogMigrations,
     migrationsRun: true,
   });
   // The schema must exist before TypeORM migrates into it; this second DataSource drops it at the end.

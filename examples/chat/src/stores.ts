@@ -36,7 +36,7 @@ function safeUrl(url: string): string {
 }
 
 async function openSqlite(dataDir: string): Promise<DemoStore> {
-  const [{ DataSource }, { atomicSqljsSave, createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 }] = await Promise.all([
+  const [{ DataSource }, { atomicSqljsSave, createTypeormStore, roomlogEntities, roomlogMigrations }] = await Promise.all([
     import('typeorm'),
     import('@roomlog/typeorm'),
   ]);
@@ -50,7 +50,7 @@ async function openSqlite(dataDir: string): Promise<DemoStore> {
     autoSave: true,
     autoSaveCallback: atomicSqljsSave(location),
     entities: roomlogEntities('sqljs'),
-    migrations: [RoomlogSchema1764316800000],
+    migrations: roomlogMigrations,
     migrationsRun: true,
   }).initialize();
   const store = createTypeormStore(dataSource, { closeClient: true });

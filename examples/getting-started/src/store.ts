@@ -1,4 +1,4 @@
-import { RoomlogSchema1764316800000, atomicSqljsSave, createTypeormStore, roomlogEntities } from '@roomlog/typeorm';
+import { atomicSqljsSave, createTypeormStore, roomlogEntities, roomlogMigrations } from '@roomlog/typeorm';
 import { DataSource } from 'typeorm';
 
 export async function openStore(file: string) {
@@ -8,7 +8,7 @@ export async function openStore(file: string) {
     autoSave: true, // the file is written after every commit, before a message is acknowledged
     autoSaveCallback: atomicSqljsSave(file), // atomically, so a crash mid-save cannot corrupt it
     entities: roomlogEntities('sqljs'),
-    migrations: [RoomlogSchema1764316800000],
+    migrations: roomlogMigrations,
     migrationsRun: true, // creates Roomlog's tables on first start
   });
   return createTypeormStore(await dataSource.initialize(), { closeClient: true });

@@ -135,8 +135,8 @@ async function openTypeorm(driver: TypeormDriver, target: string, options: Requi
       `@roomlog/typeorm typeorm reflect-metadata ${driver === 'sqljs' ? 'sql.js' : 'mysql2'}`,
     ),
   ]);
-  const { atomicSqljsSave, createTypeormStore, roomlogEntities, RoomlogSchema1764316800000 } = roomlogTypeorm;
-  const common = { entities: roomlogEntities(driver), migrations: [RoomlogSchema1764316800000], migrationsRun: options.prepare };
+  const { atomicSqljsSave, createTypeormStore, roomlogEntities, roomlogMigrations } = roomlogTypeorm;
+  const common = { entities: roomlogEntities(driver), migrations: roomlogMigrations, migrationsRun: options.prepare };
   let source: import('typeorm').DataSource;
   if (driver === 'sqljs') {
     const location = resolve(target);

@@ -7,14 +7,21 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { type ImportEntry, type MessageStore, RoomlogError, type StreamRef, isRoomlogError } from '@roomlog/core';
 import { writeLine } from './io';
-import { type StreamRecord, entryLine, headerLine, parseLine, streamLine } from './ndjson';
+import { type StreamRecord, cursorLine, entryLine, headerLine, parseLine, streamLine } from './ndjson';
 import type { Progress } from './progress';
-import { PAGE, allStreams, entriesOf, requireMethod } from './walk';
+import { PAGE, allStreams, cursorsOf, entriesOf, requireMethod } from './walk';
 
 /** What an export or import went through. */
 export interface MoveSummary {
   streams: number;
   entries: number;
+  /** Read markers exported, or set by the import. */
+  cursors: number;
+  /**
+   * True when the store keeps read markers but could not hand them over: the source has no
+   * `listCursors` (export), or the target no `setCursor` (import). Their unread counts restart.
+   */
+  cursorsLeftOut: boolean;
 }
 
 /** Options of {@link exportLog}. */
@@ -31,7 +38,7 @@ export interface ExportOptions {
  * behind. A stream named in `streams` that was never written is skipped.
  */
 export async function exportLog(store: MessageStore, out: Writable, options: ExportOptions = {}): Promise<MoveSummary> {
-  const summary: MoveSummary = { streams: 0, entries: 0 };
+  const summary: MoveSummary = { streams: 0, entries: 0, cursors: 0, cursorsLeftOut: false };
   await writeLine(out, headerLine(store.name, new Date()));
   const streams: AsyncIterable<StreamRef> | Iterable<StreamRef> = options.streams ?? allStreams(store, options.namespace);
   for await (const stream of streams) {
@@ -43,6 +50,14 @@ export async function exportLog(store: MessageStore, out: Writable, options: Exp
       await writeLine(out, entryLine(message));
       summary.entries++;
       options.progress?.update(summary);
+    }
+    if (typeof store.listCursors === 'function') {
+      for await (const { userId, seq } of cursorsOf(store, stream)) {
+        await writeLine(out, cursorLine(userId, seq));
+        summary.cursors++;
+      }
+    } else if (store.capabilities.cursors) {
+      summary.cursorsLeftOut = true;
     }
   }
   options.progress?.done(summary);
@@ -111,6 +126,18 @@ function dataError(message: string, cause: unknown): RoomlogError {
   return new RoomlogError('INVALID_ARGUMENT', message, { backend: 'cli', cause });
 }
 
+/** Sets one imported read marker; a marker the store refuses names its line. */
+async function setMarker(store: MessageStore, stream: StreamRef, userId: string, seq: number, line: number): Promise<void> {
+  try {
+    await store.setCursor!({ namespace: stream.namespace, room: stream.room }, userId, seq);
+  } catch (error) {
+    if (isRoomlogError(error) && error.code === 'INVALID_ARGUMENT') {
+      throw dataError(`line ${line} (room ${JSON.stringify(stream.room)}): ${error.message}`, error);
+    }
+    throw error;
+  }
+}
+
 /**
  * Imports NDJSON lines into `store` with `importEntries`, in batches of up to 1000 entries of
  * one stream. Idempotent: entries the target already holds are skipped, so a run that failed
@@ -125,7 +152,16 @@ export async function importLog(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const importEntries = requireMethod(store, 'importEntries', 'import entries');
-  const summary: ImportSummary = { streams: 0, entries: 0, imported: 0, skipped: 0, lines: 0, interrupted: false };
+  const summary: ImportSummary = {
+    streams: 0,
+    entries: 0,
+    cursors: 0,
+    cursorsLeftOut: false,
+    imported: 0,
+    skipped: 0,
+    lines: 0,
+    interrupted: false,
+  };
   const checkpoint = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint);
   let header: string | null = null;
   let stream: StreamRecord | null = null;
@@ -179,8 +215,21 @@ export async function importLog(
       continue;
     }
     if (resumed) continue;
-    if (record.type !== 'entry') throw dataError(`line ${summary.lines}: a second header line`, new SyntaxError('unexpected header'));
+    if (record.type === 'roomlog-export')
+      throw dataError(`line ${summary.lines}: a second header line`, new SyntaxError('unexpected header'));
     if (stream === null) throw dataError(`line ${summary.lines}: an entry before any stream line`, new SyntaxError('entry without stream'));
+    if (record.type === 'cursor') {
+      // After the entries before it, so the marker is not clamped to an older head. Markers
+      // only move forward: setting one again, in a re-run, changes nothing.
+      await flush();
+      if (typeof store.setCursor !== 'function') {
+        summary.cursorsLeftOut = true;
+        continue;
+      }
+      await setMarker(store, stream, record.userId, record.seq, summary.lines);
+      summary.cursors++;
+      continue;
+    }
     if (batch.length === 0) batchFirstLine = summary.lines;
     batch.push(record);
     summary.entries++;

@@ -6,9 +6,12 @@
  * {"type":"roomlog-export","version":1,"source":"redis","exportedAt":"2026-01-01T00:00:00.000Z"}
  * {"type":"stream","namespace":"/","room":"lobby","epoch":"…","seq":12,"firstSeq":1}
  * {"type":"entry","seq":1,"id":"…","epoch":"…","event":"chat","data":{"text":"hi"},…}
+ * {"type":"cursor","userId":"alice","seq":1}
  * ```
  *
- * A `stream` line starts a stream; the `entry` lines after it belong to it, in ascending seq.
+ * A `stream` line starts a stream; the `entry` lines after it belong to it, in ascending seq,
+ * then its `cursor` lines (each member's read marker). An import sets a marker after the
+ * entries before it are stored, so it is never clamped below its seq.
  * An entry carries every field of a stored message; `data` is in Roomlog's stored form:
  * binary as `{"$bin":"<base64>"}` and every key of the data that starts with `$` with one more
  * `$` (so binary and such keys survive JSON exactly).
@@ -33,8 +36,15 @@ export interface StreamRecord extends StreamRef, StreamHead {
   type: 'stream';
 }
 
+/** A read marker of the stream line before it. */
+export interface CursorRecord {
+  type: 'cursor';
+  userId: string;
+  seq: number;
+}
+
 /** One parsed line. */
-export type ExportRecord = ExportHeader | StreamRecord | ({ type: 'entry' } & ImportEntry);
+export type ExportRecord = ExportHeader | StreamRecord | CursorRecord | ({ type: 'entry' } & ImportEntry);
 
 /** The header line. */
 export function headerLine(source: string, exportedAt: Date): string {
@@ -56,6 +66,11 @@ export function streamLine(stream: StreamRef, head: StreamHead): string {
     seq: head.seq,
     firstSeq: head.firstSeq,
   });
+}
+
+/** A cursor line: one user's read marker. */
+export function cursorLine(userId: string, seq: number): string {
+  return JSON.stringify({ type: 'cursor', userId, seq } satisfies CursorRecord);
 }
 
 /** The data of an entry in its stored form (what `encodeData` writes), without a size limit. */
@@ -116,6 +131,11 @@ export function parseLine(text: string, line: number): ExportRecord {
         record.data = decodeData(JSON.stringify(record.data), 'cli');
       }
       return record as ExportRecord;
+    case 'cursor':
+      if (typeof record.userId !== 'string' || !Number.isSafeInteger(record.seq) || (record.seq as number) < 0) {
+        throw malformed(line, 'a cursor line needs a userId and a seq (a non-negative integer)');
+      }
+      return record as unknown as CursorRecord;
     case 'stream':
       if (typeof record.namespace !== 'string' || typeof record.room !== 'string' || typeof record.epoch !== 'string') {
         throw malformed(line, 'a stream line needs namespace, room and epoch');

@@ -1,5 +1,5 @@
 /** Walking a store page by page: every stream, every entry of a stream, in bounded memory. */
-import { type MessageStore, RoomlogError, type StoredMessage, type StreamInfo, type StreamRef } from '@roomlog/core';
+import { type CursorInfo, type MessageStore, RoomlogError, type StoredMessage, type StreamInfo, type StreamRef } from '@roomlog/core';
 
 /** Largest page the contract allows; fewer round trips per entry. */
 export const PAGE = 1000;
@@ -41,5 +41,16 @@ export async function* entriesOf(store: MessageStore, stream: StreamRef, after =
     const last = page.messages.at(-1);
     if (!page.hasMore || !last) return;
     position = last.seq;
+  }
+}
+
+/** Every read marker of a stream (the store must have `listCursors`), one page at a time. */
+export async function* cursorsOf(store: MessageStore, stream: StreamRef): AsyncGenerator<CursorInfo> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.listCursors!(stream, { after, limit: PAGE });
+    yield* page.cursors;
+    if (page.next === null) return;
+    after = page.next;
   }
 }

@@ -63,9 +63,15 @@ async function syncOnce(store: MessageStore, namespace: string, room: string, of
   }
 }
 
+// Every direction ids change form in: Redis derives `<epoch>:<seq>`, which PostgreSQL and
+// TypeORM keep beside a derived UUID; their UUIDs go into Redis and Mongo as foreign ids.
 for (const [from, to] of [
+  ['redis', 'postgres'],
+  ['redis', 'sqlite'],
   ['redis', 'mongo'],
   ['postgres', 'mongo'],
+  ['postgres', 'redis'],
+  ['mongo', 'redis'],
   ['sqlite', 'postgres'],
 ] as const) {
   it(`${from} → ${to}: a client's offset continues on the target, no reset, the missed entries as they were`, async () => {

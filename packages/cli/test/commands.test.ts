@@ -171,6 +171,9 @@ describe('import errors and resuming', () => {
       `${streamLine}\n`,
       `${header}\n${entry}\n`,
       `${header}\n${streamLine}\n{"type":"entry","seq":0}\n`,
+      `${header}\n{"type":"cursor","userId":"u","seq":1}\n`,
+      `${header}\n${streamLine}\n{"type":"cursor","userId":"u","seq":-1}\n`,
+      `${header}\n${streamLine}\n{"type":"cursor","seq":1}\n`,
       '',
     ]) {
       const run = await cli(['import', urls.redis], input);
@@ -182,6 +185,45 @@ describe('import errors and resuming', () => {
     expect(conflict.code).toBe(EXIT_CODES.dataError);
     expect(conflict.stderr).toContain('holds another log');
     expect((await store.read(stream)).messages.map((m) => m.data)).toEqual(['live']);
+  });
+
+  it('read markers move with the log, past a page of them; a stream listed twice (SCAN) moves once, a re-run changes nothing', async () => {
+    const source = createMemoryStore();
+    const stream = freshStream();
+    await seed(source, stream, 50);
+    const markers = new Map(Array.from({ length: 1005 }, (_, i) => [`member-${i}`, (i % 50) + 1] as const));
+    for (const [user, seq] of markers) await source.setCursor(stream, user, seq);
+    // A listing that names every stream twice, on separate pages, as Redis SCAN may.
+    const listTwice = async (query?: { after?: string }) => {
+      const { streams } = await source.listStreams({ limit: 1000 });
+      return query?.after === undefined ? { streams, next: 'again' } : { streams, next: null };
+    };
+    const twice = new Proxy(source, {
+      get(target, key) {
+        if (key === 'listStreams') return listTwice;
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as MessageStore;
+    const chunks: string[] = [];
+    const out = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const exported = await exportLog(twice, out, {});
+    expect(exported).toMatchObject({ streams: 2, cursors: 2010, cursorsLeftOut: false });
+    const lines = chunks.join('').split('\n').filter(Boolean);
+    expect(lines.filter((line) => line.startsWith('{"type":"cursor"'))).toHaveLength(2010);
+    const target = createMemoryStore();
+    for (let run = 0; run < 2; run++) {
+      const summary = await importLog(target, lines);
+      expect(summary).toMatchObject({ streams: 2, cursors: 2010, imported: run === 0 ? 50 : 0 });
+      expect(await readAll(target, stream)).toEqual(await readAll(source, stream));
+      for (const [user, seq] of markers) expect(await target.getCursor(stream, user)).toBe(seq);
+      expect(await target.unreadCount(stream, 'member-3')).toBe(await source.unreadCount(stream, 'member-3'));
+    }
   });
 
   it('an interrupted import saves its line; the next run passes over it and ends with the whole log', async () => {

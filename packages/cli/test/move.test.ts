@@ -4,7 +4,7 @@
  * re-run writes nothing, and a client's offset goes on from the same place.
  */
 import pg from 'pg';
-import { type MessageStore, uuidForImport } from '@roomlog/core';
+import type { MessageStore } from '@roomlog/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type OpenStore, openStore } from '../src/connect';
 import { cli, freshStream, freshUrls, readAll, seed } from './harness';
@@ -32,17 +32,13 @@ afterAll(async () => {
   await client.end();
 });
 
-/** The stores that keep ids as UUIDs keep a foreign id (Redis's `<epoch>:<seq>`) as a UUID of it. */
-function expectedId(target: MessageStore, id: string): string {
-  return target.name === 'postgres' || target.name === 'typeorm' ? uuidForImport(id) : id;
-}
-
 const pairs = [
   ['redis', 'postgres'],
   ['postgres', 'mongo'],
   ['sqlite', 'postgres'],
   ['mongo', 'redis'],
   ['postgres', 'sqlite'],
+  ['redis', 'sqlite'],
 ] as const;
 
 describe('export | import between backends', () => {
@@ -51,6 +47,15 @@ describe('export | import between backends', () => {
       const source = await open(urls[from]);
       const stream = freshStream();
       await seed(source, stream, 1203);
+      // Read markers: one user far behind, one at the head, one in between, and some members
+      // (paging past 1,000 markers is tested on the memory store in commands.test.ts).
+      const markers = new Map<string, number>([
+        ['alice', 3],
+        ['bob', 1203],
+        ['ü 🎉', 600],
+      ]);
+      for (let i = 0; i < 20; i++) markers.set(`member-${i}`, i * 60 + 1);
+      for (const [user, seq] of markers) await source.setCursor!(stream, user, seq);
       const before = await readAll(source, stream);
       const sourceHead = await source.head(stream);
 
@@ -58,13 +63,18 @@ describe('export | import between backends', () => {
       expect(exported).toMatchObject({ code: 0, stderr: '' });
       const imported = await cli(['import', urls[to]], exported.stdout);
       expect(imported.code, imported.stderr).toBe(0);
-      expect(imported.stderr).toContain('1203 entries written');
+      expect(imported.stderr).toContain(`1203 entries written, 0 already there, ${markers.size} read markers`);
       // Opened after the import: a sql.js DataSource holds its own copy of the file from when it opened.
       const target = await open(urls[to]);
 
       const after = await readAll(target, stream);
-      expect(after).toEqual(before.map((entry) => ({ ...entry, id: expectedId(target, entry.id) })));
+      // Every field, ids included: Redis's `<epoch>:<seq>` survives PostgreSQL and TypeORM byte for byte.
+      expect(after).toEqual(before);
       expect(await target.head(stream)).toEqual(sourceHead);
+      for (const [user, seq] of markers) expect(await target.getCursor!(stream, user)).toBe(seq);
+      for (const user of ['alice', 'bob', 'ü 🎉', 'member-7', 'nobody']) {
+        expect(await target.unreadCount!(stream, user), user).toBe(await source.unreadCount!(stream, user));
+      }
 
       const again = await cli(['import', urls[to]], exported.stdout);
       expect(again.code, again.stderr).toBe(0);

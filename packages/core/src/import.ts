@@ -199,10 +199,12 @@ export function isUuid(text: string): boolean {
 }
 
 /**
- * The id an imported entry is kept under by a backend that stores ids as UUIDs (PostgreSQL,
+ * The key an imported entry is kept under by a backend whose id column is a UUID (PostgreSQL,
  * TypeORM): the id itself when it is one (lowercased, as PostgreSQL prints UUIDs), otherwise
  * a name-based UUID (version 5 layout, SHA-1) of it. The same foreign id (Redis derives
  * `<epoch>:<seq>`) always maps to the same UUID, so a re-run of an import stays idempotent.
+ * When the result differs from the id, those backends also store the id itself and read that
+ * back, so the id a client holds survives the move byte for byte.
  */
 export function uuidForImport(id: string): string {
   if (isUuid(id)) return id.toLowerCase();
@@ -211,4 +213,36 @@ export function uuidForImport(id: string): string {
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** `limit` of `listCursors` when none is given. */
+export const DEFAULT_CURSOR_LIST_LIMIT = 100;
+
+/**
+ * Validates a `listCursors` query (same shape and bounds as a `listStreams` query).
+ * @returns the `after` position (or `null`) and the page size.
+ * @throws RoomlogError `INVALID_ARGUMENT`.
+ */
+export function normalizeCursorListQuery(backend: string, query: unknown): { after: string | null; limit: number } {
+  return normalizeStreamListQuery(backend, query);
+}
+
+/** Encodes the last user of a page as a `listCursors` position, for backends that list users in order. */
+export function encodeUserCursor(userId: string): string {
+  return Buffer.from(userId, 'utf8').toString('base64url');
+}
+
+/** The rejection for a malformed `listCursors` position. */
+export function invalidCursorPosition(backend: string): RoomlogError {
+  return new RoomlogError('INVALID_ARGUMENT', 'after is not a position returned by listCursors', {
+    backend,
+    cause: new TypeError('after: unknown cursor list position'),
+  });
+}
+
+/** Decodes {@link encodeUserCursor}; `INVALID_ARGUMENT` for anything else. */
+export function decodeUserCursor(backend: string, cursor: string): string {
+  const user = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (user === '' || Buffer.from(user, 'utf8').toString('base64url') !== cursor) throw invalidCursorPosition(backend);
+  return user;
 }

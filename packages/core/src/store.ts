@@ -175,6 +175,11 @@ export interface StoreCapabilities {
    * tooling (export, stats, pruning). Absent means `false`.
    */
   streams?: boolean;
+  /**
+   * `listCursors`: every read marker of a stream, so an export carries them and a moved room
+   * keeps each member's unread count. Absent means `false`.
+   */
+  cursorList?: boolean;
 }
 
 /** Stream-wide retention settings shared by every backend. */
@@ -316,6 +321,42 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
    * @returns `true` when the stream existed.
    */
   dropStream?(stream: StreamRef): Promise<boolean>;
+
+  /**
+   * A page of a stream's read markers (capability `cursorList`): each user's marker as
+   * `setCursor` left it. Walk every page by passing `next` back as `after` until it is `null`.
+   * A marker present during the whole walk is listed at least once (Redis walks a hash and may
+   * list one twice; importing it twice with `setCursor` is harmless, markers only move
+   * forward). A page may hold fewer than `limit` markers, even none, before the end. A stream
+   * never written has none.
+   */
+  listCursors?(stream: StreamRef, query?: CursorListQuery): Promise<CursorList>;
+}
+
+/** Where a page of {@link MessageStore.listCursors} starts and how large it is. */
+export interface CursorListQuery {
+  /** The `next` of the previous page; absent for the first page. */
+  after?: string | undefined;
+  /**
+   * Most markers in the page, 1–1000. @default 100. Redis pages by `HSCAN`, which returns a
+   * small hash (up to `hash-max-listpack-entries`, 128 by default) whole, so a Redis page may
+   * hold up to that many whatever the limit.
+   */
+  limit?: number | undefined;
+}
+
+/** One user's read marker. */
+export interface CursorInfo {
+  userId: string;
+  /** The seq the user has read up to (what `getCursor` returns). */
+  seq: number;
+}
+
+/** A page of read markers. */
+export interface CursorList {
+  cursors: CursorInfo[];
+  /** Opaque position to pass as `after` for the next page; `null` after the last page. */
+  next: string | null;
 }
 
 /** The stream an import writes to and the epoch of the log being imported. */

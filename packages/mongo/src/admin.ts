@@ -4,6 +4,7 @@
  * them) and dropping a stream. Kept apart from the append/read path, which these never touch.
  */
 import {
+  type CursorList,
   type ImportResult,
   type PreparedImport,
   RoomlogError,
@@ -11,6 +12,8 @@ import {
   type StreamInfo,
   type StreamList,
   type StreamRef,
+  decodeUserCursor,
+  encodeUserCursor,
   entriesToWrite,
   invalidStreamCursor,
 } from '@roomlog/core';
@@ -111,6 +114,29 @@ export async function listMongoStreams(
     if (current !== null) streams.push({ ...ref, head: current });
   }
   return { streams, next: hints.length === limit ? hints.at(-1)!._id : null };
+}
+
+/**
+ * A page of a stream's read markers in user order. A marker moves by inserting its higher seq
+ * and then deleting the lower ones (see `setCursor`), so a user may briefly have two
+ * documents: sorted by seq descending within a user, the first is the marker, the rest are
+ * passed over. A page cut inside one user's documents has seen that user's marker already.
+ */
+export async function listMongoCursors(
+  models: RoomlogModels,
+  ref: StreamRef,
+  { after, limit }: { after: string | null; limit: number },
+): Promise<CursorList> {
+  const from = after === null ? null : decodeUserCursor(BACKEND, after);
+  const docs = await models.cursors
+    .find(
+      { ...streamFilter(ref), ...(from === null ? {} : { userId: { $gt: from } }) },
+      { sort: { userId: 1, seq: -1 }, limit, projection: { _id: 0, userId: 1, seq: 1 } },
+    )
+    .toArray();
+  const cursors: { userId: string; seq: number }[] = [];
+  for (const doc of docs) if (cursors.at(-1)?.userId !== doc.userId) cursors.push({ userId: doc.userId, seq: doc.seq });
+  return { cursors, next: docs.length === limit ? encodeUserCursor(docs.at(-1)!.userId) : null };
 }
 
 /** Removes a stream's entries, read markers and head hint; `true` when it had entries. */

@@ -4,6 +4,7 @@
  * MongoDB: reads in `reads.ts`, writes in `writes.ts`, the server's strategy in `server.ts`.
  */
 import {
+  type CursorList,
   type AppendResult,
   type DriverChange,
   type DriverPage,
@@ -24,7 +25,7 @@ import {
 } from '@roomlog/core';
 import type { Connection } from 'mongoose';
 import type { StoreContext } from './context';
-import { dropMongoStream, importIntoMongo, listMongoStreams, pingMongo } from './admin';
+import { dropMongoStream, importIntoMongo, listMongoCursors, listMongoStreams, pingMongo } from './admin';
 import { type MessageDocument, asDate, dataFields, setDataUpdate, toStoredMessage } from './documents';
 import { classifyMongoError } from './errors';
 import { isLiveDoc, liveFilter, streamFilter } from './filters';
@@ -238,6 +239,10 @@ class MongoDriver implements StoreDriver {
 
   dropStream(stream: StreamRef): Promise<boolean> {
     return dropMongoStream(this.models, stream);
+  }
+
+  listCursors(stream: StreamRef, query: { after: string | null; limit: number }): Promise<CursorList> {
+    return listMongoCursors(this.models, stream, query);
   }
 
   /**

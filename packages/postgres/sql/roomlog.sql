@@ -33,6 +33,21 @@ CREATE TABLE IF NOT EXISTS "public"."roomlog_messages" (
   CONSTRAINT "roomlog_messages_pkey" PRIMARY KEY (stream_id, seq)
 );
 
+DO $roomlog_upgrade$
+DECLARE
+  v_timeout text := current_setting('lock_timeout');
+BEGIN
+  IF NOT EXISTS (
+    SELECT 1 FROM pg_attribute
+    WHERE attrelid = to_regclass('"public"."roomlog_messages"') AND attname = 'source_id' AND NOT attisdropped
+  ) THEN
+    PERFORM set_config('lock_timeout', '5s', true);
+    ALTER TABLE "public"."roomlog_messages" ADD COLUMN source_id text;
+    PERFORM set_config('lock_timeout', v_timeout, true);
+  END IF;
+END
+$roomlog_upgrade$;
+
 CREATE UNIQUE INDEX IF NOT EXISTS "roomlog_messages_client_id"
   ON "public"."roomlog_messages" (stream_id, client_message_id) WHERE client_message_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS "roomlog_messages_sender"

@@ -12,7 +12,8 @@ import { UNREAD_SCAN_LIMIT } from '@roomlog/core';
 
 /** The columns of a stored entry, as `rowToMessage` reads them. */
 function entryColumns(alias: string): string {
-  return `${alias}.seq, ${alias}.id, ${alias}.created_at, ${alias}.expires_at, ${alias}.edited_at,
+  // An imported entry keeps its original id in source_id (see `upgrades.sql.ts`).
+  return `${alias}.seq, coalesce(${alias}.source_id, ${alias}.id::text) AS id, ${alias}.created_at, ${alias}.expires_at, ${alias}.edited_at,
     ${alias}.deleted_at, ${alias}.target, ${alias}.version, ${alias}.kind, ${alias}.event,
     ${alias}.sender_id, ${alias}.client_message_id, ${alias}.payload::text AS payload`;
 }

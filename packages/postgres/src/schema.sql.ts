@@ -4,6 +4,7 @@
  * migrations with their own tool. Every name comes from {@link TableNames} (validated, quoted).
  */
 import { type PostgresStoreOptions, type TableNames, tableNames } from './options';
+import { upgradesSql } from './upgrades.sql';
 
 /** Rows of slack, beyond twice the batch size, that an append's retention step may remove. */
 const PRUNE_SLACK = 16;
@@ -215,6 +216,10 @@ $roomlog$;`;
  * - `messages`: entries keyed by `(stream_id, seq)` (keyset reads, no OFFSET); `payload` is
  *   `json`, which keeps the codec's text byte for byte (`jsonb` rejects `\u0000`).
  * - `cursors`: read markers per `(stream_id, user_id)`.
+ * - right after `messages`, the upgrades of `upgrades.sql.ts` (columns added since), so an older
+ *   schema catches up. They come before the index statements: `CREATE INDEX IF NOT EXISTS`
+ *   takes a SHARE lock even when the index exists, and an ALTER waiting for its exclusive lock
+ *   while this transaction holds that SHARE lock deadlocks with a live append.
  */
 export function schemaSql(t: TableNames): string {
   return `CREATE SCHEMA IF NOT EXISTS ${t.schema};
@@ -245,6 +250,8 @@ CREATE TABLE IF NOT EXISTS ${t.messages} (
   payload json,
   CONSTRAINT ${t.local('messages_pkey')} PRIMARY KEY (stream_id, seq)
 );
+
+${upgradesSql(t)}
 
 CREATE UNIQUE INDEX IF NOT EXISTS ${t.local('messages_client_id')}
   ON ${t.messages} (stream_id, client_message_id) WHERE client_message_id IS NOT NULL;

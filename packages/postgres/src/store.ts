@@ -7,6 +7,7 @@
 import {
   type AppendOptions,
   type AppendResult,
+  type CursorList,
   type DriverChange,
   type DriverPage,
   DriverStore,
@@ -22,7 +23,9 @@ import {
   type StreamRef,
   ageCutoff,
   decodeStreamCursor,
+  decodeUserCursor,
   encodeStreamCursor,
+  encodeUserCursor,
   entriesToWrite,
   firstSeqOf,
   invalidArgument,
@@ -31,7 +34,16 @@ import {
   uuidForImport,
 } from '@roomlog/core';
 import type { ClientBase, Pool, QueryResultRow } from 'pg';
-import { createImportStreamSql, dropStreamSql, importEntriesSql, listStreamsSql, lockImportStreamSql, pingSql } from './admin.sql';
+import {
+  createImportStreamSql,
+  dropStreamSql,
+  importEntriesSql,
+  listCursorsSql,
+  listStreamsSql,
+  lockImportStreamSql,
+  pingSql,
+  sourceIdsSql,
+} from './admin.sql';
 import { appendParams, appendResults } from './append';
 import { classifyPostgresError, isMissingSchema } from './errors';
 import { BACKEND, type PostgresStoreOptions, type ResolvedPostgresOptions, type TableNames, resolvePostgresOptions } from './options';
@@ -49,6 +61,7 @@ import {
 } from './queries.sql';
 import { type AppendRow, type EntryRow, type ReadRow, rowToMessage, toNumber } from './rows';
 import { schemaSql } from './schema.sql';
+import { restoreSourceIds, sourceIdOf } from './source-ids';
 
 /** `append` options: run the append on your own connection, inside your transaction. */
 export interface PostgresAppendOptions extends AppendOptions {
@@ -156,6 +169,7 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
 
   async append(prepared: PreparedBatch, options: PostgresAppendOptions | undefined): Promise<Map<number, AppendResult>> {
     const rows = await this.#query<AppendRow>(this.#sql.append, appendParams(prepared), options?.client);
+    await restoreSourceIds(prepared, rows, (values) => this.#query(sourceIdsSql(this.options.tables), values, options?.client));
     return appendResults(prepared, rows);
   }
 
@@ -263,6 +277,7 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
             column('senderId'),
             column('clientMessageId'),
             column('payload'),
+            toWrite.map((entry) => sourceIdOf(entry.id)),
           ],
           client,
         );
@@ -288,6 +303,18 @@ class PostgresDriver implements StoreDriver<PostgresAppendOptions> {
     const streams = rows.flatMap((row, i) => (heads[i] ? [{ namespace: row.namespace, room: row.room, head: heads[i] }] : []));
     const last = rows.at(-1);
     return { streams, next: rows.length === limit && last ? encodeStreamCursor(last) : null };
+  }
+
+  async listCursors(ref: StreamRef, { after, limit }: { after: string | null; limit: number }): Promise<CursorList> {
+    const from = after === null ? null : decodeUserCursor(BACKEND, after);
+    const rows = await this.#query<{ user_id: string; seq: string }>(listCursorsSql(this.options.tables), [
+      ref.namespace,
+      ref.room,
+      from,
+      limit,
+    ]);
+    const cursors = rows.map((row) => ({ userId: row.user_id, seq: Number(row.seq) }));
+    return { cursors, next: rows.length === limit ? encodeUserCursor(rows.at(-1)!.user_id) : null };
   }
 
   async dropStream(ref: StreamRef): Promise<boolean> {

@@ -3,7 +3,7 @@
  * turning imported entries into the script's arguments. The keys carry only a digest of
  * `(namespace, room)`; the names are read from the meta hash, where appends write them.
  */
-import { type PreparedImportEntry, invalidStreamCursor } from '@roomlog/core';
+import { type PreparedImportEntry, invalidCursorPosition, invalidStreamCursor } from '@roomlog/core';
 import { entryId } from './entry';
 import type { Cluster } from 'ioredis';
 import type { RedisClient } from './evalsha';
@@ -43,6 +43,13 @@ export function decodeScanPosition(backend: string, after: string | null): ScanP
   const match = /^(\d{1,4})\.(\d{1,20})$/.exec(after);
   if (!match) throw invalidStreamCursor(backend);
   return { node: Number(match[1]), cursor: match[2]! };
+}
+
+/** A `listCursors` position: the HSCAN cursor of the stream's marker hash, decimal. */
+export function decodeHashPosition(backend: string, after: string | null): string {
+  if (after === null) return '0';
+  if (!/^[1-9]\d{0,19}$/.test(after)) throw invalidCursorPosition(backend);
+  return after;
 }
 
 /** The nodes to scan: a standalone server, or every master of a cluster. */

@@ -6,6 +6,7 @@
  */
 import {
   type AppendResult,
+  type CursorList,
   type DriverChange,
   type DriverPage,
   DriverStore,
@@ -25,7 +26,7 @@ import {
   appendedMessage,
   newEpoch,
 } from '@roomlog/core';
-import { decodeScanPosition, globEscape, importArgs, scanNodes } from './admin';
+import { decodeHashPosition, decodeScanPosition, globEscape, importArgs, scanNodes } from './admin';
 import { decodeEntry, entryId } from './entry';
 import { classifyRedisError } from './errors';
 import { type StreamKeys, senderKey, streamKeys, streamTag } from './keys';
@@ -232,6 +233,13 @@ class RedisDriver implements StoreDriver {
     const found = await Promise.all(metaKeys.map((key) => this.#streamAt(key)));
     const streams = found.filter((stream): stream is StreamInfo => stream !== null);
     return { streams, next: node < nodes.length ? `${node}.${cursor}` : null };
+  }
+
+  async listCursors(ref: StreamRef, { after, limit }: { after: string | null; limit: number }): Promise<CursorList> {
+    const [next, flat] = await this.client.hscan(this.#keysOf(ref)[4], decodeHashPosition(BACKEND, after), 'COUNT', limit);
+    const cursors: { userId: string; seq: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) cursors.push({ userId: flat[i]!, seq: Number(flat[i + 1]) });
+    return { cursors, next: next === '0' ? null : next };
   }
 
   async dropStream(ref: StreamRef): Promise<boolean> {

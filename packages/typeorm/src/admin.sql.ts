@@ -1,14 +1,31 @@
 /**
  * The statements of the operations side, for all three dialects: listing streams in
- * `(namespace, room)` order, dropping a stream and the readiness check (imported entries go
- * through `insertEntries`, with every field as exported). Values travel as bound parameters.
+ * `(namespace, room)` order, dropping a stream, inserting imported entries with every field as
+ * exported, and the readiness check. Values travel as bound parameters.
  */
 import type { PreparedImportEntry } from '@roomlog/core';
 import { type Dialect, Params } from './dialect';
-import type { Statement, TableNames } from './queries.sql';
+import { MESSAGE_COLUMNS, type Statement, type TableNames } from './queries.sql';
 
-/** An imported entry with the stream key and the id it is kept under; written by `insertEntries`. */
-export type ImportRow = PreparedImportEntry & { key: string };
+/**
+ * An imported entry with the stream key, the id it is kept under (`id`, a UUID) and, when that
+ * is not the exported id, the exported one (`sourceId`).
+ */
+export type ImportRow = PreparedImportEntry & { key: string; sourceId: string | null };
+
+/** Inserts imported entries in one statement, each with its original id where `id` holds a derived one. */
+export function insertImported(dialect: Dialect, t: TableNames, rows: readonly ImportRow[]): Statement {
+  const p = new Params(dialect);
+  const values = rows
+    .map(
+      (e) =>
+        `(${p.add(e.key)}, ${p.add(e.seq)}, ${p.add(e.id)}, ${p.add(e.event)}, ${p.add(e.payload)}, ${p.add(e.senderId)}, ` +
+        `${p.add(e.clientMessageId)}, ${p.add(e.createdAt)}, ${p.add(e.kind)}, ${p.add(e.target)}, ${p.add(e.version)}, ` +
+        `${p.add(e.editedAt)}, ${p.add(e.deletedAt)}, ${p.add(e.expiresAt)}, ${p.add(e.sourceId)})`,
+    )
+    .join(', ');
+  return { sql: `INSERT INTO ${t.messages} (${MESSAGE_COLUMNS}, source_id) VALUES ${values}`, params: p.values };
+}
 
 /** Creates an import's counter row at seq 0 under the imported epoch. */
 export function insertImportStream(
@@ -50,6 +67,18 @@ export function selectStreamPage(
   return { sql: `SELECT namespace, room FROM ${t.streams} ${where} ORDER BY namespace, room LIMIT ${p.add(limit)}`, params: p.values };
 }
 
+/** Up to `limit` read markers of stream `key` after user `after` (none for the first page), in user order. */
+export function selectCursorPage(dialect: Dialect, t: TableNames, key: string, after: string | null, limit: number): Statement {
+  const p = new Params(dialect);
+  // Placeholders are positional on MySQL and SQLite: add them in the order the text has them.
+  const stream = p.add(key);
+  const from = after === null ? '' : ` AND user_id > ${p.add(after)}`;
+  return {
+    sql: `SELECT user_id, seq FROM ${t.cursors} WHERE stream_key = ${stream}${from} ORDER BY user_id LIMIT ${p.add(limit)}`,
+    params: p.values,
+  };
+}
+
 /** Deletes one stream's rows from `table`. */
 export function deleteStreamRows(dialect: Dialect, t: TableNames, table: 'streams' | 'messages' | 'cursors', key: string): Statement {
   const p = new Params(dialect);
@@ -59,4 +88,9 @@ export function deleteStreamRows(dialect: Dialect, t: TableNames, table: 'stream
 /** A query that fails when `table` is missing and otherwise returns nothing. */
 export function probeTable(t: TableNames, table: 'streams' | 'messages' | 'cursors'): Statement {
   return { sql: `SELECT stream_key FROM ${t[table]} WHERE 1 = 0`, params: [] };
+}
+
+/** A query that fails when a column added by a later migration (`source_id`) is missing. */
+export function probeUpgrades(t: TableNames): Statement {
+  return { sql: `SELECT source_id FROM ${t.messages} WHERE 1 = 0`, params: [] };
 }

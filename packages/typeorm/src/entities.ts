@@ -49,6 +49,8 @@ export class RoomlogMessageRow {
   editedAt!: number | null;
   deletedAt!: number | null;
   expiresAt!: number | null;
+  /** The original id of an imported entry whose id is not a UUID (then `id` is derived from it), else `null`. */
+  sourceId!: string | null;
 }
 
 /** A read marker (`roomlog_cursors`). */

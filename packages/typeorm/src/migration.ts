@@ -3,9 +3,9 @@
  * `synchronize`. It builds the tables from the same definitions as the entities, through
  * TypeORM's schema API, so it writes the right DDL for whichever driver runs it.
  */
-import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableColumn } from 'typeorm';
 import { dialectOf } from './dialect';
-import { TABLES, type TableDefinition, columnType } from './tables';
+import { MESSAGES_TABLE, TABLES, type TableDefinition, columnType } from './tables';
 
 /** The table's name in this DataSource: the base name with the DataSource's `entityPrefix`. */
 function tableName(queryRunner: QueryRunner, table: TableDefinition): string {
@@ -49,3 +49,52 @@ export class RoomlogSchema1764316800000 implements MigrationInterface {
     }
   }
 }
+
+/** How long {@link RoomlogSourceIds1764547200000} waits for its table lock, in seconds. */
+const LOCK_WAIT_SECONDS = 5;
+
+/**
+ * Adds `roomlog_messages.source_id` (the original id of an imported entry that is not a UUID)
+ * to tables created before it existed; a database created by {@link RoomlogSchema1764316800000}
+ * since has it already, and then this does nothing. A nullable column without a default is a
+ * catalog change on PostgreSQL and MariaDB/MySQL (no table rewrite), so it is safe on a live
+ * table; it waits at most 5 s for its lock (behind a long transaction, every write would queue
+ * behind the waiting ALTER) and otherwise fails, to be run again. On SQLite TypeORM rebuilds
+ * the table, which is fine for the development databases sql.js holds.
+ */
+export class RoomlogSourceIds1764547200000 implements MigrationInterface {
+  /** TypeORM orders migrations by the timestamp at the end of this name. */
+  readonly name = 'RoomlogSourceIds1764547200000';
+
+  /** Adds the column unless it is there. */
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const table = tableName(queryRunner, MESSAGES_TABLE);
+    if (await queryRunner.hasColumn(table, 'source_id')) return;
+    const dialect = dialectOf(queryRunner.connection.options.type);
+    const column = new TableColumn({ name: 'source_id', ...columnType(dialect, 'id'), isNullable: true });
+    if (dialect === 'postgres') {
+      // Transaction-local: TypeORM runs migrations in a transaction by default.
+      await queryRunner.query(`SET LOCAL lock_timeout = '${LOCK_WAIT_SECONDS}s'`);
+      await queryRunner.addColumn(table, column);
+    } else if (dialect === 'mysql') {
+      const [{ previous }] = (await queryRunner.query('SELECT @@SESSION.lock_wait_timeout AS previous')) as [{ previous: number }];
+      await queryRunner.query(`SET SESSION lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+      try {
+        await queryRunner.addColumn(table, column);
+      } finally {
+        await queryRunner.query(`SET SESSION lock_wait_timeout = ${Number(previous)}`);
+      }
+    } else {
+      await queryRunner.addColumn(table, column);
+    }
+  }
+
+  /** Drops the column (imported entries then read back under their derived UUIDs). */
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const table = tableName(queryRunner, MESSAGES_TABLE);
+    if (await queryRunner.hasColumn(table, 'source_id')) await queryRunner.dropColumn(table, 'source_id');
+  }
+}
+
+/** Every Roomlog migration, in order: give this to your DataSource's `migrations`. */
+export const roomlogMigrations: (new () => MigrationInterface)[] = [RoomlogSchema1764316800000, RoomlogSourceIds1764547200000];

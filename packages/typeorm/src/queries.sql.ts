@@ -21,9 +21,11 @@ export interface Statement {
   params: unknown[];
 }
 
-/** Columns of a message row, in the order {@link MessageRow} lists them. */
-const MESSAGE_COLUMNS =
+/** Columns of a message row as appends write it, in the order {@link MessageRow} lists them. */
+export const MESSAGE_COLUMNS =
   'stream_key, seq, id, event, payload, sender_id, client_message_id, created_at, kind, target, version, edited_at, deleted_at, expires_at';
+/** Columns a read selects: those, and the original id of an imported entry (see `tables.ts`). */
+const SELECTED_COLUMNS = `${MESSAGE_COLUMNS}, source_id`;
 
 /** What a counter row holds after allocation. */
 export interface StreamRow {
@@ -52,6 +54,7 @@ export interface MessageRow {
   edited_at: number | string | null;
   deleted_at: number | string | null;
   expires_at: number | string | null;
+  source_id: string | Buffer | null;
 }
 
 /** One stream's share of an allocation. */
@@ -139,7 +142,7 @@ export function findByClientIds(dialect: Dialect, t: TableNames, wanted: Readonl
     conditions.push(`(stream_key = ${p.add(key)} AND client_message_id IN (${ids.map((id) => p.add(id)).join(', ')}))`);
   }
   const lock = dialect === 'mysql' ? ' FOR UPDATE' : '';
-  return { sql: `SELECT ${MESSAGE_COLUMNS} FROM ${t.messages} WHERE ${conditions.join(' OR ')}${lock}`, params: p.values };
+  return { sql: `SELECT ${SELECTED_COLUMNS} FROM ${t.messages} WHERE ${conditions.join(' OR ')}${lock}`, params: p.values };
 }
 
 /**
@@ -256,7 +259,7 @@ export interface PageQuery {
 export function selectPage(dialect: Dialect, t: TableNames, q: PageQuery): Statement {
   const p = new Params(dialect);
   return {
-    sql: `SELECT ${MESSAGE_COLUMNS} FROM ${t.messages}
+    sql: `SELECT ${SELECTED_COLUMNS} FROM ${t.messages}
       WHERE stream_key = ${p.add(q.key)} AND seq >= ${p.add(q.low)} AND seq <= ${p.add(q.high)}
         AND (expires_at IS NULL OR expires_at > ${p.add(q.now)})${q.cutoff === null ? '' : ` AND created_at > ${p.add(q.cutoff)}`}
       ORDER BY seq ${q.order} LIMIT ${p.add(q.limit)}`,
@@ -267,7 +270,10 @@ export function selectPage(dialect: Dialect, t: TableNames, q: PageQuery): State
 /** One entry by seq. */
 export function selectEntry(dialect: Dialect, t: TableNames, key: string, seq: number): Statement {
   const p = new Params(dialect);
-  return { sql: `SELECT ${MESSAGE_COLUMNS} FROM ${t.messages} WHERE stream_key = ${p.add(key)} AND seq = ${p.add(seq)}`, params: p.values };
+  return {
+    sql: `SELECT ${SELECTED_COLUMNS} FROM ${t.messages} WHERE stream_key = ${p.add(key)} AND seq = ${p.add(seq)}`,
+    params: p.values,
+  };
 }
 
 /** Replaces an entry's payload in place (`version` + 1) and stamps `edited_at` or `deleted_at`. */

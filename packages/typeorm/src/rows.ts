@@ -30,7 +30,8 @@ export function toTextOrNull(value: string | Buffer | null): string | null {
 export function toStoredMessage(stream: StreamRef, epoch: string, row: MessageRow): StoredMessage {
   return storedMessage(BACKEND, stream, epoch, {
     seq: toNumber(row.seq),
-    id: row.id,
+    // An imported entry's own id, when `id` holds a UUID derived from it.
+    id: row.source_id === null || row.source_id === undefined ? row.id : toText(row.source_id),
     event: toText(row.event),
     payload: row.payload,
     senderId: toTextOrNull(row.sender_id),

@@ -15,6 +15,7 @@ import {
   type PreparedStream,
   RoomlogError,
   type StreamList,
+  type CursorList,
   type StoreDriver,
   type StoredMessage,
   type StreamHead,
@@ -24,7 +25,9 @@ import {
   backoff,
   countFloor,
   decodeStreamCursor,
+  decodeUserCursor,
   encodeStreamCursor,
+  encodeUserCursor,
   entriesToWrite,
   firstSeqOf,
   invalidArgument,
@@ -38,7 +41,17 @@ import {
   uuidForImport,
 } from '@roomlog/core';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { type ImportRow, advanceImported, deleteStreamRows, insertImportStream, probeTable, selectStreamPage } from './admin.sql';
+import {
+  type ImportRow,
+  advanceImported,
+  deleteStreamRows,
+  insertImportStream,
+  insertImported,
+  probeTable,
+  probeUpgrades,
+  selectCursorPage,
+  selectStreamPage,
+} from './admin.sql';
 import { type Dialect, dialectOf } from './dialect';
 import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
 import { classifyTypeormError, isRetryable } from './errors';
@@ -209,6 +222,18 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
           });
         }
       }
+      try {
+        await this.#query(runner, probeUpgrades(t));
+      } catch (cause) {
+        throw new RoomlogError(
+          'INTERNAL',
+          `Roomlog's table ${t.messages} lacks source_id: run the migration (RoomlogSourceIds1764547200000)`,
+          {
+            backend: BACKEND,
+            cause,
+          },
+        );
+      }
     });
   }
 
@@ -228,8 +253,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
             }
             const toWrite = entriesToWrite(BACKEND, batch, state);
             if (toWrite.length === 0) return 0;
-            const rows: ImportRow[] = toWrite.map((entry) => ({ ...entry, key, id: uuidForImport(entry.id) }));
-            for (const slice of this.#insertSlices(rows)) await this.#execute(runner, sql.insertEntries(this.#dialect, t, slice));
+            const rows: ImportRow[] = toWrite.map((entry) => {
+              const id = uuidForImport(entry.id);
+              return { ...entry, key, id, sourceId: id === entry.id ? null : entry.id };
+            });
+            for (const slice of this.#insertSlices(rows)) await this.#execute(runner, insertImported(this.#dialect, t, slice));
             const last = rows.at(-1)!.seq;
             let expiry: number | null = null;
             for (const row of rows) if (row.expiresAt !== null && (expiry === null || row.expiresAt < expiry)) expiry = row.expiresAt;
@@ -261,6 +289,19 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         streams,
         next: rows.length === limit && last ? encodeStreamCursor({ namespace: toText(last.namespace), room: toText(last.room) }) : null,
       };
+    });
+  }
+
+  listCursors(ref: StreamRef, { after, limit }: { after: string | null; limit: number }): Promise<CursorList> {
+    const from = after === null ? null : decodeUserCursor(BACKEND, after);
+    const key = streamDigest(ref.namespace, ref.room);
+    return this.#session(async (runner) => {
+      const rows = await this.#query<{ user_id: string | Buffer; seq: number | string }>(
+        runner,
+        selectCursorPage(this.#dialect, this.#tableNames(), key, from, limit),
+      );
+      const cursors = rows.map((row) => ({ userId: toText(row.user_id), seq: toNumber(row.seq) }));
+      return { cursors, next: rows.length === limit ? encodeUserCursor(cursors.at(-1)!.userId) : null };
     });
   }
 

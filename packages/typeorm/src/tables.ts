@@ -133,6 +133,9 @@ export const MESSAGES_TABLE: TableDefinition = {
     { name: 'edited_at', property: 'editedAt', kind: 'bigint', nullable: true },
     { name: 'deleted_at', property: 'deletedAt', kind: 'bigint', nullable: true },
     { name: 'expires_at', property: 'expiresAt', kind: 'bigint', nullable: true },
+    // The original id of an imported entry that does not fit `id` (a Redis `<epoch>:<seq>`, an
+    // ObjectId); `id` then holds a UUID derived from it. Reads return this one when set.
+    { name: 'source_id', property: 'sourceId', kind: 'id', nullable: true },
   ],
   indices: [
     // Idempotency: NULLs are distinct in all three engines, so messages without a key never collide.

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { COMMON_OPTIONS, parsing, urlOf } from '../args';
+import { writeLine } from '../io';
 import type { Command } from '../command';
 import { exportLog } from '../move';
 import { Progress } from '../progress';
@@ -14,8 +15,8 @@ export const exportCommand: Command = {
   help: `Usage: roomlog export <url> [--room <room>]... [--namespace <ns>] [--output <file>] [--progress]
 
 Writes a header line, then per stream a "stream" line (namespace, room, epoch, head seq,
-firstSeq) and one "entry" line per retained entry with every stored field; binary data as
-{"$bin":"<base64>"}. Pipe it into "roomlog import" on another backend to move the log with
+firstSeq), one "entry" line per retained entry with every stored field (binary data as
+{"$bin":"<base64>"}) and one "cursor" line per read marker (userId, seq). Pipe it into "roomlog import" on another backend to move the log with
 the same seqs and epochs. Memory stays bounded (one page of 1000 entries); a slow reader
 slows the export down rather than filling memory.
 
@@ -44,7 +45,10 @@ Options:
     const progress = new Progress(io.stderr, io.stderrIsTty, io.stderrIsTty || values.progress === true);
     return withStore(url, values, {}, async (store) => {
       try {
-        await exportLog(store, out, { streams: rooms, namespace: values.namespace, progress });
+        const summary = await exportLog(store, out, { streams: rooms, namespace: values.namespace, progress });
+        if (summary.cursorsLeftOut) {
+          await writeLine(io.stderr, `note: the ${store.name} store cannot list read markers (no listCursors); none were exported`);
+        }
       } finally {
         if (out !== io.stdout) {
           out.end();

@@ -18,10 +18,12 @@ export const importCommand: Command = {
   help: `Usage: roomlog import <url> [--input <file>] [--checkpoint <file>] [--progress]
 
 Reads an export (stdin by default) and writes every entry with its original seq, epoch, id,
-createdAt, version, edit and delete times, so clients keep their offsets across the move.
+createdAt, version, edit and delete times, so clients keep their offsets across the move,
+and sets every exported read marker, so members keep their unread counts.
 Creates the schema first (tables, indexes) if it is missing.
 
-Safe to run again: entries the target already holds are skipped. With --checkpoint, the
+Safe to run again: entries the target already holds are skipped, markers only move
+forward. With --checkpoint, the
 line reached is saved after every batch and a re-run passes over those lines unread; it
 stops after the current batch on Ctrl-C (exit 130) and goes on where it stopped next time.
 A room the target holds under another epoch (another log) is refused (exit 6).
@@ -69,8 +71,11 @@ Options:
         );
         await writeLine(
           io.stderr,
-          `${summary.interrupted ? 'interrupted' : 'imported'}: ${summary.streams} streams, ${summary.imported} entries written, ${summary.skipped} already there`,
+          `${summary.interrupted ? 'interrupted' : 'imported'}: ${summary.streams} streams, ${summary.imported} entries written, ${summary.skipped} already there, ${summary.cursors} read markers`,
         );
+        if (summary.cursorsLeftOut) {
+          await writeLine(io.stderr, `note: the ${store.name} store keeps no read markers (no setCursor); the exported ones were left out`);
+        }
         return summary.interrupted ? EXIT_CODES.interrupted : 0;
       } finally {
         lines.close();

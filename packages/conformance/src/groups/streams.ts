@@ -1,8 +1,9 @@
 /**
  * Capability `streams`: `listStreams` walks every stream once with its head, and `dropStream`
- * removes a whole stream so that it starts over under a new epoch.
+ * removes a whole stream so that it starts over under a new epoch. With `cursorList` too,
+ * `listCursors` walks every read marker of a stream (what an export carries).
  */
-import type { MessageStore, StreamInfo } from '@roomlog/core';
+import { MAX_STREAM_LIST_LIMIT, type MessageStore, type StreamInfo, type StreamRef } from '@roomlog/core';
 import { expect, it } from 'vitest';
 import { expectNothingWritten, expectRoomlogError } from '../assertions';
 import { defineGroup, fill, freshStream, message, uniqueId } from '../harness';
@@ -21,6 +22,23 @@ async function listNamespace(store: MessageStore, namespace: string, limit: numb
       if (seen.has(key)) continue;
       seen.add(key);
       if (stream.namespace === namespace) found.push(stream);
+    }
+    if (page.next === null) return found;
+    after = page.next;
+  }
+}
+
+/** Every marker of `stream` by user, walking all pages of `limit` (a marker listed twice must agree). */
+async function listMarkers(store: MessageStore, stream: StreamRef, limit: number): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  let after: string | undefined;
+  for (let pages = 0; ; pages++) {
+    expect(pages, 'listCursors never reached the last page').toBeLessThan(10_000);
+    const page = await store.listCursors!(stream, { after, limit });
+    expect(page.cursors.length).toBeLessThanOrEqual(MAX_STREAM_LIST_LIMIT);
+    for (const { userId, seq } of page.cursors) {
+      if (found.has(userId)) expect(seq, `${userId} listed twice with different seqs`).toBe(found.get(userId));
+      found.set(userId, seq);
     }
     if (page.next === null) return found;
     after = page.next;
@@ -82,10 +100,89 @@ export const streamTests = defineGroup('capability streams: listStreams and drop
     );
   });
 
+  h.needs('cursorList')(
+    'cursor list: a walk lists every marker of the stream once with its seq, none of another stream',
+    async () => {
+      const [a, b] = await h.openMany(2);
+      const stream = freshStream();
+      await fill(a!, stream, 10);
+      const users = ['alice', 'Bob', 'bob', 'ü', '🎉', 'a b', "o'neil", 'x'.repeat(200), ...Array.from({ length: 20 }, (_, i) => `u${i}`)];
+      const expected = new Map(users.map((user, i) => [user, (i % 10) + 1]));
+      for (const [user, seq] of expected) await a!.setCursor!(stream, user, seq);
+      // Markers only move forward: a lower setCursor leaves the listed value alone.
+      await a!.setCursor!(stream, 'alice', 0);
+      const other = { namespace: `/${uniqueId('other')}`, room: stream.room };
+      await fill(a!, other, 1);
+      await a!.setCursor!(other, 'stranger', 1);
+      for (const limit of [1, 3, 1000]) expect(await listMarkers(b!, stream, limit)).toEqual(expected);
+      expect(await listMarkers(b!, other, 10)).toEqual(new Map([['stranger', 1]]));
+      for (const [user, seq] of await listMarkers(b!, stream, 7)) expect(await b!.getCursor!(stream, user)).toBe(seq);
+    },
+    120_000,
+  );
+
+  h.needs('cursorList')('cursor list: none for a stream never written or dropped; bad positions and limits are refused', async () => {
+    const store = await h.open();
+    expect(await store.listCursors!(freshStream())).toEqual({ cursors: [], next: null });
+    const stream = freshStream();
+    await fill(store, stream, 2);
+    await store.setCursor!(stream, 'u', 2);
+    await store.dropStream!(stream);
+    expect(await listMarkers(store, stream, 10)).toEqual(new Map());
+    for (const limit of [0, 1001, 1.5]) {
+      await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.listCursors!(stream, { limit }), `listCursors limit ${limit}`);
+    }
+    for (const after of [42 as unknown as string, '', '!not-a-position!']) {
+      await expectRoomlogError(
+        store,
+        'INVALID_ARGUMENT',
+        () => store.listCursors!(stream, { after }),
+        `listCursors after ${String(after)}`,
+      );
+    }
+    await expectRoomlogError(
+      store,
+      'INVALID_ARGUMENT',
+      () => store.listCursors!({ namespace: '/', room: '' }),
+      'listCursors of an empty room',
+    );
+    await expectNothingWritten(store, freshStream());
+  });
+
+  h.needs('cursorList')(
+    'cursor list: markers listed from one stream and set on an imported copy give every user the same unread count',
+    async () => {
+      const store = await h.open();
+      const source = freshStream();
+      await fill(store, source, 12);
+      for (const [user, seq] of [
+        ['alice', 3],
+        ['bob', 12],
+        ['carol', 7],
+      ] as const)
+        await store.setCursor!(source, user, seq);
+      const head = (await store.head(source))!;
+      const target = freshStream();
+      if (h.capabilities.import) {
+        await store.importEntries!({ ...target, epoch: head.epoch }, (await store.read(source, { after: 0, limit: 1000 })).messages);
+      } else {
+        await fill(store, target, 12);
+      }
+      for (const [user, seq] of await listMarkers(store, source, 2)) await store.setCursor!(target, user, seq);
+      // Twice: importing markers again changes nothing.
+      for (const [user, seq] of await listMarkers(store, source, 2)) await store.setCursor!(target, user, seq);
+      expect(await listMarkers(store, target, 1000)).toEqual(await listMarkers(store, source, 1000));
+      for (const user of ['alice', 'bob', 'carol', 'dave']) {
+        expect(await store.unreadCount!(target, user)).toBe(await store.unreadCount!(source, user));
+      }
+    },
+  );
+
   it('streams: after close they reject with CLOSED', async () => {
     const store = await h.open();
     await store.close();
     await expectRoomlogError(store, 'CLOSED', () => store.listStreams!());
     await expectRoomlogError(store, 'CLOSED', () => store.dropStream!(freshStream()));
+    if (h.capabilities.cursorList) await expectRoomlogError(store, 'CLOSED', () => store.listCursors!(freshStream()));
   });
 });

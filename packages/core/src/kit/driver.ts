@@ -7,7 +7,7 @@
  */
 import type { RoomlogErrorCode } from '../errors';
 import type { PreparedImport } from '../import';
-import type { AppendOptions, AppendResult, ImportResult, StoredMessage, StreamHead, StreamList, StreamRef } from '../store';
+import type { AppendOptions, AppendResult, CursorList, ImportResult, StoredMessage, StreamHead, StreamList, StreamRef } from '../store';
 import type { NormalizedReadQuery } from '../validation';
 import type { ResolvedStoreOptions } from './options';
 import type { PreparedBatch } from './prepare';
@@ -37,7 +37,7 @@ export interface DriverChange {
  * A backend's database part. The required methods are the contract's required part; each
  * optional group, when present, turns on its capability (`change` → `editDelete`, the three
  * cursor methods → `cursors`, `eraseSender` → `erase`, `importEntries` → `import`, `listStreams`
- * with `dropStream` → `streams`). What no method shows, the driver says with a flag
+ * with `dropStream` → `streams`, `listCursors` → `cursorList`). What no method shows, the driver says with a flag
  * (`retention`, `transactions`). The store has `ping()` when the driver has.
  *
  * @typeParam TAppendOptions - the backend's `append` options (its transaction handle).
@@ -105,4 +105,10 @@ export interface StoreDriver<TAppendOptions extends AppendOptions = AppendOption
 
   /** Removes a whole stream with its read markers; `true` when it existed. */
   dropStream?(stream: StreamRef): Promise<boolean>;
+
+  /**
+   * A page of the stream's read markers after position `after` (`null` for the first page);
+   * `next` as `MessageStore.listCursors` says. Needs the cursor methods.
+   */
+  listCursors?(stream: StreamRef, query: { after: string | null; limit: number }): Promise<CursorList>;
 }

@@ -7,7 +7,7 @@
  */
 import { encodeData } from '../codec';
 import { invalidArgument, notFound, unsupported } from '../errors';
-import { normalizeStreamListQuery, prepareImport } from '../import';
+import { normalizeCursorListQuery, normalizeStreamListQuery, prepareImport } from '../import';
 import type {
   AppendOptions,
   AppendResult,
@@ -23,6 +23,8 @@ import type {
   StreamHead,
   StreamList,
   StreamListQuery,
+  CursorList,
+  CursorListQuery,
   StreamRef,
 } from '../store';
 import {
@@ -41,7 +43,7 @@ import { completeResults, prepareBatch } from './prepare';
 import { isTruncated } from './retention';
 
 type CursorMethods = 'setCursor' | 'getCursor' | 'unreadCount';
-type OptionalMethods = 'change' | CursorMethods | 'eraseSender' | 'importEntries' | 'listStreams' | 'dropStream';
+type OptionalMethods = 'change' | CursorMethods | 'eraseSender' | 'importEntries' | 'listStreams' | 'dropStream' | 'listCursors';
 
 /** The capabilities a driver provides, read off the methods it has and the flags it sets. */
 export function driverCapabilities(driver: StoreDriver<never>): StoreCapabilities {
@@ -53,6 +55,7 @@ export function driverCapabilities(driver: StoreDriver<never>): StoreCapabilitie
     transactions: driver.transactions === true,
     import: typeof driver.importEntries === 'function',
     streams: typeof driver.listStreams === 'function',
+    cursorList: typeof driver.listCursors === 'function',
   };
 }
 
@@ -73,7 +76,8 @@ export class DriverStore<TAppendOptions extends AppendOptions = AppendOptions> i
 
   /**
    * @param driver - the backend's database part.
-   * @throws RoomlogError `INVALID_ARGUMENT` when the driver has some of the cursor methods but not all three.
+   * @throws RoomlogError `INVALID_ARGUMENT` when the driver has some of the cursor methods but not
+   *   all three, one of listStreams/dropStream without the other, or listCursors without cursors.
    */
   constructor(driver: StoreDriver<TAppendOptions>) {
     const cursorMethods = (['setCursor', 'getCursor', 'unreadCount'] as const satisfies readonly CursorMethods[]).filter(
@@ -84,6 +88,9 @@ export class DriverStore<TAppendOptions extends AppendOptions = AppendOptions> i
     }
     if ((typeof driver.listStreams === 'function') !== (typeof driver.dropStream === 'function')) {
       throw invalidArgument(driver.name, 'driver', 'must have both listStreams and dropStream, or neither');
+    }
+    if (typeof driver.listCursors === 'function' && cursorMethods.length === 0) {
+      throw invalidArgument(driver.name, 'driver', 'listCursors needs setCursor, getCursor and unreadCount');
     }
     this.name = driver.name;
     this.capabilities = driverCapabilities(driver as StoreDriver<never>);
@@ -188,6 +195,15 @@ export class DriverStore<TAppendOptions extends AppendOptions = AppendOptions> i
     return this.#guard.run(() => {
       const dropStream = this.#method('dropStream', 'dropping streams');
       return dropStream(validateStream(this.name, stream));
+    });
+  }
+
+  /** {@inheritDoc MessageStore.listCursors} */
+  listCursors(stream: StreamRef, query?: CursorListQuery): Promise<CursorList> {
+    return this.#guard.run(() => {
+      const listCursors = this.#method('listCursors', 'listing read markers');
+      const ref = validateStream(this.name, stream);
+      return listCursors(ref, normalizeCursorListQuery(this.name, query));
     });
   }
 

@@ -4,7 +4,8 @@
  */
 import type { PreparedImportEntry } from '../import';
 import { streamKey } from '../ids';
-import type { StreamRef } from '../store';
+import { encodeUserCursor } from '../import';
+import type { CursorList, StreamRef } from '../store';
 import type { MemoryDatabase, MemoryStream } from './database';
 
 /** Appends imported entries (above the head, ascending) to `stream` as they were exported. */
@@ -33,6 +34,23 @@ export function dropMemoryStream(database: MemoryDatabase, ref: StreamRef): bool
   const markerPrefix = `${key}\u0000`;
   for (const marker of database.cursors.keys()) if (marker.startsWith(markerPrefix)) database.cursors.delete(marker);
   return existed;
+}
+
+/** A stream's read markers in user order (UTF-16 code units), the page after user `after`. */
+export function cursorPage(database: MemoryDatabase, ref: StreamRef, after: string | null, limit: number): CursorList {
+  const prefix = `${streamKey(ref.namespace, ref.room)}\u0000`;
+  const users: [string, number][] = [];
+  for (const [marker, seq] of database.cursors) {
+    if (!marker.startsWith(prefix)) continue;
+    const user = marker.slice(prefix.length);
+    if (after === null || user > after) users.push([user, seq]);
+  }
+  users.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const page = users.slice(0, limit);
+  return {
+    cursors: page.map(([userId, seq]) => ({ userId, seq })),
+    next: users.length > limit ? encodeUserCursor(page.at(-1)![0]) : null,
+  };
 }
 
 /** Orders streams by namespace, then room, by UTF-16 code units (what `<` compares). */

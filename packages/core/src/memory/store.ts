@@ -4,16 +4,16 @@
  * backend is checked against. It is built like any backend: a driver on the kit.
  */
 import { newEpoch, newMessageId, streamKey } from '../ids';
-import { type PreparedImport, decodeStreamCursor, encodeStreamCursor, entriesToWrite } from '../import';
+import { type PreparedImport, decodeStreamCursor, decodeUserCursor, encodeStreamCursor, entriesToWrite } from '../import';
 import type { DriverChange, DriverPage, StoreDriver } from '../kit/driver';
 import { storedMessage } from '../kit/entry';
 import { type ResolvedStoreOptions, resolveStoreOptions } from '../kit/options';
 import { type PreparedBatch, type PreparedMessage, appendedData } from '../kit/prepare';
 import { ageCutoff, countFloor, firstSeqOf, isLive } from '../kit/retention';
 import { DriverStore } from '../kit/store';
-import type { AppendResult, BaseStoreOptions, ImportResult, StoredMessage, StreamHead, StreamList, StreamRef } from '../store';
+import type { AppendResult, BaseStoreOptions, CursorList, ImportResult, StoredMessage, StreamHead, StreamList, StreamRef } from '../store';
 import { type NormalizedReadQuery, UNREAD_SCAN_LIMIT } from '../validation';
-import { dropMemoryStream, streamPage, writeImported } from './admin';
+import { cursorPage, dropMemoryStream, streamPage, writeImported } from './admin';
 import { MemoryDatabase, type MemoryEntry, type MemoryStream, lowerBound } from './database';
 
 /** Options of {@link MemoryStore}. */
@@ -219,6 +219,10 @@ class MemoryDriver implements StoreDriver {
 
   async dropStream(ref: StreamRef): Promise<boolean> {
     return dropMemoryStream(this.database, ref);
+  }
+
+  async listCursors(ref: StreamRef, { after, limit }: { after: string | null; limit: number }): Promise<CursorList> {
+    return cursorPage(this.database, ref, after === null ? null : decodeUserCursor(BACKEND, after), limit);
   }
 
   #existing(ref: StreamRef): MemoryStream | undefined {
