@@ -43,9 +43,10 @@ export interface NewMessage extends StreamRef {
   clientMessageId?: string | undefined;
   /**
    * Time to live in milliseconds, relative to the message's `createdAt`. After it the message
-   * is never returned. Needs the `retention` capability. Positive integer.
+   * is never returned. Needs the `retention` capability. Positive integer; `null` (as a JSON
+   * client may send for "none") is the same as absent, on any store.
    */
-  ttlMs?: number | undefined;
+  ttlMs?: number | null | undefined;
 }
 
 /**
@@ -226,7 +227,7 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
    */
   append(batch: readonly NewMessage[], options?: TAppendOptions): Promise<AppendResult[]>;
 
-  /** Reads a page of a stream in ascending seq. See {@link ReadQuery}. */
+  /** Reads a page of a stream in ascending seq. See {@link ReadQuery}; a `null` query reads like none. */
   read(stream: StreamRef, query?: ReadQuery): Promise<ReadResult>;
 
   /** The stream's head, or `null` if it was never written. */

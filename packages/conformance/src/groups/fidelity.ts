@@ -85,6 +85,57 @@ const ROUND_TRIPS: readonly [string, unknown, unknown][] = [
   ['a toJSON that returns undefined (the property is dropped, as in JSON)', { gone: { toJSON: () => undefined }, kept: 1 }, { kept: 1 }],
 ];
 
+/**
+ * What a program can observe of a value, short of identity: -0, prototypes, every own key
+ * (non-enumerable and symbol keys too) and whether it is an accessor. Two values with equal
+ * shapes behave alike.
+ */
+function shape(value: unknown): unknown {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : Number.isNaN(value) ? 'NaN' : value;
+  if (typeof value === 'function' || typeof value === 'symbol' || value === undefined) return typeof value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Buffer.isBuffer(value)) return { buffer: value.toString('hex') };
+  const proto: unknown = Object.getPrototypeOf(value);
+  const prototype = proto === Object.prototype ? 'Object' : proto === Array.prototype ? 'Array' : proto === null ? 'null' : 'other';
+  const keys = Reflect.ownKeys(value).map((key) => {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+    return [String(key), descriptor.enumerable, 'value' in descriptor ? shape(descriptor.value) : 'accessor'];
+  });
+  return { prototype, keys };
+}
+
+class Point {
+  x = 1;
+}
+class List extends Array<number> {}
+
+/** Values JSON changes, as `[label, data]`: what a read returns is what JSON makes of them. */
+const CHANGED_BY_JSON: readonly [string, () => unknown][] = [
+  ['-0', () => -0],
+  ['-0 in an array', () => [-0, 1]],
+  ['Infinity at the top level', () => Number.POSITIVE_INFINITY],
+  ['a null-prototype object', () => Object.assign(Object.create(null) as object, { a: 1 })],
+  ['a class instance', () => ({ point: new Point() })],
+  ['an Array subclass', () => List.from([1, 2])],
+  [
+    'a getter',
+    () => ({
+      get fixed() {
+        return 1;
+      },
+    }),
+  ],
+  ['a non-enumerable property', () => Object.defineProperty({ a: 1 }, 'hidden', { value: 2, enumerable: false })],
+  ['a symbol-keyed property', () => ({ a: 1, [Symbol('s')]: 2 })],
+  ['function and symbol values', () => ({ f() {}, s: Symbol('x'), kept: 1 })],
+  ['undefined, function and symbol in an array', () => [undefined, () => 1, Symbol('x'), 2]],
+  ['Map and Set', () => ({ m: new Map([[1, 2]]), s: new Set([1]) })],
+  ['a toJSON in an array', () => [{ toJSON: () => 'viewed' }]],
+  ['a toJSON returning a function (dropped)', () => ({ gone: { toJSON: () => () => 1 }, kept: 1 })],
+  ['a Date at the top level', () => new Date(0)],
+  ['boxed primitives in an array', () => [new Number(-0), new String('s'), new Boolean(true)]],
+];
+
 /** Data the codec cannot store faithfully. */
 const REFUSED_DATA: readonly [string, () => unknown][] = [
   [`nesting ${MAX_DATA_DEPTH + 1} levels deep`, () => nested(MAX_DATA_DEPTH + 1)],
@@ -111,6 +162,16 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     expect(result?.message.data).toStrictEqual(expected);
     expect((await writer!.read(stream)).messages[0]?.data).toStrictEqual(expected);
     expect((await reader!.read(stream)).messages[0]?.data).toStrictEqual(expected);
+  });
+
+  it.each(CHANGED_BY_JSON)('rule 10: %s reads back as JSON makes it, and the append result is what a read returns', async (_, make) => {
+    const [writer, reader] = await h.openMany(2);
+    const stream = freshStream();
+    const data = make();
+    const expected = shape(JSON.parse(JSON.stringify(data) ?? 'null'));
+    const [result] = await writer!.append([message(stream, data)]);
+    expect(shape((await reader!.read(stream)).messages[0]?.data), 'rule 10: the data read back').toEqual(expected);
+    expect(shape(result?.message.data), "rule 10: the append result's data differs from what a read returns").toEqual(expected);
   });
 
   it('rule 10: binary reads back as Buffer', async () => {
@@ -198,6 +259,39 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
       'rule 10: escaped text one byte over',
     );
     expect((await store.head(stream))?.seq).toBe(1);
+  });
+
+  it('rule 10: each character JSON escapes counts as its escape, in values and keys; others as their UTF-8 bytes', async () => {
+    const store = await h.open({ maxPayloadBytes: 40 });
+    const stream = freshStream();
+    // Every control character, '"' and '\\' are escaped (2 or 6 bytes); ' ', '/', DEL and
+    // U+2028 are not (1, 1, 1 and 3 bytes).
+    const special = [...Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)), '"', '\\', ' ', '/', '\u007f', '\u2028'];
+    /** Data of exactly 40 + `extra` JSON bytes holding `char` once, as a value and as a key. */
+    const sized = (char: string, extra: number, inKey: boolean) => {
+      const used = Buffer.byteLength(JSON.stringify(inKey ? { [char]: '' } : char));
+      const pad = 'p'.repeat(40 - used + extra);
+      return inKey ? { [char]: pad } : `${char}${pad}`;
+    };
+    let written = 0;
+    for (const char of special) {
+      for (const inKey of [false, true]) {
+        const label = `U+${char.charCodeAt(0).toString(16).padStart(4, '0')} in a ${inKey ? 'key' : 'value'}`;
+        const fits = sized(char, 0, inKey);
+        expect(Buffer.byteLength(JSON.stringify(fits))).toBe(40);
+        const [ok] = await store.append([message(stream, fits)]);
+        written++;
+        expect(ok?.message.data, `rule 10: ${label}, exactly maxPayloadBytes`).toEqual(fits);
+        const error = await expectRoomlogError(
+          store,
+          'PAYLOAD_TOO_LARGE',
+          () => store.append([message(stream, sized(char, 1, inKey))]),
+          `rule 10: ${label}, one byte over maxPayloadBytes`,
+        );
+        expect(error.message, 'rule 10: a PAYLOAD_TOO_LARGE message names the limit').toMatch(/over the limit of 40 bytes/);
+      }
+    }
+    expect((await store.head(stream))?.seq).toBe(written);
   });
 
   it('rule 10: binary counts at its raw size against maxPayloadBytes', async () => {

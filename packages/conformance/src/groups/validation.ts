@@ -1,8 +1,8 @@
 /** Rule 1: invalid input rejects with INVALID_ARGUMENT and writes nothing; names are data, never syntax. */
 import type { NewMessage } from '@roomlog/core';
 import { expect, it } from 'vitest';
-import { expectNothingWritten, expectRoomlogError } from '../assertions';
-import { defineGroup, freshStream, message } from '../harness';
+import { expectNothingWritten, expectRoomlogError, range, seqs } from '../assertions';
+import { defineGroup, fill, freshStream, message } from '../harness';
 
 /** Room names that are syntax somewhere (SQL, Mongo, Redis keys and hash tags, paths, globs). */
 export const HOSTILE_ROOM_NAMES: readonly string[] = [
@@ -214,31 +214,62 @@ export const validationTests = defineGroup('rule 1: validation', null, (h) => {
     expect((await store.head(stream))?.seq).toBe(hostile.length + 1);
   });
 
-  it('rule 1: an INVALID_ARGUMENT message names the argument at fault, so a caller knows what to fix', async () => {
+  it('rule 1: an INVALID_ARGUMENT message names the argument at fault and says what is wrong with it', async () => {
     const store = await h.open();
     const stream = freshStream();
     await store.append([message(stream)]);
-    const cases: [string, () => Promise<unknown>][] = [
-      ['namespace', () => store.append([{ ...message(stream), namespace: '' }])],
-      ['room', () => store.append([{ ...message(stream), room: 'a\u0000' }])],
-      ['event', () => store.append([{ ...message(stream), event: 7 as never }])],
-      ['senderId', () => store.append([message(stream, 1, { senderId: '' })])],
-      ['clientMessageId', () => store.append([message(stream, 1, { clientMessageId: 'x'.repeat(257) })])],
-      ['ttlMs', () => store.append([message(stream, 1, { ttlMs: -5 })])],
-      ['batch', () => store.append('x' as never)],
-      ['stream', () => store.read('x' as never)],
-      ['room', () => store.head({ namespace: '/', room: '' })],
-      ['namespace', () => store.read({ namespace: 5 as never, room: 'r' })],
-      ['limit', () => store.read(stream, { limit: 5000 })],
-      ['limit', () => store.read(stream, { limit: 0 })],
-      ['after', () => store.read(stream, { after: -1 })],
-      ['before', () => store.read(stream, { before: 1.5 })],
-      ['query', () => store.read(stream, 'latest' as never)],
+    // [argument, call, what the message must say]: the rule broken and the kind of value given
+    // (never the value itself for text, which may be large).
+    const cases: [string, () => Promise<unknown>, RegExp][] = [
+      ['namespace', () => store.append([{ ...message(stream), namespace: '' }]), /must not be empty/],
+      ['room', () => store.append([{ ...message(stream), room: 'a\u0000' }]), /must not contain NUL/],
+      ['room', () => store.append([{ ...message(stream), room: 'a\uD800' }]), /lone surrogate/],
+      ['room', () => store.append([{ ...message(stream), room: 'r'.repeat(513) }]), /at most 512 UTF-8 bytes/],
+      ['room', () => store.append([{ ...message(stream), room: ['r'] as never }]), /must be a string, got array/],
+      ['event', () => store.append([{ ...message(stream), event: 7 as never }]), /must be a string, got 7/],
+      ['event', () => store.append([{ ...message(stream), event: null as never }]), /must be a string, got null/],
+      ['senderId', () => store.append([message(stream, 1, { senderId: '' })]), /must not be empty/],
+      ['senderId', () => store.append([message(stream, 1, { senderId: true as never })]), /must be a string, got boolean/],
+      ['clientMessageId', () => store.append([message(stream, 1, { clientMessageId: 'x'.repeat(257) })]), /at most 256 UTF-8 bytes/],
+      ['ttlMs', () => store.append([message(stream, 1, { ttlMs: -5 })]), /must be an integer >= 1, got -5/],
+      ['ttlMs', () => store.append([message(stream, 1, { ttlMs: Number.NaN })]), /got NaN/],
+      ['ttlMs', () => store.append([message(stream, 1, { ttlMs: '5' as never })]), /got string/],
+      ['batch', () => store.append('x' as never), /must be an array, got string/],
+      ['batch[1]', () => store.append([message(stream), null as never]), /must be a message object, got null/],
+      ['batch[0]', () => store.append([3 as never]), /must be a message object, got 3/],
+      ['stream', () => store.read('x' as never), /must be an object \{ namespace, room \}, got string/],
+      ['stream', () => store.head(null as never), /got null/],
+      ['room', () => store.head({ namespace: '/', room: '' }), /must not be empty/],
+      ['namespace', () => store.read({ namespace: 5 as never, room: 'r' }), /must be a string, got 5/],
+      ['limit', () => store.read(stream, { limit: 5000 }), /must be at most 1000, got 5000/],
+      ['limit', () => store.read(stream, { limit: 0 }), /must be an integer >= 1, got 0/],
+      ['after', () => store.read(stream, { after: -1 }), /must be an integer >= 0, got -1/],
+      ['before', () => store.read(stream, { before: 1.5 }), /must be an integer >= 0, got 1\.5/],
+      ['query', () => store.read(stream, 'latest' as never), /must be an object, got string/],
+      ['query', () => store.read(stream, 7 as never), /must be an object, got 7/],
     ];
-    for (const [field, call] of cases) {
+    for (const [field, call, problem] of cases) {
       const error = await expectRoomlogError(store, 'INVALID_ARGUMENT', call, `rule 1: invalid ${field}`);
       expect(error.message, `rule 1: the message for an invalid ${field} does not name it`).toContain(field);
+      expect(error.message, `rule 1: the message for an invalid ${field} does not say what is wrong`).toMatch(problem);
     }
+  });
+
+  it('rule 1: ttlMs null is no TTL, like an absent one', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const [result] = await store.append([message(stream, 'kept', { ttlMs: null })]);
+    expect(result?.message.expiresAt, 'rule 1: ttlMs null set an expiry').toBeNull();
+    expect((await store.read(stream)).messages.map((m) => [m.data, m.expiresAt])).toEqual([['kept', null]]);
+  });
+
+  it('rule 5: a null query reads like no query: the latest page of the default size', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    await fill(store, stream, 60);
+    const page = await store.read(stream, null as never);
+    expect(page, 'rule 5: read(stream, null) differs from read(stream)').toEqual(await store.read(stream));
+    expect(seqs(page.messages)).toEqual(range(11, 60));
   });
 
   it('rule 3: an empty batch resolves to [] and writes nothing', async () => {
