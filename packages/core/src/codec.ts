@@ -122,10 +122,8 @@ function jsonStringBytes(value: string): number {
 }
 
 function tooLarge(state: WalkState): RoomlogError {
-  return new RoomlogError('PAYLOAD_TOO_LARGE', `data is over the limit of ${state.maxBytes} bytes`, {
-    backend: state.backend,
-    cause: new RangeError(`payload exceeds maxPayloadBytes=${state.maxBytes}`),
-  });
+  const problem = `data is over the limit of ${state.maxBytes} bytes (maxPayloadBytes)`;
+  return new RoomlogError('PAYLOAD_TOO_LARGE', problem, { backend: state.backend, cause: new RangeError(problem) });
 }
 
 function tooManyBinaries(maxBinaries: number, backend: string): RoomlogError {
@@ -350,9 +348,9 @@ function tag(viewed: unknown): unknown {
   if (Array.isArray(viewed)) return viewed.map((item, i) => tag(jsonView(item, String(i))));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(viewed)) {
-    const item = jsonView((viewed as Record<string, unknown>)[k], k);
-    if (isDropped(item)) continue;
-    defineData(out, k.charCodeAt(0) === 36 ? `$${k}` : k, tag(item));
+    // Dropped values (undefined, functions, symbols) are copied as they are: JSON.stringify
+    // leaves them out here as it does on the fast path.
+    defineData(out, k.charCodeAt(0) === 36 ? `$${k}` : k, tag(jsonView((viewed as Record<string, unknown>)[k], k)));
   }
   return out;
 }
@@ -399,9 +397,8 @@ function untag(value: unknown): unknown {
   }
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
-  if (keys.length === 1 && keys[0] === BINARY_TAG && typeof record[BINARY_TAG] === 'string') {
-    return Buffer.from(record[BINARY_TAG], 'base64');
-  }
+  // Only a tag has the key `$bin` (the caller's own `$bin` is stored as `$$bin`), and a tag has no other.
+  if (keys[0] === BINARY_TAG) return Buffer.from(record[BINARY_TAG] as string, 'base64');
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     defineData(out, k.charCodeAt(0) === 36 ? k.slice(1) : k, untag(record[k]));

@@ -99,7 +99,8 @@ function shape(value: unknown): unknown {
   const prototype = proto === Object.prototype ? 'Object' : proto === Array.prototype ? 'Array' : proto === null ? 'null' : 'other';
   const keys = Reflect.ownKeys(value).map((key) => {
     const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-    return [String(key), descriptor.enumerable, 'value' in descriptor ? shape(descriptor.value) : 'accessor'];
+    const flags = [descriptor.enumerable, descriptor.configurable, descriptor.writable];
+    return [String(key), flags, 'value' in descriptor ? shape(descriptor.value) : 'accessor'];
   });
   return { prototype, keys };
 }
@@ -134,13 +135,25 @@ const CHANGED_BY_JSON: readonly [string, () => unknown][] = [
   ['a toJSON returning a function (dropped)', () => ({ gone: { toJSON: () => () => 1 }, kept: 1 })],
   ['a Date at the top level', () => new Date(0)],
   ['boxed primitives in an array', () => [new Number(-0), new String('s'), new Boolean(true)]],
+  // toJSON gets the key it is stored under ('' at the top, the index in an array), also on the
+  // path that escapes `$` keys.
+  ['toJSON given its key', () => ({ a: { toJSON: (key: string) => `at ${key}` }, list: [{ toJSON: (key: string) => `at ${key}` }] })],
+  [
+    'toJSON given its key beside $ keys',
+    () => ({ $a: { toJSON: (key: string) => ({ key, $x: 1 }) }, list: [{ toJSON: (key: string) => ({ key }) }] }),
+  ],
+  ['a top-level toJSON given the key ""', () => ({ toJSON: (key: string) => ({ key, $x: 1 }) })],
+  [
+    'a __proto__ key beside a $ key',
+    () => Object.assign(withOwnKey('__proto__', { polluted: true }), { $op: [withOwnKey('__proto__', 1)] }),
+  ],
 ];
 
-/** Data the codec cannot store faithfully. */
-const REFUSED_DATA: readonly [string, () => unknown][] = [
-  [`nesting ${MAX_DATA_DEPTH + 1} levels deep`, () => nested(MAX_DATA_DEPTH + 1)],
-  ['a lone surrogate in a string', () => ({ s: 'a\uD800' })],
-  ['a lone surrogate in a key', () => ({ ['\uDC00']: 1 })],
+/** Data the codec cannot store faithfully, with what the error message must say. */
+const REFUSED_DATA: readonly [string, () => unknown, RegExp][] = [
+  [`nesting ${MAX_DATA_DEPTH + 1} levels deep`, () => nested(MAX_DATA_DEPTH + 1), /nested deeper than 128 levels/],
+  ['a lone surrogate in a string', () => ({ s: 'a\uD800' }), /lone UTF-16 surrogate/],
+  ['a lone surrogate in a key', () => ({ ['\uDC00']: 1 }), /lone UTF-16 surrogate/],
   [
     'a circular reference',
     () => {
@@ -148,9 +161,28 @@ const REFUSED_DATA: readonly [string, () => unknown][] = [
       loop.self = loop;
       return loop;
     },
+    /circular reference/,
   ],
-  ['a BigInt', () => [1n]],
-  [`objects nested ${MAX_DATA_DEPTH + 1} levels deep`, () => nestedObjects(MAX_DATA_DEPTH + 1)],
+  ['a BigInt', () => [1n], /BigInt/],
+  [`objects nested ${MAX_DATA_DEPTH + 1} levels deep`, () => nestedObjects(MAX_DATA_DEPTH + 1), /nested deeper than 128 levels/],
+  [
+    'a toJSON that throws',
+    () => ({
+      toJSON() {
+        throw new Error('not today');
+      },
+    }),
+    /cannot be encoded/,
+  ],
+  [
+    // Counted small, written large: a store that encodes twice would store what it never counted.
+    'a toJSON that answers longer the second time',
+    () => {
+      let calls = 0;
+      return { text: { toJSON: () => 'x'.repeat(++calls * 10) } };
+    },
+    /changed while it was encoded/,
+  ],
 ];
 
 /** Rule 10 tests. */
@@ -209,10 +241,12 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
-  it.each(REFUSED_DATA)('rule 10: data with %s rejects INVALID_ARGUMENT and writes nothing', async (_, make) => {
+  it.each(REFUSED_DATA)('rule 10: data with %s rejects INVALID_ARGUMENT, says why, and writes nothing', async (_, make, problem) => {
     const store = await h.open();
     const stream = freshStream();
-    await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.append([message(stream, 'ok'), message(stream, make())]));
+    const error = await expectRoomlogError(store, 'INVALID_ARGUMENT', () => store.append([message(stream, 'ok'), message(stream, make())]));
+    expect(error.message, 'rule 1: the message names data and says what is wrong with it').toMatch(/data /);
+    expect(error.message, 'rule 1: the message names data and says what is wrong with it').toMatch(problem);
     await expectNothingWritten(store, stream);
   });
 
