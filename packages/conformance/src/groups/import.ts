@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ImportEntry, MessageStore, StoredMessage, StreamRef } from '@roomlog/core';
 import { expect, it } from 'vitest';
-import { expectNothingWritten, expectRoomlogError, seqs } from '../assertions';
+import { expectNothingWritten, expectRoomlogError, range, seqs } from '../assertions';
 import { manualClock } from '../clock';
-import { defineGroup, freshStream, message } from '../harness';
+import { NO_INSPECT_REASON, capabilityReason, defineGroup, freshStream, message } from '../harness';
+import { RETENTION_LAG_ALLOWANCE, RETENTION_SETTLE_WRITES } from './retention';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 
@@ -112,6 +113,44 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
     expect(fresh).toMatchObject({ duplicate: false, message: { seq: 9, epoch, data: 'after' } });
     expect(repeat).toMatchObject({ duplicate: true, message: { seq: 1, epoch } });
     expect(await store.head(stream)).toMatchObject({ seq: 9, epoch });
+  });
+
+  h.onlyIf(
+    h.capabilities.retention === true && h.options.inspect !== undefined,
+    h.capabilities.retention === true ? NO_INSPECT_REASON : capabilityReason('retention'),
+  )('import: imported entries expire by their expiresAt: not returned, keys freed, physically removed', async () => {
+    const clock = manualClock(T0 + 1000);
+    const store = await h.open({ now: clock.now });
+    const stream = freshStream();
+    const epoch = randomUUID();
+    const [first] = exportedLog(epoch);
+    // Long-lived entries first, so a store tracking one expiry per stream must keep the earliest.
+    const entries: ImportEntry[] = Array.from({ length: 50 }, (_, i) => ({
+      ...first!,
+      seq: i + 1,
+      id: randomUUID(),
+      data: i,
+      clientMessageId: i === 0 ? 'k-long' : i === 49 ? 'k-short' : null,
+      createdAt: T0 + i,
+      expiresAt: i < 25 ? T0 + 1_000_000 : T0 + 2000,
+    }));
+    expect(await store.importEntries!({ ...stream, epoch }, entries)).toMatchObject({ imported: 50 });
+    clock.advance(1000);
+    const [expired, live] = await store.append([
+      message(stream, 'again', { clientMessageId: 'k-short' }),
+      message(stream, 'again', { clientMessageId: 'k-long' }),
+    ]);
+    expect(expired, 'import: the key of an imported entry past its expiresAt still deduplicates').toMatchObject({
+      duplicate: false,
+      message: { seq: 51 },
+    });
+    expect(live, 'import: the key of a live imported entry').toMatchObject({ duplicate: true, message: { seq: 1 } });
+    expect(seqs(await readAll(store, stream))).toEqual([...range(1, 25), 51]);
+    for (let i = 0; i < RETENTION_SETTLE_WRITES; i++) await store.append([message(stream, 'settle')]);
+    const stored = await h.options.inspect!.storedCount(stream);
+    expect(stored, `import: 25 expired imported entries are still stored (${stored} for 29 live)`).toBeLessThanOrEqual(
+      29 + RETENTION_LAG_ALLOWANCE,
+    );
   });
 
   it('import: a stream holding another log (other epoch) is refused and left as it was', async () => {

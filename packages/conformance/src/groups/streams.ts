@@ -8,8 +8,8 @@ import { expect, it } from 'vitest';
 import { expectNothingWritten, expectRoomlogError } from '../assertions';
 import { defineGroup, fill, freshStream, message, uniqueId } from '../harness';
 
-/** Every stream of `namespace`, walking all pages of `limit` (a stream listed twice counted once). */
-async function listNamespace(store: MessageStore, namespace: string, limit: number): Promise<StreamInfo[]> {
+/** Every stream of `namespaces`, walking all pages of `limit` (a stream listed twice counted once). */
+async function listNamespaces(store: MessageStore, namespaces: readonly string[], limit: number): Promise<StreamInfo[]> {
   const found: StreamInfo[] = [];
   const seen = new Set<string>();
   let after: string | undefined;
@@ -21,7 +21,7 @@ async function listNamespace(store: MessageStore, namespace: string, limit: numb
       const key = `${stream.namespace}\u0000${stream.room}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (stream.namespace === namespace) found.push(stream);
+      if (namespaces.includes(stream.namespace)) found.push(stream);
     }
     if (page.next === null) return found;
     after = page.next;
@@ -45,15 +45,29 @@ async function listMarkers(store: MessageStore, stream: StreamRef, limit: number
   }
 }
 
+/** Every stream of `namespace` (see {@link listNamespaces}). */
+function listNamespace(store: MessageStore, namespace: string, limit: number): Promise<StreamInfo[]> {
+  return listNamespaces(store, [namespace], limit);
+}
+
 /** Capability `streams` tests. */
 export const streamTests = defineGroup('capability streams: listStreams and dropStream', 'streams', (h) => {
-  it('streams: a walk over every page lists every stream, with its head', async () => {
+  it('streams: a walk over every page lists every stream, with its head, also where names repeat or share prefixes', async () => {
     const store = await h.open();
-    const namespace = `/${uniqueId('list')}`;
-    const rooms = ['a', 'b:{x}', "c'd", 'e f', '🎉'];
-    for (const [i, room] of rooms.entries()) await fill(store, { namespace, room }, i + 1);
-    const listed = await listNamespace(store, namespace, 2);
-    expect(listed.map((s) => s.room).sort()).toEqual([...rooms].sort());
+    const base = `/${uniqueId('list')}`;
+    // Three namespaces holding the same room names (one a prefix of another's), written in no
+    // particular order: paging must neither skip a stream that ties with the page's last one
+    // on one of the two names nor depend on the order streams were created.
+    const namespaces = [`${base}-b`, base, `${base}-a`];
+    const rooms = ['e f', 'a', "c'd", '🎉', 'b:{x}', 'a2'];
+    const streams = namespaces.flatMap((namespace, n) => rooms.map((room, r) => ({ namespace, room, count: ((n + r) % 3) + 1 })));
+    for (const i of [5, 12, 0, 17, 3, 9, 14, 1, 7, 16, 10, 2, 13, 6, 11, 4, 15, 8]) {
+      const { count, ...stream } = streams[i]!;
+      await fill(store, stream, count);
+    }
+    const listed = await listNamespaces(store, namespaces, 2);
+    const names = (list: readonly { namespace: string; room: string }[]) => list.map((s) => `${s.namespace} ${s.room}`).sort();
+    expect(names(listed), 'streams: the walk missed or invented streams').toEqual(names(streams));
     for (const stream of listed) expect(stream.head).toEqual(await store.head(stream));
   }, 120_000);
 
@@ -70,15 +84,28 @@ export const streamTests = defineGroup('capability streams: listStreams and drop
     expect(await a!.dropStream!(freshStream())).toBe(false);
   });
 
-  it('streams: dropStream forgets idempotency keys and read markers', async () => {
+  it("streams: dropStream forgets the stream's idempotency keys and read markers, and only that stream's", async () => {
     const store = await h.open();
     const stream = freshStream();
-    await store.append([message(stream, 'x', { clientMessageId: 'k' }), message(stream, 'y')]);
-    if (h.capabilities.cursors) await store.setCursor!(stream, 'u', 2);
+    // Neighbours a sloppy key prefix would catch: a room the dropped one is a prefix of, the
+    // same room in another namespace.
+    const neighbours = [
+      { namespace: stream.namespace, room: `${stream.room}2` },
+      { namespace: `${stream.namespace}-other`, room: stream.room },
+    ];
+    for (const s of [stream, ...neighbours]) await store.append([message(s, 'x', { clientMessageId: 'k' }), message(s, 'y')]);
+    if (h.capabilities.cursors) for (const s of [stream, ...neighbours]) await store.setCursor!(s, 'u', 2);
     await store.dropStream!(stream);
     const [repeat] = await store.append([message(stream, 'x', { clientMessageId: 'k' })]);
     expect(repeat).toMatchObject({ duplicate: false, message: { seq: 1 } });
     if (h.capabilities.cursors) expect(await store.getCursor!(stream, 'u')).toBe(0);
+    for (const s of neighbours) {
+      const label = `${s.namespace} ${s.room}`;
+      if (h.capabilities.cursors)
+        expect(await store.getCursor!(s, 'u'), `streams: dropping a neighbour cleared the marker of ${label}`).toBe(2);
+      const [again] = await store.append([message(s, 'x', { clientMessageId: 'k' })]);
+      expect(again, `streams: dropping a neighbour cleared the keys of ${label}`).toMatchObject({ duplicate: true, message: { seq: 1 } });
+    }
   });
 
   it('streams: bad positions and limits are refused', async () => {
