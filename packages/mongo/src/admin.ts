@@ -91,6 +91,10 @@ export async function importIntoMongo(
       expiresAt: asDate(entry.expiresAt),
     }));
     await ctx.messages.insertMany(docs, { ordered: true });
+    // Imported entries with an expiry are swept like appended ones: the stream's `ttlDue`
+    // (recorded once they are written, so a sweep running meanwhile cannot clear it first).
+    const expiries = toWrite.flatMap((entry) => (entry.expiresAt === null ? [] : [entry.expiresAt]));
+    if (expiries.length > 0) await recordHead(ctx, ref, toWrite.at(-1)!.seq, Math.min(...expiries));
   }
   return { imported: toWrite.length, skipped: batch.entries.length - toWrite.length, head: await head(ref) };
 }

@@ -1,5 +1,5 @@
 /** Rule 8: maxCount, maxAgeMs and per-message ttlMs; expired entries are never returned; seqs never reused. */
-import type { MessageStore, StreamRef } from '@roomlog/core';
+import type { MessageStore, NewMessage, StreamRef } from '@roomlog/core';
 import { expect, it } from 'vitest';
 import { range, seqs } from '../assertions';
 import { manualClock } from '../clock';
@@ -349,8 +349,14 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
    * Appends {@link RETENTION_SETTLE_WRITES} single messages, then asserts the database holds the
    * stream's `live` entries (at least; they are returned) plus at most the lag allowance.
    */
-  const expectRemovedAfterSettling = async (store: MessageStore, stream: StreamRef, live: number, expired: string) => {
-    for (let i = 0; i < RETENTION_SETTLE_WRITES; i++) await store.append([message(stream, 'settle')]);
+  const expectRemovedAfterSettling = async (
+    store: MessageStore,
+    stream: StreamRef,
+    live: number,
+    expired: string,
+    settleFields: Partial<NewMessage> = {},
+  ) => {
+    for (let i = 0; i < RETENTION_SETTLE_WRITES; i++) await store.append([message(stream, 'settle', settleFields)]);
     const stored = await h.options.inspect!.storedCount(stream);
     expect(stored, 'fewer entries stored than read returns').toBeGreaterThanOrEqual(live);
     expect(stored, `${expired} are still stored beyond ${live} live + ${RETENTION_LAG_ALLOWANCE} allowed`).toBeLessThanOrEqual(
@@ -363,16 +369,45 @@ export const retentionTests = defineGroup('rule 8: retention', 'retention', (h) 
     const store = await h.open({ now: clock.now });
     const stream = freshStream();
     // The long-lived entries are written first, so a store that tracks only one expiry per stream
-    // must keep track of the earliest one, not the latest.
-    await store.append(messages(stream, RETENTION_EXPIRED_BACKLOG / 2, 1, { ttlMs: 10_000 }));
-    await store.append(messages(stream, RETENTION_EXPIRED_BACKLOG / 2, 1, { ttlMs: 100 }));
+    // must keep track of the earliest one, not the latest; and after a sweep, the earliest of
+    // what is left. Every write carries a TTL, the settling ones too (a long one).
+    const group = 2 * RETENTION_LAG_ALLOWANCE;
+    const settle = { ttlMs: 1_000_000 };
+    await store.append(messages(stream, group, 1, { ttlMs: 20_000 }));
+    await store.append(messages(stream, group, 1, { ttlMs: 10_000 }));
+    await store.append(messages(stream, group, 1, { ttlMs: 100 }));
     clock.advance(100);
-    await expectRemovedAfterSettling(
-      store,
-      stream,
-      RETENTION_EXPIRED_BACKLOG / 2 + RETENTION_SETTLE_WRITES,
-      `${RETENTION_EXPIRED_BACKLOG / 2} entries past their short ttlMs`,
-    );
+    await expectRemovedAfterSettling(store, stream, 2 * group + RETENTION_SETTLE_WRITES, `${group} entries past a ttlMs of 100`, settle);
+    clock.advance(10_000 - 100);
+    await expectRemovedAfterSettling(store, stream, group + 2 * RETENTION_SETTLE_WRITES, `${group} entries past a ttlMs of 10 s`, settle);
+    clock.advance(10_000);
+    await expectRemovedAfterSettling(store, stream, 3 * RETENTION_SETTLE_WRITES, `${group} entries past a ttlMs of 20 s`, settle);
+  });
+
+  it("rule 8: maxAgeMs expires each entry by its own createdAt, also when a node's clock runs behind (createdAt out of seq order)", async () => {
+    const ahead = manualClock(1_000_000);
+    const behind = manualClock(1_000_000 - 5000);
+    const a = await h.open({ now: ahead.now, maxAgeMs: 1000 });
+    const b = await h.open({ now: behind.now, maxAgeMs: 1000 });
+    const stream = freshStream();
+    await a.append([message(stream, 'on time')]);
+    await b.append([message(stream, 'from a slow clock', { senderId: 'slow' })]);
+    await a.append([message(stream, 'on time too')]);
+    // On `a`'s clock, seq 2 was created 5 s ago: aged out, though seqs 1 and 3 around it are not.
+    ahead.advance(500);
+    expect(
+      (await a.read(stream)).messages.map((m) => m.seq),
+      'rule 8: latest page',
+    ).toEqual([1, 3]);
+    expect(
+      (await a.read(stream, { after: 0 })).messages.map((m) => m.seq),
+      'rule 8: page after 0',
+    ).toEqual([1, 3]);
+    expect(
+      (await a.read(stream, { before: 3 })).messages.map((m) => m.seq),
+      'rule 8: page before 3',
+    ).toEqual([1]);
+    if (h.capabilities.cursors) expect(await a.unreadCount!(stream, 'reader'), 'rule 8: unread count').toBe(2);
   });
 
   withInspector('rule 8: entries pushed out by maxCount are physically removed, give or take a bounded lag', async () => {

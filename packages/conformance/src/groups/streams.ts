@@ -65,6 +65,11 @@ export const streamTests = defineGroup('capability streams: listStreams and drop
       const { count, ...stream } = streams[i]!;
       await fill(store, stream, count);
     }
+    // A page of one before the end tells where the next starts (a store that takes the cursor
+    // from the wrong stream of the page, or ends the walk early, fails here).
+    const one = await store.listStreams!({ limit: 1 });
+    expect(one.streams).toHaveLength(1);
+    expect(one.next, 'streams: a full page of 1 with more streams after it has no next').not.toBeNull();
     const listed = await listNamespaces(store, namespaces, 2);
     const names = (list: readonly { namespace: string; room: string }[]) => list.map((s) => `${s.namespace} ${s.room}`).sort();
     expect(names(listed), 'streams: the walk missed or invented streams').toEqual(names(streams));
