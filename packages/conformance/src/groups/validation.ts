@@ -248,10 +248,21 @@ export const validationTests = defineGroup('rule 1: validation', null, (h) => {
       ['query', () => store.read(stream, 'latest' as never), /must be an object, got string/],
       ['query', () => store.read(stream, 7 as never), /must be an object, got 7/],
     ];
+    if (h.capabilities.editDelete) {
+      cases.push(['seq', () => store.edit!(stream, 0, 'x'), /must be an integer >= 1, got 0/]);
+      cases.push(['seq', () => store.delete!(stream, 'one' as never), /got string/]);
+    }
+    if (h.capabilities.cursors) {
+      cases.push(['userId', () => store.setCursor!(stream, '', 1), /must not be empty/]);
+      cases.push(['userId', () => store.unreadCount!(stream, 9 as never), /must be a string, got 9/]);
+    }
     for (const [field, call, problem] of cases) {
       const error = await expectRoomlogError(store, 'INVALID_ARGUMENT', call, `rule 1: invalid ${field}`);
-      expect(error.message, `rule 1: the message for an invalid ${field} does not name it`).toContain(field);
-      expect(error.message, `rule 1: the message for an invalid ${field} does not say what is wrong`).toMatch(problem);
+      // The argument's name as a word of its own (the `[roomlog]` prefix holds "room" already).
+      const text = error.message.slice(`[roomlog] [${store.name}] `.length);
+      const named = new RegExp(`(^|[^\\w$])${field.replace(/[[\]]/g, '\\$&')}($|[^\\w$])`);
+      expect(text, `rule 1: the message for an invalid ${field} does not name it`).toMatch(named);
+      expect(text, `rule 1: the message for an invalid ${field} does not say what is wrong`).toMatch(problem);
     }
   });
 
