@@ -112,6 +112,10 @@ class List extends Array<number> {}
 
 /** Values JSON changes, as `[label, data]`: what a read returns is what JSON makes of them. */
 const CHANGED_BY_JSON: readonly [string, () => unknown][] = [
+  // Built with an explicit `data` field (the `message` helper turns a missing one into null).
+  ['undefined at the top level', () => undefined],
+  ['a function at the top level', () => () => 1],
+  ['a symbol at the top level', () => Symbol('s')],
   ['-0', () => -0],
   ['-0 in an array', () => [-0, 1]],
   ['Infinity at the top level', () => Number.POSITIVE_INFINITY],
@@ -201,7 +205,7 @@ export const fidelityTests = defineGroup('rule 10: data fidelity', null, (h) => 
     const stream = freshStream();
     const data = make();
     const expected = shape(JSON.parse(JSON.stringify(data) ?? 'null'));
-    const [result] = await writer!.append([message(stream, data)]);
+    const [result] = await writer!.append([{ ...message(stream), data }]);
     expect(shape((await reader!.read(stream)).messages[0]?.data), 'rule 10: the data read back').toEqual(expected);
     expect(shape(result?.message.data), "rule 10: the append result's data differs from what a read returns").toEqual(expected);
   });
