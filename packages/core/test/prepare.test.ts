@@ -24,3 +24,32 @@ describe('appendedData', () => {
     expect((await store.read({ namespace: '/', room: 'r' })).messages[0]!.data).toStrictEqual(data);
   });
 });
+
+describe('prepareBatch', () => {
+  const options = resolveStoreOptions('test', {});
+
+  it('groups interleaved streams in order of first appearance and finds in-batch duplicates per stream', () => {
+    const m = (namespace: string, room: string, clientMessageId?: string) => ({ namespace, room, event: 'e', data: 1, clientMessageId });
+    const batch = [
+      m('/', 'a', 'c1'),
+      m('/', 'b', 'c1'),
+      m('/', 'a', 'c2'),
+      m('/', 'a', 'c1'),
+      m('/', 'b', 'c1'),
+      m('/', 'a'),
+      m('/x', 'a', 'c1'),
+      m('/', 'a', 'c2'),
+    ];
+    const prepared = prepareBatch('test', batch, options, false);
+    expect(prepared.messages.map((message) => message.duplicateOf)).toEqual([null, null, null, 0, 1, null, null, 2]);
+    expect(prepared.streams.map((stream) => [stream.namespace, stream.room, stream.messages.map((message) => message.index)])).toEqual([
+      ['/', 'a', [0, 2, 5]],
+      ['/', 'b', [1]],
+      ['/x', 'a', [6]],
+    ]);
+    // One key per stream, the same for every message of it.
+    expect(new Set(prepared.messages.map((message) => message.stream)).size).toBe(3);
+    for (const stream of prepared.streams) for (const message of stream.messages) expect(message.stream).toBe(stream.stream);
+    expect(prepared.messages[3]!.stream).toBe(prepared.streams[0]!.stream);
+  });
+});

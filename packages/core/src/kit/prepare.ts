@@ -79,27 +79,54 @@ export function prepareBatch(
   const createdAt = options.now();
   const messages: PreparedMessage[] = [];
   const streams = new Map<string, PreparedStream>();
-  const firstByClientId = new Map<string, number>();
+  // Per stream, the first index of each clientMessageId; made only for a stream that gets a
+  // second message with one, so a batch of distinct streams (or of one message) builds none.
+  const firstByClientId = new Map<PreparedStream, Map<string, number>>();
+  let group: PreparedStream | undefined;
   for (let index = 0; index < batch.length; index++) {
     const message = prepareMessage(backend, batch[index], index, options, supportsTtl, createdAt);
     messages.push(message);
-    if (message.clientMessageId !== null) {
-      const dedupeKey = `${message.stream}\u0000${message.clientMessageId}`;
-      const first = firstByClientId.get(dedupeKey);
+    // Consecutive messages of one room (the busy case) share the previous one's group and key.
+    if (group === undefined || group.room !== message.room || group.namespace !== message.namespace) {
+      const stream = streamKey(message.namespace, message.room);
+      group = streams.get(stream);
+      if (!group) {
+        group = { namespace: message.namespace, room: message.room, stream, messages: [] };
+        streams.set(stream, group);
+      }
+    }
+    message.stream = group.stream;
+    if (message.clientMessageId !== null && group.messages.length > 0) {
+      const first = firstInGroup(firstByClientId, group, message.clientMessageId, index);
       if (first !== undefined) {
         message.duplicateOf = first;
         continue;
       }
-      firstByClientId.set(dedupeKey, index);
-    }
-    let group = streams.get(message.stream);
-    if (!group) {
-      group = { namespace: message.namespace, room: message.room, stream: message.stream, messages: [] };
-      streams.set(message.stream, group);
     }
     group.messages.push(message);
   }
   return { messages, streams: [...streams.values()], createdAt };
+}
+
+/**
+ * The index of the first message of `group` with `clientMessageId`, or `undefined` (then the
+ * message at `index` is recorded as that first). A group holds no two messages with one id.
+ */
+function firstInGroup(
+  firstByClientId: Map<PreparedStream, Map<string, number>>,
+  group: PreparedStream,
+  clientMessageId: string,
+  index: number,
+): number | undefined {
+  let seen = firstByClientId.get(group);
+  if (!seen) {
+    seen = new Map();
+    for (const earlier of group.messages) if (earlier.clientMessageId !== null) seen.set(earlier.clientMessageId, earlier.index);
+    firstByClientId.set(group, seen);
+  }
+  const first = seen.get(clientMessageId);
+  if (first === undefined) seen.set(clientMessageId, index);
+  return first;
 }
 
 function prepareMessage(
@@ -130,7 +157,8 @@ function prepareMessage(
     index,
     namespace,
     room,
-    stream: streamKey(namespace, room),
+    // Set by `prepareBatch`, which reuses one key for every message of a stream.
+    stream: '',
     event,
     payload: text,
     value: exact ? m.data : NOT_EXACT,
