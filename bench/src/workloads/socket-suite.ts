@@ -31,10 +31,11 @@ export async function runSocketWorkloads(runContext: RunContext): Promise<void> 
       // The client process is shared by every subject; warm it once on the first subject, or
       // the first baseline would be measured on a cold JIT and every ratio would flatter Roomlog.
       if (subject === runContext.subjects[0]) await relayCase(context, server, subject, manyReceivers, new AbortController().signal);
-      // And every server warms its own JIT with one unmeasured relay: a quick run's 1,000 warm-up
-      // messages left a later subject's server cold against a warm baseline (the #19 "regression"
-      // of MemoryStore at 1 receiver, 145.7 vs 51.8 µs/msg, was mostly that).
-      await relayCase(context, server, subject, 1, new AbortController().signal);
+      // And every server warms its own JIT (see `serverWarmup`): without it a later subject's
+      // server was measured cold against a warm baseline (the #19 "regression" of MemoryStore at
+      // 1 receiver in a quick run, 145.7 vs 51.8 µs/msg, was mostly that).
+      const warmup = { ...context, config: { ...context.config, relayMessages: context.config.serverWarmup } };
+      await relayCase(warmup, server, subject, 1, new AbortController().signal);
       await measure(context, 'relay', subject.id, relayVariant(1), (signal) => relayCase(context, server, subject, 1, signal));
       const many = await measure(context, 'relay', subject.id, relayVariant(manyReceivers), (signal) =>
         relayCase(context, server, subject, manyReceivers, signal),
