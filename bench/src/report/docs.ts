@@ -175,6 +175,86 @@ and once after, server CPU from \`process.cpuUsage\`.
   raw rows cost Redis ~45% of the bare row's rate (one \`HEXISTS\` and one \`HSET\` per message
   on top of \`XADD\`) and PostgreSQL a unique index probe and insert per row plus \`json\`
   validation.
+### The socket layer after the per-socket limits (2026-12-01, round 3)
+
+After the per-socket limits (#14) landed, a quick run at load 1.7 showed MemoryStore relay at 1
+receiver at 16.0k/s against plain's 29.5k/s and 97.9 against 29.8 µs of server CPU per message
+(reproduced here at load 7.4: 145.7 against 51.8 µs). Measured as before: plain, the code before
+this work (\`base\`) and after it side by side in one run, rounds of 15,000–20,000 messages at 1
+receiver with the order rotated each round, server CPU from \`process.cpuUsage\`; 21 paired
+rounds in four runs on a machine at load 11–16 (so every figure is about twice a quiet machine's:
+plain's median here is 40 µs against 17.5 in the issue's quiet run). Profiles: \`BENCH_CPU_PROF\`
+of both servers in one run, self time per function summed and divided by the messages each
+server handled (identical for both); sampling inflates the figures ~1.7×, so they rank causes.
+
+- **Most of the "regression" was the bench, not the code: Roomlog's server was measured cold.**
+  Only the first subject (plain) got the warm-up relay (50 receivers, 3,000 messages); every
+  later server was measured within its first 3,000 messages. On a fresh server, in successive
+  3,000-message windows, plain's CPU per message fell 120 → 56 → 40 → 31 → 23 µs and
+  MemoryStore's 195 → 94 → 59 → 61 → 40 µs: a JIT that needs ~10,000 messages to settle. Now every
+  server relays \`serverWarmup\` (15,000) unmeasured messages before its cases (\`config.ts\`). A
+  quick run's 2,000-message window is still too short to mean much (after the change: 91.3
+  against 31.8 µs at load 16, where the A/B rounds give 59 against 40); quick figures stay what
+  the notes say they are, a proof that the harness works.
+- **What #14 did add per message, and what it costs now** (profile, µs of self time per message,
+  before → after):
+  - the \`maxBinariesPerMessage\` check ran the codec's full walk (byte counts, string checks, a
+    \`Set\` of visited objects, \`isPlainRecord\`'s property descriptors) before the store's own
+    encoding walk did it all again: the codec went 5.61 → 4.56 (\`walk\` + \`isPlainRecord\`
+    3.49 → 2.15). The check now walks objects and arrays only (\`countBinaries\`), and hands to the
+    full walk whatever it gives up on (past the cap, deeper than 128, cyclic, over 10,000
+    objects), so every refusal is exactly what it was; a property test checks it counts what
+    \`measureData\` counts.
+  - \`respond\` made five closures per request (\`reply\`, \`fail\`, \`run\`, the two \`then\` callbacks),
+    and under \`tsx\` each is also named at run time (\`__name\`, 0.93 on its own): 2.64 → 0.98.
+    The handlers take the payload instead of closing over it, the admitted part is one async
+    function, and the error context is built only when something failed.
+  - with \`@opentelemetry/api\` installed but no SDK registered (the bench, and any app that has
+    the API as a transitive dependency), every request was timed and every batch recorded into
+    the API's no-op meter and got a no-op span: 1.40 → 0.45 → ~0. \`current()\` now returns
+    nothing for the API's own no-op meter provider (\`createNoopMeter()\` is that meter), and spans
+    are made only when a tracer SDK is registered (the global proxy delegates to something other
+    than the API's no-op provider).
+  - a synchronous \`authorize\` and a broadcast without \`beforeDeliver\` each cost an async
+    function's promise and an \`await\`: now awaited only when they return a promise (0.65 → 0.17).
+  - \`prepareBatch\` built a stream key and a \`stream + clientMessageId\` string per message to
+    find in-batch duplicates; consecutive messages of a room now share the key and duplicates
+    are looked for per stream, only in a stream with a second message.
+  - Roomlog's own code in total: **18.3 → 16.4 µs per message** (profiled).
+- **Relay, 1 receiver, MemoryStore, same runs: the median gap over plain went from +26.5 to
+  +21.5 µs of server CPU per message (67.3 → 59.1 µs against plain's 40.0; median of the paired
+  differences after − before: −9.2 µs).** Three of the four runs improved, the fourth was within
+  its noise (+4.3 µs). The target (within 5 µs of plain) is not met.
+- **What the rest is** (after, profile, µs per message over plain in the same run): Roomlog's own
+  code 16.4, of which the store's one encoding walk and \`JSON.stringify\` 4.6 (\`encodeData\`,
+  \`walk\`, \`isPlainRecord\`), MemoryStore's append 3.9 (every entry and its idempotency key stay in
+  the heap; the bench never trims the stream), batch preparation and validation 2.8, the socket
+  layer (\`persistClientMessage\`, \`commit\`, \`respond\`, batcher, broadcast) 3.3; then \`writev\`
+  +3.4 and socket.io-parser's \`encodeAsString\` +1.0 (the ack carries seq, id, epoch and
+  createdAt where plain's is \`{ ok: true }\`, the entry adds seq, id, epoch, event and createdAt
+  to the payload), garbage collection +2.8 (the retained log) and microtasks +1.2 (batcher →
+  kit guard → driver → commit → respond). Closing it would take a store that does not re-walk
+  what the socket layer already walked (one walk handing its measurements to \`append\`, a
+  contract change for custom stores), fewer promise hops between the batcher and the ack, and an
+  ack without the epoch the client already holds for the room (a protocol change).
+- **Relay, 50 receivers, MemoryStore (3 paired rounds of 4,000 messages):** 342 → 394 msgs/s
+  against plain's 424 (81% → 93%), 535 → 498 µs of server CPU per message against plain's 481.
+  The 50 socket writes per message dominate both; each entry is encoded once per broadcast
+  (\`nsp.to(room).emit\` → the adapter encodes the packet once and writes the same frames to every
+  member), not once per receiver.
+
+Relay targets after this work, one run (plain, MemoryStore, Redis and PostgreSQL servers side by
+side, 10,000 warm-up messages each, 3 rotated rounds of 8,000 messages per case, load ~15;
+medians; msgs/s ratios at this load are indicative only, CPU per message is the steadier figure):
+
+| target | measured | result | cause of the miss, and what would close it |
+| :-- | :-- | :-- | :-- |
+| relay, 1 receiver: MemoryStore ≥ 85% of plain | 80% (4,925 vs 6,155/s) | ❌ (close; noise ±20%) | CPU per message, below |
+| relay, 1 receiver: MemoryStore within 5 µs CPU/msg of plain | +23.2 µs (61.4 vs 38.2) here; +21.5 µs median of the 21 A/B rounds (+26.5 before) | ❌ | the store's encoding walk, MemoryStore's retained heap and GC, larger ack and entry frames, promise hops: "What the rest is" above |
+| relay, 1 receiver: Redis ≥ 75% of plain | 48% (2,945/s), 81.5 µs/msg | ❌ | the Redis round trip per batch and its command encoding (part 3/4 work is perfsql's) |
+| relay, 1 receiver: PostgreSQL ≥ 60% of plain | 34% (2,121/s), 89.4 µs/msg | ❌ | one batch in flight, fsync per batch (perfsql) |
+| relay, 50 receivers: ≥ 95% of plain | MemoryStore 97% (349 vs 359/s; 488.5 vs 452.3 µs/msg), Redis 111%, PostgreSQL 86% | ✅ / ✅ / ❌ | Redis above plain is this load's noise; PostgreSQL as at 1 receiver |
+
 Every target of the round, as measured on 2026-12-01 (quick runs \`2026-12-01T1014Z-quick\`
 for the socket rows, \`2026-12-01T1013Z-quick\` and \`2026-12-01T1018Z-quick\` for the append rows,
 plus the relay A/B above; the machine at load 10–23, so the msgs/s ratios are indicative only):
