@@ -278,6 +278,50 @@ plus the relay A/B above; the machine at load 10–23, so the msgs/s ratios are 
   behind PgBouncer, and TypeORM in one round trip per batch. The profiles above (and the
   2026-11-28 ones) still name them: one batch in flight makes a message wait for the batch
   before it, and TypeORM's 4–6 round trips per batch bound it at ~50% of Roomlog/PostgreSQL.
+  (Round 3 did the PostgreSQL part: see the next section.)
+
+### PostgreSQL and TypeORM (round 3, 2026-12-01)
+
+Measured on the shared machine at load 9–16 on 2 cores (every figure is a same-run ratio or an
+A/B in one process; absolute times are inflated by the load). Details and scripts in
+[docs/backends/postgres.md](backends/postgres.md) ("Append: one statement, per-stream lock").
+
+- **Calls in flight.** The batcher now keeps up to 4 \`append\` calls in flight, never two for
+  one stream (a room's later messages wait for its call and go in its next one, in arrival
+  order). The 2026-11-28 finding above ("two batches in flight gave no gain") was for the
+  bench's one-stream append, where a second call can only wait on the counter row lock; for
+  several rooms it pays: \`packages/postgres/bench/lanes.ts\`, 8 rooms, 1 call in flight vs 4
+  alternating in one process, medians of 3 rounds: at 300 msgs/s p50 14.3 → 10.0 ms, p99
+  85 → 68 ms; at 1,000 msgs/s p50 18.3 → 19.6 ms, p99 276 → 72 ms. The bench's ack-latency
+  case sends into one room, so it cannot show this.
+- **The append function's own time.** A server-side loop of 500 one-message appends (no
+  network, one transaction): the previous function 1.9–2.8 ms per call, the new one 1.4–2.7 ms
+  with custom plans and 1.1–1.35 ms with \`plan_cache_mode = force_generic_plan\` (now set on the
+  function): PL/pgSQL was planning every statement on every call. A raw \`INSERT\` of one row
+  costs ~0.025 ms in the same loop, so most of a small append's server time is the function's
+  ~8 statements, not the row. \`auto_explain\` of a 256-message batch: the \`INSERT\` of the rows is
+  15.9 of the function's 22.6 ms (three indexes: primary key, \`clientMessageId\`, sender; 14
+  columns, \`json\` validation), the idempotency probes 0.8 ms, everything else < 0.1 ms each.
+  Node's side of the same batch: ~4 ms of CPU (~15 µs per message) of 30–45 ms wall.
+- **Parameters.** 14 → 9 (\`roomlog_append_batch\`: ids, epochs, the age cutoff and the prune
+  bound are drawn in SQL, \`maxCount\`/\`maxAgeMs\` are constants in the statement text, one count
+  per stream replaces the per-message stream index). A draft built the message-to-stream map
+  with \`ARRAY(SELECT … generate_series …)\`: 16 ms per call on its own (costed against a guess
+  of a million rows), found with \`auto_explain\` and replaced by \`array_fill\`; the append-at-512
+  rate of that draft was 29% of the raw row, which is how it showed.
+- **Named prepared statements: not adopted.** Behind PgBouncer 1.18.0 in transaction mode (2
+  server connections, 8 clients) 153 of 400 named appends failed, and 400 of 400 in a second run
+  (statements left on the server connections by the first); straight to PostgreSQL they saved
+  ~5% of a one-message append (7.38 vs 7.80 ms p50). PgBouncer 1.21+ (\`max_prepared_statements\`)
+  was not available to measure here (Debian 12 ships 1.18).
+
+| target (round 3) | measured | result | cause of the miss |
+| :-- | :-- | :-- | :-- |
+| append at 512 callers ≥ 80% of the same-guarantees raw best, PostgreSQL | 58% (6,401 vs 11,061/s) and 61% (6,386 vs 10,409/s), two quick runs at load 13.4–13.6 (previous round 58%: no measurable change) | ❌ | one stream, so one batch in flight (a second could only wait on the counter row); per batch the rows' \`INSERT\` into a wider table with one more index (sender, for \`eraseSender\`) than the raw row's is 70% of the server time; what would close it: fewer indexes or columns per row, which the contract's features need |
+| ack at light load, PostgreSQL: p50 ≤ raw single durable insert + 0.5 ms | store-level proxy (\`bench/pgbouncer.ts\`, one message per call, cases interleaved in one process; the socket bench's light-load case was unusable, plain itself at 176–248 ms p50): +0.56 / +0.94 / +2.77 / +2.71 ms over the raw \`INSERT\` (4.03 vs 3.47, 4.44 vs 3.50, 7.01 vs 4.24, 6.52 vs 3.81 ms); the previous function +0.83 / +1.20 / +2.79 / +2.79 ms in the same runs | ❌ (closest +0.56 ms, at the quietest moment) | about half is the writes any gapless log must make (counter update + row as one plain statement: +0.41 / +0.47 / +1.40 / +1.85 ms over the raw row), the rest the function's idempotency and retention statements; the raw row writes one table, the append two, so +0.5 ms holds only on a quiet machine if at all |
+| ack at half plain max, PostgreSQL: p50 ≤ plain + 3 ms, p99 ≤ plain + 10 ms | quick run at load 9: plain 80.3 / 240 ms, PostgreSQL 88.8 / 190 ms at 155 msgs/s (+8.6 / −50 ms) | – (unusable) | plain itself took 176 ms p50 at 200 msgs/s in that run: the 50 receivers starve on the loaded machine; the figures say nothing about the store |
+| relay, 1 receiver: PostgreSQL ≥ 60% of plain | 57% (2,133 vs 3,712/s, load 9) | ❌ (noise-level) | quick run on a loaded machine; 59% (876 vs 1,479/s) in another |
+| relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | 41% (873 vs 2,133/s, same run) | ❌ | TypeORM's 4–6 round trips per batch (BEGIN, counter upsert, idempotency lookup when keys are given, insert, sweep when retention is due, COMMIT): not changed this round |
 
 ## Latest run
 
