@@ -3,6 +3,7 @@ import { isRoomlogError } from '@roomlog/core';
 import type { Command } from './command';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
+import { nameCommand } from './commands/name';
 import { pingCommand } from './commands/ping';
 import { pruneCommand } from './commands/prune';
 import { readCommand, tailCommand } from './commands/read';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   importCommand,
   pruneCommand,
+  nameCommand,
 ];
 
 function overview(): string {

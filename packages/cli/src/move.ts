@@ -9,7 +9,7 @@ import { type ImportEntry, type MessageStore, RoomlogError, type StreamRef, isRo
 import { writeLine } from './io';
 import { type StreamRecord, cursorLine, entryLine, headerLine, parseLine, streamLine } from './ndjson';
 import type { Progress } from './progress';
-import { PAGE, allStreams, cursorsOf, entriesOf, requireMethod } from './walk';
+import { PAGE, type StreamTally, allStreams, cursorsOf, entriesOf, requireMethod } from './walk';
 
 /** What an export or import went through. */
 export interface MoveSummary {
@@ -22,6 +22,8 @@ export interface MoveSummary {
    * `listCursors` (export), or the target no `setCursor` (import). Their unread counts restart.
    */
   cursorsLeftOut: boolean;
+  /** Streams an export passed over because the store holds them without names (see `StreamList.unnamed`). */
+  unnamed?: number;
 }
 
 /** Options of {@link exportLog}. */
@@ -40,7 +42,8 @@ export interface ExportOptions {
 export async function exportLog(store: MessageStore, out: Writable, options: ExportOptions = {}): Promise<MoveSummary> {
   const summary: MoveSummary = { streams: 0, entries: 0, cursors: 0, cursorsLeftOut: false };
   await writeLine(out, headerLine(store.name, new Date()));
-  const streams: AsyncIterable<StreamRef> | Iterable<StreamRef> = options.streams ?? allStreams(store, options.namespace);
+  const tally: StreamTally = { unnamed: 0 };
+  const streams: AsyncIterable<StreamRef> | Iterable<StreamRef> = options.streams ?? allStreams(store, options.namespace, tally);
   for await (const stream of streams) {
     const head = await store.head(stream);
     if (head === null) continue;
@@ -61,6 +64,7 @@ export async function exportLog(store: MessageStore, out: Writable, options: Exp
     }
   }
   options.progress?.done(summary);
+  summary.unnamed = tally.unnamed;
   return summary;
 }
 

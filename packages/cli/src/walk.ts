@@ -20,12 +20,23 @@ export function requireMethod<K extends 'listStreams' | 'dropStream' | 'importEn
   return found.bind(store) as NonNullable<MessageStore[K]>;
 }
 
-/** Every stream of the store (of `namespace` only, when given), one page at a time. */
-export async function* allStreams(store: MessageStore, namespace?: string): AsyncGenerator<StreamInfo> {
+/** What a walk over every stream passed over: streams the store holds without their names. */
+export interface StreamTally {
+  unnamed: number;
+}
+
+/**
+ * Every stream of the store (of `namespace` only, when given), one page at a time. A listing
+ * may name a stream twice (Redis `SCAN`); every command using this is correct under that
+ * (export and import are idempotent, prune re-reads the head before it drops).
+ * @param tally - counts the streams the store could not name (see `StreamList.unnamed`).
+ */
+export async function* allStreams(store: MessageStore, namespace?: string, tally?: StreamTally): AsyncGenerator<StreamInfo> {
   const list = requireMethod(store, 'listStreams', 'list its streams');
   let after: string | undefined;
   for (;;) {
     const page = await list({ after, limit: PAGE });
+    if (tally !== undefined) tally.unnamed += page.unnamed ?? 0;
     for (const stream of page.streams) if (namespace === undefined || stream.namespace === namespace) yield stream;
     if (page.next === null) return;
     after = page.next;
@@ -53,4 +64,11 @@ export async function* cursorsOf(store: MessageStore, stream: StreamRef): AsyncG
     if (page.next === null) return;
     after = page.next;
   }
+}
+
+/** The note a command prints when a walk passed over streams it could not name. */
+export function unnamedNote(store: MessageStore, tally: StreamTally): string | null {
+  if (tally.unnamed === 0) return null;
+  const streams = `${tally.unnamed} stream${tally.unnamed === 1 ? '' : 's'}`;
+  return `note: ${streams} of this ${store.name} store ${tally.unnamed === 1 ? 'has' : 'have'} no stored name (last written by an older version) and ${tally.unnamed === 1 ? 'was' : 'were'} left out; name them with "roomlog name" (see roomlog name --help)`;
 }

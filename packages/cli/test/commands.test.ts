@@ -7,7 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { type ImportEntry, type ImportResult, type ImportStream, type MessageStore, createMemoryStore } from '@roomlog/core';
+import { type ImportEntry, type ImportResult, type ImportStream, type MessageStore, createMemoryStore, streamDigest } from '@roomlog/core';
 import { createRedisStore } from '@roomlog/redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,87 @@ describe('prune', () => {
     expect(wet.stdout).toContain('dropped');
     expect(await store.head({ namespace, room: 'idle' })).toBeNull();
     expect(await store.head({ namespace, room: 'active' })).not.toBeNull();
+  });
+});
+
+describe('streams without stored names (Redis, older versions)', () => {
+  it('rooms, export and prune say how many they left out; roomlog name names them; exit 5 off Redis', async () => {
+    const namespace = `/unnamed-${randomUUID()}`;
+    const old = [
+      { namespace, room: 'old-1' },
+      { namespace, room: 'old 2' },
+    ];
+    for (const ref of old) {
+      await store.append([{ ...ref, event: 'chat', data: 'before names were stored' }]);
+      // What a version before names were stored left in the meta hash.
+      await redis.hdel(`${prefix}:{${streamDigest(ref.namespace, ref.room)}}:m`, 'ns', 'room');
+    }
+    const rooms = await cli(['rooms', urls.redis, '--namespace', namespace]);
+    expect(rooms.code).toBe(0);
+    expect(lines(rooms.stdout)).toHaveLength(1); // the header
+    expect(rooms.stderr).toContain('2 streams of this redis store have no stored name');
+    expect((await cli(['export', urls.redis, '--namespace', namespace])).stderr).toContain('2 streams');
+    expect((await cli(['prune', urls.redis, '--idle', '0s', '--namespace', namespace])).stderr).toContain('2 streams');
+
+    const named = await cli(['name', urls.redis, '--namespace', namespace, 'old-1', 'never-written']);
+    expect(named).toMatchObject({ code: 0 });
+    expect(named.stderr).toContain('named 1 of 2 rooms');
+    const fromInput = await cli(['name', urls.redis], `${JSON.stringify({ namespace, room: 'old 2' })}\n\n`);
+    expect(fromInput.stderr).toContain('named 1 of 1 rooms');
+    const listed = await cli(['rooms', urls.redis, '--namespace', namespace, '--json']);
+    expect(listed.stderr).toBe('');
+    expect(
+      lines(listed.stdout)
+        .map((line) => JSON.parse(line).room)
+        .sort(),
+    ).toEqual(['old 2', 'old-1']);
+    expect((await cli(['name', urls.redis], '{not json\n')).code).toBe(EXIT_CODES.dataError);
+    expect((await cli(['name', urls.postgres, 'r'])).code).toBe(EXIT_CODES.unsupported);
+  });
+
+  it('prune under a listing that names a stream twice drops it once and reports it once', async () => {
+    const source = createMemoryStore({ now: () => Date.UTC(2020, 0, 1) });
+    const stream = freshStream();
+    await source.append([{ ...stream, event: 'chat', data: 'old' }]);
+    const listTwice = async (query?: { after?: string }) => {
+      const { streams } = await source.listStreams({ limit: 1000 });
+      return query?.after === undefined ? { streams, next: 'again' } : { streams, next: null };
+    };
+    let drops = 0;
+    const twice = new Proxy(source, {
+      get(target, key) {
+        if (key === 'listStreams') return listTwice;
+        if (key === 'dropStream') {
+          return (ref: typeof stream) => {
+            drops++;
+            return target.dropStream(ref);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as MessageStore;
+    const out: string[] = [];
+    const err: string[] = [];
+    const sink = (into: string[]) =>
+      new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          into.push(chunk.toString());
+          done();
+        },
+      });
+    const { pruneOn } = await import('../src/commands/prune');
+    const code = await pruneOn(twice, { idleMs: 1000, yes: true, json: true }, { stdout: sink(out), stderr: sink(err) });
+    expect(code).toBe(0);
+    expect(drops).toBe(1);
+    expect(
+      out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).dropped),
+    ).toEqual([true]);
+    expect(err.join('')).toContain('1 idle stream');
   });
 });
 

@@ -387,7 +387,10 @@ export interface ImportResult {
 export interface StreamListQuery {
   /** The `next` of the previous page; absent for the first page. */
   after?: string | undefined;
-  /** Most streams in the page, 1–1000. @default 100 */
+  /**
+   * Most streams in the page, 1–1000. @default 100. Redis pages by `SCAN`, whose every step
+   * returns whole hash buckets: a Redis page may hold a few streams more.
+   */
   limit?: number | undefined;
 }
 
@@ -402,4 +405,10 @@ export interface StreamList {
   streams: StreamInfo[];
   /** Opaque position to pass as `after` for the next page; `null` after the last page. */
   next: string | null;
+  /**
+   * Streams this page passed over because the store holds them without their names, so it
+   * cannot say which room they are (Redis streams last written by a version before names were
+   * stored; see the backend's guide for naming them). Absent or 0 when there were none.
+   */
+  unnamed?: number;
 }

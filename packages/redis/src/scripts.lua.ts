@@ -180,7 +180,12 @@ local results, offset, a = {}, 0, 5
 while a <= #ARGV do
   local s = stream(offset)
   offset = offset + 5
-  local epoch = redis.call('HGET', s.meta, 'epoch')
+  local known = redis.call('HMGET', s.meta, 'epoch', 'ns')
+  local epoch = known[1]
+  if epoch and not known[2] then
+    -- A stream first written by a version that did not store its names: name it now.
+    redis.call('HSET', s.meta, 'ns', ARGV[a + 1], 'room', ARGV[a + 2])
+  end
   if not epoch then
     -- A new counter starts above any entry left behind, so a lost counter never reuses a seq.
     epoch = ARGV[a]
@@ -397,10 +402,12 @@ return { erased, tonumber(fields(batch[#batch], 1)[1]) + 1 }
 export const IMPORT_SCRIPT = `${PRELUDE}
 local s = stream(0)
 local count = tonumber(ARGV[8])
-local epoch = redis.call('HGET', s.meta, 'epoch')
+local known = redis.call('HMGET', s.meta, 'epoch', 'ns')
+local epoch = known[1]
 local head = 0
 if epoch then
   if epoch ~= ARGV[5] then return { -1, epoch } end
+  if not known[2] then redis.call('HSET', s.meta, 'ns', ARGV[6], 'room', ARGV[7]) end
   head = headSeq(s)
 else
   if count == 0 then return { 0, 0 } end
@@ -443,6 +450,17 @@ end
 trimTime(s)
 trimCount(s)
 return { written, skipped }
+`;
+
+/**
+ * Names a stream written before names were stored (`nameStreams`): ARGV[1] namespace, ARGV[2]
+ * room, the key being that name's. Only an existing stream without names is touched; returns 1
+ * when it was named.
+ */
+export const NAME_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], 'epoch') == 0 or redis.call('HEXISTS', KEYS[1], 'ns') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'ns', ARGV[1], 'room', ARGV[2])
+return 1
 `;
 
 /** Removes a whole stream: its five keys (`dropStream`). Returns 1 when it existed. */

@@ -25,6 +25,8 @@ import {
   type StreamRef,
   appendedMessage,
   newEpoch,
+  invalidArgument,
+  validateStream,
 } from '@roomlog/core';
 import { decodeHashPosition, decodeScanPosition, globEscape, importArgs, scanNodes } from './admin';
 import { decodeEntry, entryId } from './entry';
@@ -38,6 +40,7 @@ import {
   APPEND_SCRIPT,
   CHANGE_SCRIPT,
   DROP_SCRIPT,
+  NAME_SCRIPT,
   ERASE_SCRIPT,
   IMPORT_SCRIPT,
   READ_SCRIPT,
@@ -53,6 +56,7 @@ const unreadScript = new LuaScript(UNREAD_SCRIPT);
 const eraseScript = new LuaScript(ERASE_SCRIPT);
 const importScript = new LuaScript(IMPORT_SCRIPT);
 const dropScript = new LuaScript(DROP_SCRIPT);
+const nameScript = new LuaScript(NAME_SCRIPT);
 
 /** Entries `eraseSender` rewrites per script call, so a huge stream never blocks Redis for long. */
 const ERASE_CHUNK = 1000;
@@ -80,6 +84,7 @@ interface TaggedStream {
  */
 export class RedisMessageStore extends DriverStore {
   readonly #persistence: PersistenceCheck;
+  readonly #driver: RedisDriver;
 
   /**
    * @param client - the user's ioredis `Redis` or `Cluster`; not ended by `close()` unless `closeClient`.
@@ -88,7 +93,9 @@ export class RedisMessageStore extends DriverStore {
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
     const resolved = resolveRedisOptions(options);
     const persistence = new PersistenceCheck(client, resolved.persistence);
-    super(new RedisDriver(client, resolved, persistence));
+    const driver = new RedisDriver(client, resolved, persistence);
+    super(driver);
+    this.#driver = driver;
     this.#persistence = persistence;
   }
 
@@ -102,7 +109,33 @@ export class RedisMessageStore extends DriverStore {
     if (this.#persistence.policy === 'require' && report.durable !== true) throw notDurable(report);
     return report;
   }
+
+  /**
+   * Names streams written by a version that did not store their names (Redis keys carry only a
+   * digest of `(namespace, room)`, which cannot be turned back into names), so `listStreams`,
+   * `roomlog rooms`, `export` and `prune` see them. Give it the rooms your app knows; each one
+   * whose stream exists and has no names gets them, anything else is left alone. Idempotent.
+   * Appends and imports name such a stream too, the next time they write to it.
+   * @param streams - at most 1000.
+   * @returns how many streams were named.
+   * @throws RoomlogError `INVALID_ARGUMENT` for an invalid stream or more than 1000.
+   */
+  nameStreams(streams: readonly StreamRef[]): Promise<number> {
+    return this.guarded(async () => {
+      if (!Array.isArray(streams) || streams.length > NAME_BATCH) {
+        throw invalidArgument(BACKEND, 'streams', `must be an array of at most ${NAME_BATCH} streams`);
+      }
+      const refs = streams.map((stream) => validateStream(BACKEND, stream));
+      return this.#driver.nameStreams(refs);
+    });
+  }
 }
+
+/** What `#streamAt` says of a stream that exists but has no names. */
+const UNNAMED = Symbol('unnamed');
+
+/** Most streams one `nameStreams` call names. */
+const NAME_BATCH = 1000;
 
 /** What is particular to Redis: keys, scripts, the sender index, replica waits. */
 class RedisDriver implements StoreDriver {
@@ -218,11 +251,15 @@ class RedisDriver implements StoreDriver {
     const nodes = scanNodes(this.client);
     let { node, cursor } = decodeScanPosition(BACKEND, after);
     const pattern = `${globEscape(this.options.prefix)}:{*}:m`;
-    const metaKeys: string[] = [];
-    // SCAN returns about COUNT keys per call, possibly none: go on until the page has some or the walk ends.
-    while (node < nodes.length && metaKeys.length === 0) {
+    // A Set: one SCAN reply may name a key twice (while Redis rehashes); across pages it is the
+    // contract's at-least-once.
+    const metaKeys = new Set<string>();
+    // SCAN returns about COUNT keys per call, possibly none: go on until the page has some or
+    // the walk ends. A reply is taken whole: SCAN visits whole buckets, so it may hold a few
+    // keys more than COUNT, and the cursor after it is past all of them.
+    while (node < nodes.length && metaKeys.size === 0) {
       const [next, keys] = await nodes[node]!.scan(cursor, 'MATCH', pattern, 'COUNT', limit);
-      metaKeys.push(...keys.slice(0, limit));
+      for (const key of keys) metaKeys.add(key);
       if (next === '0') {
         node++;
         cursor = '0';
@@ -230,9 +267,10 @@ class RedisDriver implements StoreDriver {
         cursor = next;
       }
     }
-    const found = await Promise.all(metaKeys.map((key) => this.#streamAt(key)));
-    const streams = found.filter((stream): stream is StreamInfo => stream !== null);
-    return { streams, next: node < nodes.length ? `${node}.${cursor}` : null };
+    const found = await Promise.all([...metaKeys].map((key) => this.#streamAt(key)));
+    const streams = found.filter((stream): stream is StreamInfo => stream !== null && stream !== UNNAMED);
+    const unnamed = found.filter((stream) => stream === UNNAMED).length;
+    return { streams, next: node < nodes.length ? `${node}.${cursor}` : null, ...(unnamed > 0 ? { unnamed } : {}) };
   }
 
   async listCursors(ref: StreamRef, { after, limit }: { after: string | null; limit: number }): Promise<CursorList> {
@@ -246,10 +284,20 @@ class RedisDriver implements StoreDriver {
     return Number(await this.#write(dropScript, this.#keysOf(ref), [])) === 1;
   }
 
-  /** The stream whose meta hash is `metaKey`, or `null` when it has no names (written before they were stored) or is gone. */
-  async #streamAt(metaKey: string): Promise<StreamInfo | null> {
-    const [namespace, room] = await this.client.hmget(metaKey, 'ns', 'room');
-    if (typeof namespace !== 'string' || typeof room !== 'string') return null;
+  /** See `RedisMessageStore.nameStreams`. */
+  async nameStreams(refs: readonly StreamRef[]): Promise<number> {
+    let named = 0;
+    for (const ref of refs) named += Number(await this.#write(nameScript, [this.#keysOf(ref)[0]], [ref.namespace, ref.room]));
+    return named;
+  }
+
+  /**
+   * The stream whose meta hash is `metaKey`; `UNNAMED` when it exists without names (last
+   * written before they were stored), `null` when it is gone.
+   */
+  async #streamAt(metaKey: string): Promise<StreamInfo | typeof UNNAMED | null> {
+    const [namespace, room, epoch] = await this.client.hmget(metaKey, 'ns', 'room', 'epoch');
+    if (typeof namespace !== 'string' || typeof room !== 'string') return typeof epoch === 'string' ? UNNAMED : null;
     const ref = { namespace, room };
     const head = await this.head(ref);
     return head === null ? null : { ...ref, head };

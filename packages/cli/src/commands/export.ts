@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { COMMON_OPTIONS, parsing, urlOf } from '../args';
 import { writeLine } from '../io';
+import { unnamedNote } from '../walk';
 import type { Command } from '../command';
 import { exportLog } from '../move';
 import { Progress } from '../progress';
@@ -46,6 +47,8 @@ Options:
     return withStore(url, values, {}, async (store) => {
       try {
         const summary = await exportLog(store, out, { streams: rooms, namespace: values.namespace, progress });
+        const note = unnamedNote(store, { unnamed: summary.unnamed ?? 0 });
+        if (note !== null) await writeLine(io.stderr, note);
         if (summary.cursorsLeftOut) {
           await writeLine(io.stderr, `note: the ${store.name} store cannot list read markers (no listCursors); none were exported`);
         }

@@ -4,7 +4,7 @@ import { COMMON_OPTIONS, parsing, urlOf } from '../args';
 import type { Command } from '../command';
 import { writeLine } from '../io';
 import { withStore } from '../session';
-import { allStreams } from '../walk';
+import { type StreamTally, allStreams, unnamedNote } from '../walk';
 
 export const roomsCommand: Command = {
   name: 'rooms',
@@ -25,7 +25,8 @@ Options:
     const { url } = urlOf(positionals, io.env);
     return withStore(url, values, {}, async (store) => {
       if (!values.json) await writeLine(io.stdout, ['namespace', 'room', 'seq', 'firstSeq', 'epoch'].join('\t'));
-      for await (const { namespace, room, head } of allStreams(store, values.namespace)) {
+      const tally: StreamTally = { unnamed: 0 };
+      for await (const { namespace, room, head } of allStreams(store, values.namespace, tally)) {
         const row = { namespace, room, seq: head.seq, firstSeq: head.firstSeq, epoch: head.epoch };
         // JSON.stringify escapes tabs and newlines, so a room name cannot break the table.
         await writeLine(
@@ -35,6 +36,8 @@ Options:
             : [JSON.stringify(namespace), JSON.stringify(room), row.seq, row.firstSeq, row.epoch].join('\t'),
         );
       }
+      const note = unnamedNote(store, tally);
+      if (note !== null) await writeLine(io.stderr, note);
       return 0;
     });
   },
