@@ -52,6 +52,7 @@ describe('DriverStore', () => {
       transactions: false,
       import: false,
       streams: false,
+      cursorList: false,
     });
     expect(createDriverStore(recordingDriver()).ping).toBeUndefined();
     const full = recordingDriver({
@@ -61,6 +62,7 @@ describe('DriverStore', () => {
       setCursor: async () => 0,
       getCursor: async () => 0,
       unreadCount: async () => 0,
+      listCursors: async () => ({ cursors: [], next: null }),
       eraseSender: async () => 0,
       importEntries: async () => ({ imported: 0, skipped: 0, head: null }),
       listStreams: async () => ({ streams: [], next: null }),
@@ -76,6 +78,7 @@ describe('DriverStore', () => {
       transactions: true,
       import: true,
       streams: true,
+      cursorList: true,
     });
     expect(typeof store.ping).toBe('function');
   });
