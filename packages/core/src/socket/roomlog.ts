@@ -11,6 +11,7 @@ import { instrumentStore, observeQueue } from '../telemetry';
 import { MAX_NAME_BYTES, validateText } from '../validation';
 import { changeMessage, changeOwnMessage } from './changes';
 import { markRead, markReadFromClient, unreadCount, unreadFromClient } from './markers';
+import { EntrySizes } from './budget';
 import { ReadCoalescer } from './coalesce';
 import { Healer } from './heal';
 import { Fairness, type RequestKind } from './fairness';
@@ -233,6 +234,7 @@ export function roomlog<
     options: { ...resolved, store: observed },
     batcher: new AppendBatcher(observed, resolved.batch),
     reads: new ReadCoalescer(observed),
+    entrySizes: new EntrySizes(),
     healer: new Healer<S>(() => ctx, resolved.healIntervalMs),
     fairness: new Fairness(resolved.limits),
   };
