@@ -159,6 +159,52 @@ describe('packets within Socket.IO limits', () => {
     expect(disconnects).toBe(0);
   });
 
+  it('reads a sync of rooms full of large entries in chunks, stopping at the packet budget', async () => {
+    const store = new MemoryStore();
+    let entriesRead = 0;
+    let largestRead = 0;
+    const counting = override(store, {
+      read: async (...args: Parameters<MemoryStore['read']>) => {
+        const page = await store.read(...args);
+        entriesRead += page.messages.length;
+        largestRead = Math.max(largestRead, page.messages.length);
+        return page;
+      },
+    });
+    const { url, log } = await startServer({ store: counting });
+    const rooms = Array.from({ length: 20 }, (_, i) => `big-${i}`);
+    for (const room of rooms) for (let i = 0; i < 30; i++) await log.publish({ room, event: 'chat', data: 'x'.repeat(50_000) });
+    const epochs = new Map<string, string>();
+    for (const room of rooms) epochs.set(room, (await store.head({ namespace: '/', room }))!.epoch);
+    const socket = await rawClient(url, { rooms });
+    entriesRead = 0;
+    type RoomAnswer = { ok: boolean; messages?: { seq: number }[]; hasMore?: true; recovered?: boolean; reason?: string };
+    const sync = (offsets: object) => ask<{ rooms: Record<string, RoomAnswer> }>(socket, 'roomlog:sync', { rooms: offsets });
+    const answer = await sync(Object.fromEntries(rooms.map((room) => [room, { after: 1, epoch: epochs.get(room) }])));
+    const answered = Object.values(answer.rooms);
+    const carried = answered.flatMap((room) => room.messages ?? []);
+    // 20 rooms × 29 missed entries of 50 KB is 29 MB; the answer is one packet of at most 1 MiB.
+    expect(carried.length).toBeGreaterThan(0);
+    expect(carried.length).toBeLessThanOrEqual(21);
+    for (const room of answered.filter((r) => r.ok)) expect(room).toMatchObject({ recovered: true, hasMore: true });
+    expect(answered.filter((room) => codeOf(room) === 'BUSY').length).toBeGreaterThan(0);
+    // Before: every room read its whole replay (29 entries + the one at the offset, 600 in all) at
+    // once. Now: 8 rooms at a time, a first chunk of 10 (+ the one at the offset) while their size
+    // is unknown, 2 per room once the packet is full, and what fills the packet.
+    expect(largestRead).toBeLessThanOrEqual(11);
+    expect(entriesRead).toBeLessThanOrEqual(8 * 11 + 12 * 2 + 21);
+    // A room further behind than replayLimit is answered from the head, with its latest page.
+    entriesRead = 0;
+    const far = await startServer({ store: counting, replayLimit: 10 });
+    const other = await rawClient(far.url, { rooms: ['big-0'] });
+    const behind = await ask<{ rooms: Record<string, RoomAnswer> }>(other, 'roomlog:sync', {
+      rooms: { 'big-0': { after: 1, epoch: epochs.get('big-0') } },
+    });
+    expect(behind.rooms['big-0']).toMatchObject({ ok: true, recovered: false, reason: 'too-far-behind' });
+    expect(behind.rooms['big-0']!.messages!.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
+    expect(entriesRead).toBeLessThanOrEqual(11 + 10);
+  });
+
   it('refuses a message with more than 10 binary values at write time, every reference counted', async () => {
     const { url } = await startServer();
     const socket = await rawClient(url, { rooms: ['r'] });
@@ -263,6 +309,50 @@ describe('per-socket fairness', () => {
     tcp.resume();
     const pages = (await Promise.all(answers)) as unknown as Page[];
     expect(pages.every((page) => page.ok && page.messages.length > 0)).toBe(true);
+    // A slow reader is served once it reads again, and stays connected under the default hard bound.
+    expect(socket.connected).toBe(true);
+  });
+
+  it('never answers past its share a socket that stops reading, and disconnects one whose buffer stays over the hard bound', async () => {
+    const limits = {
+      maxBufferedBytesPerSocket: 256 * 1024,
+      maxBufferedBytesBeforeDisconnect: 3 * 1024 * 1024,
+      maxRequestsPerSocket: 50,
+      maxWritesPerSocket: 20,
+    };
+    const { url, log, io } = await startServer({ limits });
+    for (let i = 0; i < 20; i++) await log.publish({ room: 'r', event: 'chat', data: 'x'.repeat(20_000) });
+    const socket = await rawClient(url, { rooms: ['r'] });
+    const serverSocket = [...io.sockets.sockets.values()][0]!;
+    let disconnected = '';
+    serverSocket.on('disconnect', (reason) => (disconnected = reason));
+    const buffered = () => {
+      const conn = serverSocket.conn as unknown as { writeBuffer: { data?: unknown }[]; transport: { socket: { bufferedAmount: number } } };
+      return conn.transport.socket.bufferedAmount + conn.writeBuffer.reduce((n, p) => n + String(p.data ?? '').length, 0);
+    };
+    const tcp = (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket;
+    tcp.pause();
+    // Pages fill the TCP window and then the buffer; then a flood of sends and history requests.
+    for (let i = 0; i < 20; i++) socket.emit('roomlog:history', { room: 'r', after: 0, limit: 20 }, () => {});
+    let peak = 0;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 1_000; i++) socket.emit('chat', { room: 'r', data: i, clientMessageId: `m${round}-${i}` }, () => {});
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      peak = Math.max(peak, buffered());
+    }
+    // 20,000 BUSY answers alone would be ~2.6 MB; held and dropped, the buffer holds the bound,
+    // the pages of the read slots and the answers of the requests that were running.
+    if (process.env.ROOMLOG_PRINT) console.log(`non-reading sender: buffer peak ${peak} bytes`);
+    expect(peak).toBeGreaterThan(limits.maxBufferedBytesPerSocket);
+    expect(peak).toBeLessThan(limits.maxBufferedBytesPerSocket + 5 * 400_000);
+    expect(disconnected).toBe('');
+    // Broadcasts of the room take it past the hard bound: it is disconnected within the grace.
+    for (let i = 0; i < 40; i++) await log.publish({ room: 'r', event: 'chat', data: 'y'.repeat(100_000) });
+    const started = Date.now();
+    while (disconnected === '' && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(disconnected).toBe('server namespace disconnect');
+    // What was queued for it is dropped with the connection (the close packet may remain).
+    expect(buffered()).toBeLessThan(1024);
   });
 
   it('refuses client joins past maxRoomsPerSocket with FORBIDDEN', async () => {

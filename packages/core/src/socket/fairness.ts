@@ -5,9 +5,15 @@
  *   answered `BUSY` at once, before any work (a flood costs one small answer per request).
  * - At most `maxWritesPerSocket` of them are writes: its share of the append queue every
  *   writer shares, so a socket piling up unacked sends cannot make the queue refuse the others.
- * - At most `maxReadsPerSocket` reads run at once, and none starts while the socket's outgoing
- *   buffer holds more than `maxBufferedBytesPerSocket`: a client that stops reading its socket
- *   while it pipelines history requests gets nothing more queued for it.
+ * - At most `maxReadsPerSocket` reads run at once.
+ * - No request starts while the socket's outgoing buffer holds more than
+ *   `maxBufferedBytesPerSocket`: requests wait, in arrival order, until the client has read what
+ *   it was sent. A request past `maxRequestsPerSocket` meanwhile is dropped unanswered, since its
+ *   `BUSY` answer would only grow a buffer the client does not read: a client that stops reading
+ *   its socket while it pipelines requests gets nothing more queued for it.
+ * - A socket whose buffer stays over `maxBufferedBytesBeforeDisconnect` for
+ *   {@link STALL_GRACE_MS} is disconnected (only broadcasts to it can take it that far): its
+ *   client reconnects and syncs once it reads again.
  */
 import type { Socket } from 'socket.io';
 import { RoomlogError, busy } from '../errors';
@@ -16,10 +22,13 @@ import type { ResolvedLimits } from './limits';
 /** What a request is, for the per-socket counts. */
 export type RequestKind = 'read' | 'write' | 'other';
 
+/** How long a socket's buffer may stay over `maxBufferedBytesBeforeDisconnect`, in ms. */
+export const STALL_GRACE_MS = 1_000;
+
 /** How long a refused client should wait, in ms: about one round trip of a busy server. */
 const RETRY_AFTER_MS = 100;
 
-/** How often a held-back read looks at the outgoing buffer again, in ms. */
+/** How often the buffer of a socket over its bound is looked at again, in ms. */
 const BUFFER_POLL_MS = 20;
 
 interface SocketShare {
@@ -28,6 +37,10 @@ interface SocketShare {
   reads: number;
   /** Reads waiting for one of the socket's read slots, in arrival order. */
   waiting: (() => void)[];
+  /** Requests waiting for the socket's outgoing buffer to drain, in arrival order. */
+  held: { resolve: () => void; reject: (error: RoomlogError) => void }[];
+  /** Looks at the buffer while it is over its bound (or requests are held), then stops. */
+  watch: ReturnType<typeof setInterval> | null;
 }
 
 /** Bytes of one Engine.IO packet's data. */
@@ -52,6 +65,21 @@ export function bufferedBytes(socket: Socket): number {
   return bytes;
 }
 
+/**
+ * Disconnects a socket whose client has not read several MiB for a while (a reconnect syncs it
+ * from its offset), and drops what was queued for it at once: a plain disconnect would keep the
+ * buffer until the client read it, and the WebSocket's closing handshake waits behind it.
+ */
+function cutOff(socket: Socket): void {
+  socket.disconnect(true);
+  const transport = socket.conn.transport as unknown as { socket?: { terminate?: () => void } };
+  if (typeof transport.socket?.terminate === 'function') transport.socket.terminate();
+  else socket.conn.close(true);
+}
+
+const closed = (why: string) =>
+  new RoomlogError('CLOSED', `the socket ${why} while its request waited`, { backend: 'socket', cause: new Error(why) });
+
 /** The per-socket counts of one `roomlog()` integration. */
 export class Fairness {
   readonly #limits: ResolvedLimits;
@@ -65,7 +93,7 @@ export class Fairness {
   #share(socket: Socket): SocketShare {
     let share = this.#shares.get(socket);
     if (!share) {
-      share = { requests: 0, writes: 0, reads: 0, waiting: [] };
+      share = { requests: 0, writes: 0, reads: 0, waiting: [], held: [], watch: null };
       this.#shares.set(socket, share);
     }
     return share;
@@ -79,6 +107,7 @@ export class Fairness {
   admit(socket: Socket, kind: RequestKind): () => void {
     const share = this.#share(socket);
     const { maxRequestsPerSocket, maxWritesPerSocket } = this.#limits;
+    if (this.overflowing(socket)) this.#watch(socket, share);
     if (share.requests >= maxRequestsPerSocket) {
       throw busy('socket', `this socket has ${share.requests} requests pending (limits.maxRequestsPerSocket)`, RETRY_AFTER_MS);
     }
@@ -94,6 +123,30 @@ export class Fairness {
       share.requests--;
       if (kind === 'write') share.writes--;
     };
+  }
+
+  /**
+   * Whether the socket's outgoing buffer holds more than `maxBufferedBytesPerSocket`: its
+   * client is not reading (or reads slowly), so requests wait, and an answer to a refused one
+   * would only add to what it does not read.
+   */
+  overflowing(socket: Socket): boolean {
+    return bufferedBytes(socket) > this.#limits.maxBufferedBytesPerSocket;
+  }
+
+  /**
+   * What a request waits on before it starts: the socket's outgoing buffer under
+   * `maxBufferedBytesPerSocket`, after the requests held before it (so sends keep their order).
+   * @returns `null` when it need not wait, else a promise that resolves when it may start and
+   *   rejects with RoomlogError `CLOSED` when the socket disconnects first.
+   */
+  drained(socket: Socket): Promise<void> | null {
+    const share = this.#share(socket);
+    if (share.held.length === 0 && !this.overflowing(socket)) return null;
+    return new Promise<void>((resolve, reject) => {
+      share.held.push({ resolve, reject });
+      this.#watch(socket, share);
+    });
   }
 
   /**
@@ -115,19 +168,43 @@ export class Fairness {
       else share.reads--;
     };
     try {
-      while (bufferedBytes(socket) > this.#limits.maxBufferedBytesPerSocket) {
-        if (!socket.connected) {
-          throw new RoomlogError('CLOSED', 'the socket disconnected while its read waited', {
-            backend: 'socket',
-            cause: new Error('disconnected'),
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
-      }
+      await this.drained(socket);
     } catch (error) {
       free();
       throw error;
     }
     return free;
+  }
+
+  /**
+   * Looks at the buffer of a socket seen over its bound until it drains: then the held requests
+   * start, in order. One that stays over `maxBufferedBytesBeforeDisconnect` for
+   * {@link STALL_GRACE_MS} is disconnected.
+   */
+  #watch(socket: Socket, share: SocketShare): void {
+    if (share.watch) return;
+    let overSince: number | null = null;
+    const stop = (error: RoomlogError | null) => {
+      if (share.watch) clearInterval(share.watch);
+      share.watch = null;
+      for (const request of share.held.splice(0)) {
+        if (error) request.reject(error);
+        else request.resolve();
+      }
+    };
+    share.watch = setInterval(() => {
+      if (!socket.connected) return stop(closed('disconnected'));
+      const bytes = bufferedBytes(socket);
+      if (bytes <= this.#limits.maxBufferedBytesPerSocket) return stop(null);
+      if (bytes <= this.#limits.maxBufferedBytesBeforeDisconnect) {
+        overSince = null;
+        return;
+      }
+      overSince ??= Date.now();
+      if (Date.now() - overSince < STALL_GRACE_MS) return;
+      cutOff(socket);
+      stop(closed('was disconnected for not reading'));
+    }, BUFFER_POLL_MS);
+    share.watch.unref?.();
   }
 }

@@ -45,11 +45,21 @@ export interface RoomlogLimits {
   maxReadsPerSocket?: number | undefined;
   /**
    * Bytes waiting in a socket's outgoing buffer (Engine.IO's write buffer and the WebSocket's)
-   * above which its reads are held back until the client has read what it was sent. A client
-   * that stops reading its socket cannot make the server queue pages for it without bound.
+   * above which its requests are held back until the client has read what it was sent; a
+   * request past `maxRequestsPerSocket` meanwhile is dropped without an answer (a `BUSY` answer
+   * would only grow the buffer). A client that stops reading its socket cannot make the server
+   * queue answers for it without bound.
    * @default 2097152 (2 MiB)
    */
   maxBufferedBytesPerSocket?: number | undefined;
+  /**
+   * Bytes in a socket's outgoing buffer that, held for a second, disconnect it (its client
+   * reconnects and syncs once it reads again). Requests cannot take a buffer this far, as they
+   * wait at `maxBufferedBytesPerSocket`; broadcasts of a busy room to a client that does not
+   * read can. At least `maxBufferedBytesPerSocket`.
+   * @default 16777216 (16 MiB)
+   */
+  maxBufferedBytesBeforeDisconnect?: number | undefined;
   /**
    * Rooms a socket may be in when a client asks to join one more (through `roomlog:sync` with an
    * `authorize` that allows `join`); past it the join is refused with `FORBIDDEN`. Rooms the
@@ -69,13 +79,15 @@ const DEFAULTS: ResolvedLimits = {
   maxWritesPerSocket: 64,
   maxReadsPerSocket: 4,
   maxBufferedBytesPerSocket: 2 * 1024 * 1024,
+  maxBufferedBytesBeforeDisconnect: 16 * 1024 * 1024,
   maxRoomsPerSocket: 1000,
 };
 
 /**
  * Validates `limits` and applies defaults.
- * @throws RoomlogError `INVALID_ARGUMENT` for a limit that is not a positive integer, or a
- *   `maxBinariesPerMessage` above `maxPacketAttachments` (such an entry could never be sent).
+ * @throws RoomlogError `INVALID_ARGUMENT` for a limit that is not a positive integer, a
+ *   `maxBinariesPerMessage` above `maxPacketAttachments` (such an entry could never be sent), or
+ *   a `maxBufferedBytesBeforeDisconnect` below `maxBufferedBytesPerSocket`.
  */
 export function resolveLimits(limits: RoomlogLimits | undefined = {}): ResolvedLimits {
   if (limits === null || typeof limits !== 'object') throw invalidArgument('socket', 'limits', 'must be an object');
@@ -97,6 +109,13 @@ export function resolveLimits(limits: RoomlogLimits | undefined = {}): ResolvedL
       'socket',
       'limits.maxWritesPerSocket',
       `must be at most limits.maxRequestsPerSocket (${resolved.maxRequestsPerSocket})`,
+    );
+  }
+  if (resolved.maxBufferedBytesBeforeDisconnect < resolved.maxBufferedBytesPerSocket) {
+    throw invalidArgument(
+      'socket',
+      'limits.maxBufferedBytesBeforeDisconnect',
+      `must be at least limits.maxBufferedBytesPerSocket (${resolved.maxBufferedBytesPerSocket})`,
     );
   }
   return resolved;

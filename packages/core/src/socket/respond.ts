@@ -70,8 +70,9 @@ function fail<S extends RoomlogSocket>(
 /**
  * Runs `work(payload, event)` and acks its outcome. `ack` is whatever the client passed last; a
  * client that sent no callback gets no answer, but failures are still reported. The request
- * counts against its socket's share (`kind`): past it, it is answered `BUSY` at once; a read
- * first waits for a read slot and for the socket's outgoing buffer to drain below its bound.
+ * counts against its socket's share (`kind`): past it, it is answered `BUSY` at once (or not at
+ * all while the socket's outgoing buffer is over its bound: the client is not reading). A request
+ * waits for that buffer to drain below its bound before it starts, a read for a read slot too.
  * `work` takes the payload rather than closing over it, so a request allocates no closure of
  * its own (this is every message's path).
  */
@@ -90,6 +91,13 @@ export function respond<S extends RoomlogSocket>(
   try {
     leave = ctx.fairness.admit(socket, kind);
   } catch (refused) {
+    // Its client is not reading what it was sent: an answer would only add to that.
+    if (ctx.fairness.overflowing(socket)) {
+      const error = toRoomlogError(refused, 'socket');
+      answered(error.code);
+      report(ctx, error, { event, socket });
+      return;
+    }
     fail(ctx, socket, event, reply, answered, refused);
     return;
   }
@@ -111,6 +119,8 @@ async function run<S extends RoomlogSocket>(
   let freeRead: (() => void) | null = null;
   try {
     if (kind === 'read') freeRead = await ctx.fairness.readSlot(socket);
+    const held = freeRead ? null : ctx.fairness.drained(socket);
+    if (held) await held;
     const result = await work(payload, event);
     answered(null);
     // Sent before the read slot is freed, so the next read sees this answer in the buffer.
