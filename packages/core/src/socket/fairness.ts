@@ -31,6 +31,9 @@ const RETRY_AFTER_MS = 100;
 /** How often the buffer of a socket over its bound is looked at again, in ms. */
 const BUFFER_POLL_MS = 20;
 
+/** How long one look at a socket's buffer serves its requests, in ms. */
+const LOOK_MS = 5;
+
 interface SocketShare {
   requests: number;
   writes: number;
@@ -41,6 +44,9 @@ interface SocketShare {
   held: { resolve: () => void; reject: (error: RoomlogError) => void }[];
   /** Looks at the buffer while it is over its bound (or requests are held), then stops. */
   watch: ReturnType<typeof setInterval> | null;
+  /** Whether the buffer was over its bound when last looked at, and when (ms, `performance.now()`). */
+  over: boolean;
+  lookedAt: number;
 }
 
 /** Bytes of one Engine.IO packet's data. */
@@ -53,15 +59,18 @@ function packetBytes(data: unknown): number {
 /**
  * Bytes the server holds for a socket that the client has not read yet: Engine.IO's write
  * buffer (packets waiting for the transport) plus what the WebSocket has not handed to the kernel.
+ * Counting stops once past `atMost`: a client that does not read can leave tens of thousands of
+ * packets in the buffer, and every request of its socket asks.
  */
-export function bufferedBytes(socket: Socket): number {
+function bufferedBytes(socket: Socket, atMost: number): number {
   const conn = socket.conn as unknown as {
     writeBuffer?: readonly { data?: unknown }[];
     transport?: { socket?: { bufferedAmount?: unknown } };
   };
   const pending = conn.transport?.socket?.bufferedAmount;
   let bytes = typeof pending === 'number' ? pending : 0;
-  for (const packet of conn.writeBuffer ?? []) bytes += packetBytes(packet.data);
+  const packets = conn.writeBuffer ?? [];
+  for (let i = 0; i < packets.length && bytes <= atMost; i++) bytes += packetBytes(packets[i]!.data);
   return bytes;
 }
 
@@ -93,7 +102,7 @@ export class Fairness {
   #share(socket: Socket): SocketShare {
     let share = this.#shares.get(socket);
     if (!share) {
-      share = { requests: 0, writes: 0, reads: 0, waiting: [], held: [], watch: null };
+      share = { requests: 0, writes: 0, reads: 0, waiting: [], held: [], watch: null, over: false, lookedAt: Number.NEGATIVE_INFINITY };
       this.#shares.set(socket, share);
     }
     return share;
@@ -131,7 +140,15 @@ export class Fairness {
    * would only add to what it does not read.
    */
   overflowing(socket: Socket): boolean {
-    return bufferedBytes(socket) > this.#limits.maxBufferedBytesPerSocket;
+    // A flood of requests arrives in a burst: one look per LOOK_MS serves them all.
+    const share = this.#share(socket);
+    const now = performance.now();
+    if (now - share.lookedAt >= LOOK_MS) {
+      const bound = this.#limits.maxBufferedBytesPerSocket;
+      share.over = bufferedBytes(socket, bound) > bound;
+      share.lookedAt = now;
+    }
+    return share.over;
   }
 
   /**
@@ -194,8 +211,10 @@ export class Fairness {
     };
     share.watch = setInterval(() => {
       if (!socket.connected) return stop(closed('disconnected'));
-      const bytes = bufferedBytes(socket);
-      if (bytes <= this.#limits.maxBufferedBytesPerSocket) return stop(null);
+      const bytes = bufferedBytes(socket, this.#limits.maxBufferedBytesBeforeDisconnect);
+      share.over = bytes > this.#limits.maxBufferedBytesPerSocket;
+      share.lookedAt = performance.now();
+      if (!share.over) return stop(null);
       if (bytes <= this.#limits.maxBufferedBytesBeforeDisconnect) {
         overSince = null;
         return;
