@@ -41,7 +41,7 @@ export interface RoomlogLimits {
    * every writer shares. @default 64
    */
   maxWritesPerSocket?: number | undefined;
-  /** Reads (history, sync) of one socket running at once; the others wait their turn. @default 4 */
+  /** Reads (history, sync, unread counts) of one socket running at once; the others wait their turn. @default 4 */
   maxReadsPerSocket?: number | undefined;
   /**
    * Bytes waiting in a socket's outgoing buffer (Engine.IO's write buffer and the WebSocket's)

@@ -150,6 +150,8 @@ function unanswered<S extends Socket>(ctx: RoomlogContext<S>, socket: S, event: 
 const REQUEST_KINDS: Partial<Record<string, RequestKind>> = {
   [ROOMLOG_EVENTS.sync]: 'read',
   [ROOMLOG_EVENTS.history]: 'read',
+  // A count scans up to UNREAD_SCAN_LIMIT entries: as much work as a page, so it shares the reads' slots.
+  [ROOMLOG_EVENTS.unread]: 'read',
   [ROOMLOG_EVENTS.edit]: 'write',
   [ROOMLOG_EVENTS.delete]: 'write',
 };
