@@ -54,10 +54,14 @@ local function fields(member, n)
 end
 
 -- Same rule as core's isLive: expired once now >= expiresAt or createdAt <= now - maxAgeMs.
-local function isLive(f)
-  if f[3] ~= '' and tonumber(f[3]) <= NOW then return false end
-  if CUTOFF and tonumber(f[2]) <= CUTOFF then return false end
+local function isLiveAt(createdAt, expiresAt)
+  if expiresAt ~= '' and tonumber(expiresAt) <= NOW then return false end
+  if CUTOFF and tonumber(createdAt) <= CUTOFF then return false end
   return true
+end
+
+local function isLive(f)
+  return isLiveAt(f[2], f[3])
 end
 
 local function headSeq(s)
@@ -341,6 +345,8 @@ return wanted
  * among the first entries after it (see the bounds below).
  */
 export const UNREAD_SCRIPT = `${PRELUDE}
+-- seq, createdAt, expiresAt, kind, deletedAt and senderId (fields 1-4, 8, 9; %z is NUL in Lua 5.1).
+local UNREAD_FIELDS = '^(%d+)%z(%d*)%z([^%z]*)%z(%a)%z[^%z]*%z[^%z]*%z[^%z]*%z([^%z]*)%z([^%z]*)'
 local s = stream(0)
 local head = headSeq(s)
 local low = math.max(tonumber(redis.call('HGET', s.cursors, ARGV[5]) or '0') + 1, countFloor(head))
@@ -352,9 +358,10 @@ local scanned, bytes = 0, 0
 while low <= head and scanned < ${UNREAD_SCAN_LIMIT} and bytes < ${UNREAD_SCAN_BYTES} do
   local batch = redis.call('ZRANGEBYSCORE', s.entries, low, head, 'LIMIT', 0, math.min(100, ${UNREAD_SCAN_LIMIT} - scanned))
   for _, member in ipairs(batch) do
-    local f = fields(member, 9)
-    if f[4] == 'm' and f[8] == '' and f[9] ~= ARGV[5] and isLive(f) then count = count + 1 end
-    low = tonumber(f[1]) + 1
+    -- One pattern match per entry, no table: a third of the work of splitting its fields.
+    local seq, createdAt, expiresAt, kind, deletedAt, sender = string.match(member, UNREAD_FIELDS)
+    if kind == 'm' and deletedAt == '' and sender ~= ARGV[5] and isLiveAt(createdAt, expiresAt) then count = count + 1 end
+    low = tonumber(seq) + 1
     scanned = scanned + 1
     bytes = bytes + #member
   end
