@@ -27,6 +27,8 @@ export interface ServerProcessOptions {
 export interface MemorySample {
   heapUsed: number;
   rss: number;
+  /** Buffers outside the heap (what sockets queue for their clients among them). */
+  arrayBuffers: number;
 }
 
 /** A chat server in a child process. Keeps its port across restarts, so clients reconnect to the same URL. */
@@ -88,19 +90,33 @@ export class ServerProcess {
   }
 
   /** The server's current memory use. */
-  memory(): Promise<MemorySample> {
+  async memory(): Promise<MemorySample> {
+    const { heapUsed, rss, arrayBuffers } = await this.#ask('memory');
+    return { heapUsed, rss, arrayBuffers };
+  }
+
+  /** How often each store method was called since the server started. */
+  async calls(): Promise<Record<string, number>> {
+    return (await this.#ask('calls')).calls;
+  }
+
+  /** Sends `{ type }` over IPC and resolves with the child's answer of that type. */
+  #ask<T extends 'memory' | 'calls'>(type: T): Promise<Extract<ServerMessage, { type: T }>> {
     const child = this.#child;
     if (!child) return Promise.reject(new Error('the chat server is not running'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no memory answer within 5 s')), 5_000);
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        reject(new Error(`no ${type} answer within 5 s`));
+      }, 5_000);
       const onMessage = (message: ServerMessage) => {
-        if (message.type !== 'memory') return;
+        if (message.type !== type) return;
         clearTimeout(timer);
         child.off('message', onMessage);
-        resolve({ heapUsed: message.heapUsed, rss: message.rss });
+        resolve(message as Extract<ServerMessage, { type: T }>);
       };
       child.on('message', onMessage);
-      child.send({ type: 'memory' });
+      child.send({ type });
     });
   }
 

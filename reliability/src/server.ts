@@ -4,15 +4,19 @@
  * [--adapter-url redis://… --adapter-key K] [--heal-ms N]`: with an adapter URL the server joins
  * a cluster over `@socket.io/redis-adapter` on that Redis.
  *
- * Over the IPC channel it sends `{ type: 'ready', port }` once it serves, and answers
- * `{ type: 'memory' }` with `{ type: 'memory', heapUsed, rss }` (bytes).
+ * Over the IPC channel it sends `{ type: 'ready', port }` once it serves, answers
+ * `{ type: 'memory' }` with `{ type: 'memory', heapUsed, rss, arrayBuffers }` (bytes), and
+ * `{ type: 'calls' }` with `{ type: 'calls', calls }`: how often each store method was called.
  */
 import { parseArgs } from 'node:util';
 import { startChatServer } from './app';
 import { type BackendConfig, DEFAULT_TIMEOUT_MS, openStore } from './backends';
 
 /** Messages the server process sends to its parent. */
-export type ServerMessage = { type: 'ready'; port: number } | { type: 'memory'; heapUsed: number; rss: number };
+export type ServerMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'memory'; heapUsed: number; rss: number; arrayBuffers: number }
+  | { type: 'calls'; calls: Record<string, number> };
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +30,20 @@ const { values } = parseArgs({
   },
 });
 const config = JSON.parse(values.config ?? '{"kind":"memory"}') as BackendConfig;
-const { store } = await openStore(config, Number(values['timeout-ms']));
+const opened = await openStore(config, Number(values['timeout-ms']));
+/** Store calls by method name, so a run can tell what reached the database (e.g. no write for a no-op). */
+const calls: Record<string, number> = {};
+const store = new Proxy(opened.store, {
+  get(target, key) {
+    const value: unknown = Reflect.get(target, key, target);
+    if (typeof value !== 'function' || typeof key !== 'string') return value;
+    // Methods use private fields, so they run with the real store as `this`.
+    return (...args: unknown[]) => {
+      calls[key] = (calls[key] ?? 0) + 1;
+      return (value as (...args: unknown[]) => unknown).apply(target, args);
+    };
+  },
+});
 const maxQueue = values['max-queue'] === undefined ? undefined : Number(values['max-queue']);
 const server = await startChatServer({
   store,
@@ -47,9 +64,10 @@ async function redisAdapter(url: string, key: string) {
 
 const send = (message: ServerMessage) => process.send?.(message);
 process.on('message', (request: { type?: unknown }) => {
+  if (request?.type === 'calls') send({ type: 'calls', calls });
   if (request?.type !== 'memory') return;
-  const { heapUsed, rss } = process.memoryUsage();
-  send({ type: 'memory', heapUsed, rss });
+  const { heapUsed, rss, arrayBuffers } = process.memoryUsage();
+  send({ type: 'memory', heapUsed, rss, arrayBuffers });
 });
 // The parent going away (a crashed test run) must not leave this server behind.
 process.on('disconnect', () => process.exit(0));

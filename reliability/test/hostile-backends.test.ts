@@ -1,18 +1,22 @@
 /**
  * Hostile clients against the chat server in a child process, on Redis and on PostgreSQL
  * (issue 14): the shared-attachment packet, a history flood and a send flood from one socket,
- * and unread counts on a long stream. Each attack is sent from a raw `socket.io-client`
- * while an honest `@roomlog/client` user keeps sending; each case asserts that the server
- * process is still up, that its heap stays under a stated bound, that the honest sends kept
- * being acked with a p99 under a stated bound, and that the room still loads. The figures are
- * printed so they can be quoted.
+ * unread counts on a long stream, a page of a room holding more than V8's longest string, sync
+ * replays of big entries (one room, and ~1,000 rooms), no-op read markers, and joins past
+ * `maxRoomsPerSocket`. (A socket that never reads is tested in core's socket-limits.test.ts,
+ * where the server's buffer for it can be read.) Each attack is sent from
+ * raw `socket.io-client`s, round after round, while an honest `@roomlog/client` user keeps
+ * sending (at least {@link HONEST_SENDS} sends, so the p99 is one); each case asserts that the
+ * server process is still up, that its heap stays under a stated bound, that the honest sends
+ * kept being acked with a p99 under a stated bound, and that the room still loads. The figures
+ * are printed so they can be quoted.
  */
-import { type RoomlogClient, roomlogClient } from '@roomlog/client';
 import { ROOMLOG_EVENTS } from '@roomlog/core';
 import { type Socket, io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackendConfig, type DurableBackend, openStore } from '../src/backends';
 import { SHARED_URLS, dropData, freshConfig } from '../src/databases';
+import { type HonestSends, HonestProcess } from '../src/honest-process';
 import { type MemorySample, ServerProcess } from '../src/server-process';
 import { delay } from '../src/wait';
 import { ask, codeOf, emitSharedBinary, isWellFormedAck, rawSocket } from './hostile-helpers';
@@ -22,40 +26,68 @@ const MiB = 2 ** 20;
 const HEAP_GROWTH_BOUND = 64 * MiB;
 /** The server's heap at any sample: before the codec fix one shared-attachment packet took it to 1.3 GB. */
 const HEAP_BOUND = 256 * MiB;
+/** Heap growth of the big-room cases: a few chunks of 999 KB entries in flight at once. */
+const BIG_HEAP_GROWTH_BOUND = 128 * MiB;
 /** p99 of an honest send's round trip while an attack runs (2 shared cores, other suites running). */
 const HONEST_P99_BOUND_MS = 2_000;
 /** Entries in the long stream the unread attack counts over. */
 const LONG_STREAM = 20_000;
+/** Honest sends measured per attack, spread over its rounds: enough for a p99 that is not the maximum. */
+const HONEST_SENDS = 200;
+/**
+ * The big room: 545 entries of 999 KB, 544 MB in all, past V8's longest string (~512 MiB):
+ * before the packet budget, a history page of it threw `RangeError: Invalid string length`
+ * inside the ack and the process exited (the issue's figures).
+ */
+const BIG_ENTRIES = 545;
+const BIG_BYTES = 999_000;
+/** Rooms of the many-room sync: with the socket's own room, `maxRoomsPerSocket` (1000). */
+const SYNC_ROOMS = 999;
+const SYNC_ROOM_ENTRIES = 2;
+const SYNC_ENTRY_BYTES = 50_000;
+/** Rooms the joiner may join: past `maxRoomsPerSocket`. */
+const JOIN_ROOMS = 1_500;
+/** Entries are read as stored; the data differ by a prefix so no store can share them. */
+const bigText = (i: number, bytes: number) => `${i}:`.padEnd(bytes, 'x');
 
-/** Round-trip times of the honest user's sends while `attack` runs (at least 20), sorted; every send must be acked. */
-async function honestSends(client: RoomlogClient, attack: Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  let running = true;
-  void attack.finally(() => {
-    running = false;
-  });
-  while ((running || times.length < 20) && times.length < 2_000) {
-    const started = performance.now();
-    const stored = await client.send('lobby', 'chat', { text: 'honest' }, { timeoutMs: 10_000 });
-    if (!stored) throw new Error('an honest send was not stored');
-    times.push(performance.now() - started);
+/**
+ * Runs `round` again and again while the honest user (in its own process) sends, until the user
+ * has sent at least {@link HONEST_SENDS} messages.
+ * @returns the honest round-trip times, sorted, the sends that failed, and how many rounds ran.
+ */
+async function honestSendsDuring(user: HonestProcess, round: () => Promise<unknown>): Promise<HonestSends & { rounds: number }> {
+  user.start();
+  let rounds = 0;
+  try {
+    do {
+      await round();
+      rounds++;
+    } while ((await user.progress()) < HONEST_SENDS);
+  } catch (error) {
+    // Stopped when a round threw too, so the next case starts from a quiet user.
+    await user.stop();
+    throw error;
   }
-  return times.sort((a, b) => a - b);
+  return { ...(await user.stop()), rounds };
 }
 
 const p99Of = (sorted: number[]) => sorted[Math.floor(sorted.length * 0.99)] ?? sorted.at(-1)!;
 const mib = (bytes: number) => (bytes / MiB).toFixed(1);
 
+const syncRooms = Array.from({ length: SYNC_ROOMS }, (_, i) => `sync-${i}`);
+
 describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', (backend) => {
   let config: BackendConfig;
+  /** Sockets a case opened besides mallory; closed after all. */
+  const others: Socket[] = [];
   let server: ServerProcess;
-  let honestSocket: Socket;
-  let honest: RoomlogClient;
+  let honest: HonestProcess;
   let mallory: Socket;
 
   beforeAll(async () => {
     config = freshConfig(backend, SHARED_URLS[backend]);
-    // The long stream, written straight to the store before the server starts.
+    const writing = performance.now();
+    // The long stream, the big room and the sync rooms, written straight to the store before the server starts.
     const opened = await openStore(config);
     try {
       for (let from = 0; from < LONG_STREAM; from += 1_000) {
@@ -68,56 +100,88 @@ describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', 
         }));
         await opened.store.append(batch);
       }
+      for (let from = 0; from < BIG_ENTRIES; from += 10) {
+        const batch = Array.from({ length: Math.min(10, BIG_ENTRIES - from) }, (_, i) => ({
+          namespace: '/',
+          room: 'big',
+          event: 'chat',
+          data: bigText(from + i, BIG_BYTES),
+          senderId: 'bob',
+        }));
+        await opened.store.append(batch);
+      }
+      for (let from = 0; from < SYNC_ROOMS; from += 50) {
+        const rooms = syncRooms.slice(from, from + 50);
+        const batch = rooms.flatMap((room, r) =>
+          Array.from({ length: SYNC_ROOM_ENTRIES }, (_, i) => ({
+            namespace: '/',
+            room,
+            event: 'chat',
+            data: bigText((from + r) * SYNC_ROOM_ENTRIES + i, SYNC_ENTRY_BYTES),
+            senderId: 'bob',
+          })),
+        );
+        await opened.store.append(batch);
+      }
     } finally {
       await opened.close();
     }
+    console.log(`[hostile ${backend}] data written in ${((performance.now() - writing) / 1000).toFixed(1)} s`);
     server = new ServerProcess({ config });
     await server.start();
-    honestSocket = io(server.url, { forceNew: true, transports: ['websocket'], auth: { user: 'alice', rooms: ['lobby'] } });
-    honest = roomlogClient(honestSocket);
-    await honest.join('lobby');
-    mallory = await rawSocket(server.url, 'mallory', ['mallory-room', 'long']);
+    honest = new HonestProcess(server.url);
+    await honest.ready();
+    mallory = await rawSocket(server.url, 'mallory', ['mallory-room', 'long', 'big']);
     for (let i = 0; i < 50; i++) expect(codeOf(await ask(mallory, 'chat', { room: 'mallory-room', data: { i } }))).toBeNull();
   });
 
   afterAll(async () => {
     honest?.close();
-    honestSocket?.disconnect();
     mallory?.disconnect();
+    for (const socket of others) socket.disconnect();
     await server?.stop();
     if (config) await dropData(config);
   });
 
   /**
-   * Runs `attack` while the honest user sends, then checks and prints what the issue asks of
-   * every attack: the server is up, its heap bounded, honest p99 bounded, the room loads.
+   * Runs rounds of an attack while the honest user sends, then checks and prints what the issue
+   * asks of every attack: the server is up, its heap bounded, honest p99 bounded, the room loads.
    */
-  async function underAttack(name: string, attack: () => Promise<unknown>, room = 'mallory-room'): Promise<void> {
+  async function underAttack(
+    name: string,
+    round: () => Promise<unknown>,
+    { room = 'mallory-room', heapGrowth = HEAP_GROWTH_BOUND }: { room?: string; heapGrowth?: number } = {},
+  ): Promise<void> {
     const before: MemorySample = await server.memory();
-    // The heap's peak during the attack, sampled over IPC: a sample after it could miss a spike the GC already took back.
+    // The peak during the attack, sampled over IPC: a sample after it could miss a spike the GC already took back.
     let peak = before.heapUsed;
+    let peakBuffers = before.arrayBuffers;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, (await server.memory()).heapUsed);
+        const sample = await server.memory();
+        peak = Math.max(peak, sample.heapUsed);
+        peakBuffers = Math.max(peakBuffers, sample.arrayBuffers);
         await delay(20);
       }
     })();
-    const running = attack();
-    const times = await honestSends(honest, running);
-    await running;
-    sampling = false;
+    const { times, failed, rounds } = await honestSendsDuring(honest, round).finally(() => {
+      sampling = false;
+    });
     await sampler;
     const after: MemorySample = await server.memory();
     const p99 = p99Of(times);
     console.log(
-      `[hostile ${backend}] ${name}: heap ${mib(before.heapUsed)} → peak ${mib(peak)} → ${mib(after.heapUsed)} MiB (rss ${mib(after.rss)} MiB), ` +
-        `honest sends ${times.length}, p99 ${p99.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms`,
+      `[hostile ${backend}] ${name}: ${rounds} rounds, heap ${mib(before.heapUsed)} → peak ${mib(peak)} → ${mib(after.heapUsed)} MiB, ` +
+        `buffers ${mib(before.arrayBuffers)} → peak ${mib(peakBuffers)} MiB (rss ${mib(after.rss)} MiB), ` +
+        `honest sends ${times.length} (${failed} failed), p50 ${times[Math.floor(times.length / 2)]!.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms`,
     );
     expect(server.running).toBe(true);
     expect(mallory.connected).toBe(true);
     expect(peak).toBeLessThan(HEAP_BOUND);
-    expect(peak - before.heapUsed).toBeLessThan(HEAP_GROWTH_BOUND);
+    expect(peak - before.heapUsed).toBeLessThan(heapGrowth);
+    expect(peakBuffers - before.arrayBuffers).toBeLessThan(HEAP_GROWTH_BOUND);
+    expect(failed).toBe(0);
     expect(p99).toBeLessThan(HONEST_P99_BOUND_MS);
     const page = (await ask(mallory, ROOMLOG_EVENTS.history, { room, limit: 100 })) as { ok: boolean; messages: unknown[] };
     expect(page.ok).toBe(true);
@@ -170,7 +234,7 @@ describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', 
       async () => {
         answers = await Promise.all(Array.from({ length: 200 }, () => ask(mallory, ROOMLOG_EVENTS.unread, { room: 'long' })));
       },
-      'long',
+      { room: 'long' },
     );
     const counted = answers.filter((answer) => codeOf(answer) === null) as { count: number; capped?: true }[];
     console.log(`[hostile ${backend}] unread flood: ${counted.length} counted, ${answers.length - counted.length} BUSY`);
@@ -179,5 +243,126 @@ describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', 
     // Counting stops at UNREAD_SCAN_LIMIT (1000) and says so.
     for (const answer of counted) expect(answer).toMatchObject({ ok: true, capped: true });
     expect(counted.every((answer) => answer.count <= 1_000)).toBe(true);
+  });
+
+  it(`pages a room of ${BIG_ENTRIES} entries of ${BIG_BYTES / 1000} KB (limit 1000) within the packet budget`, async () => {
+    type Page = { ok: boolean; messages: { seq: number }[]; hasMore: boolean };
+    let pages: Page[] = [];
+    // Cursors all over the room, so no two requests share a read.
+    const queries = [{}, { after: 0 }, { after: 200 }, { before: 300 }, { after: 400 }, { before: 100 }, { after: 500 }, { before: 545 }];
+    await underAttack(
+      `history limit 1000 on ${BIG_ENTRIES} × ${BIG_BYTES / 1000} KB, ${queries.length} at once`,
+      async () => {
+        pages = (await Promise.all(
+          queries.map((query) => ask(mallory, ROOMLOG_EVENTS.history, { room: 'big', limit: 1000, ...query })),
+        )) as Page[];
+      },
+      { room: 'big', heapGrowth: BIG_HEAP_GROWTH_BOUND },
+    );
+    for (const page of pages) {
+      expect(page).toMatchObject({ ok: true, hasMore: true });
+      // One entry of 999 KB fills the 1 MiB packet budget.
+      expect(page.messages).toHaveLength(1);
+    }
+  });
+
+  it(`answers syncs of a room of ${BIG_ENTRIES} big entries with one packet each, read in chunks`, async () => {
+    type RoomAnswer = { ok: boolean; messages: { seq: number }[]; hasMore?: true; reason?: string; head?: { epoch: string } };
+    const probe = (await ask(mallory, ROOMLOG_EVENTS.history, { room: 'big', limit: 1 })) as { head?: { epoch: string } };
+    expect(probe).toMatchObject({ ok: true });
+    const epoch = probe.head!.epoch;
+    let answers: RoomAnswer[] = [];
+    // 30 is further behind than replayLimit (500): the latest page; the others replay 245–445 entries.
+    const offsets = [30, 100, 200, 300];
+    await underAttack(
+      `sync of a room of ${BIG_ENTRIES} × ${BIG_BYTES / 1000} KB, ${offsets.length} offsets at once`,
+      async () => {
+        const acks = await Promise.all(offsets.map((after) => ask(mallory, ROOMLOG_EVENTS.sync, { rooms: { big: { after, epoch } } })));
+        answers = acks.map((ack) => (ack as { rooms: { big: RoomAnswer } }).rooms.big);
+      },
+      { room: 'big', heapGrowth: BIG_HEAP_GROWTH_BOUND },
+    );
+    expect(answers[0]).toMatchObject({ ok: true, reason: 'too-far-behind' });
+    expect(answers[0]!.messages.map((m) => m.seq)).toEqual([BIG_ENTRIES]);
+    for (const [i, answer] of answers.slice(1).entries()) {
+      expect(answer).toMatchObject({ ok: true, hasMore: true });
+      expect(answer.messages.map((m) => m.seq)).toEqual([offsets[i + 1]! + 1]);
+    }
+  });
+
+  it(`answers syncs of ${SYNC_ROOMS} rooms of ${SYNC_ENTRY_BYTES / 1000} KB entries within one packet each`, async () => {
+    const syncer = await rawSocket(server.url, 'syncer', syncRooms);
+    others.push(syncer);
+    type RoomAnswer = { ok: boolean; messages?: unknown[]; error?: { code: string } };
+    let answers: Record<string, RoomAnswer>[] = [];
+    const requests = Array.from({ length: Math.ceil(SYNC_ROOMS / 100) }, (_, i) =>
+      Object.fromEntries(syncRooms.slice(i * 100, i * 100 + 100).map((room) => [room, { after: 0 }])),
+    );
+    await underAttack(`${requests.length} syncs of 100 rooms × ${SYNC_ROOM_ENTRIES} × ${SYNC_ENTRY_BYTES / 1000} KB at once`, async () => {
+      const acks = await Promise.all(requests.map((rooms) => ask(syncer, ROOMLOG_EVENTS.sync, { rooms })));
+      answers = acks.map((ack) => (ack as { rooms: Record<string, RoomAnswer> }).rooms);
+    });
+    for (const rooms of answers) {
+      const values = Object.values(rooms);
+      expect(values.every((room) => room.ok || room.error?.code === 'BUSY')).toBe(true);
+      const carried = values.reduce((n, room) => n + (room.messages?.length ?? 0), 0);
+      // A 1 MiB packet holds 20 entries of 50 KB.
+      expect(carried).toBeGreaterThan(0);
+      expect(carried).toBeLessThanOrEqual(21);
+    }
+    expect(syncer.connected).toBe(true);
+  });
+
+  it('writes nothing and tells nobody for 1,000 read markers that do not move', async () => {
+    const watcher = await rawSocket(server.url, 'watcher', ['mallory-room']);
+    others.push(watcher);
+    expect(codeOf(await ask(watcher, ROOMLOG_EVENTS.sync, { rooms: { 'mallory-room': {} } }))).toBeNull();
+    let receipts = 0;
+    watcher.on(ROOMLOG_EVENTS.receipt, () => receipts++);
+    const page = (await ask(mallory, ROOMLOG_EVENTS.history, { room: 'mallory-room', limit: 1 })) as { head: { seq: number } };
+    expect(codeOf(await ask(mallory, ROOMLOG_EVENTS.markRead, { room: 'mallory-room', seq: page.head.seq }))).toBeNull();
+    await delay(200);
+    const moved = receipts;
+    const writesBefore = (await server.calls()).setCursor ?? 0;
+    let answers: unknown[] = [];
+    await underAttack('1,000 no-op read markers (waves of 100)', async () => {
+      answers = [];
+      for (let wave = 0; wave < 10; wave++) {
+        answers.push(
+          ...(await Promise.all(
+            Array.from({ length: 100 }, () => ask(mallory, ROOMLOG_EVENTS.markRead, { room: 'mallory-room', seq: 1 })),
+          )),
+        );
+      }
+    });
+    await delay(200);
+    const writes = ((await server.calls()).setCursor ?? 0) - writesBefore;
+    console.log(`[hostile ${backend}] no-op markers: ${writes} writes, ${receipts - moved} receipts (the move itself: ${moved})`);
+    expect(moved).toBe(1);
+    expect(answers.every((answer) => codeOf(answer) === null)).toBe(true);
+    expect(writes).toBe(0);
+    expect(receipts - moved).toBe(0);
+  });
+
+  it(`refuses joins past maxRoomsPerSocket (1000) from a socket offered ${JOIN_ROOMS.toLocaleString('en')} rooms`, async () => {
+    const rooms = Array.from({ length: JOIN_ROOMS }, (_, i) => `join-${i}`);
+    const joiner = await rawSocket(server.url, 'joiner', rooms);
+    others.push(joiner);
+    type RoomAnswer = { ok: boolean; error?: { code: string; message: string } };
+    let answers: RoomAnswer[] = [];
+    await underAttack(`joins of ${JOIN_ROOMS} rooms, 100 per sync`, async () => {
+      const acks = await Promise.all(
+        Array.from({ length: JOIN_ROOMS / 100 }, (_, i) =>
+          ask(joiner, ROOMLOG_EVENTS.sync, { rooms: Object.fromEntries(rooms.slice(i * 100, i * 100 + 100).map((room) => [room, {}])) }),
+        ),
+      );
+      answers = acks.flatMap((ack) => Object.values((ack as { rooms: Record<string, RoomAnswer> }).rooms));
+    });
+    const forbidden = answers.filter((answer) => answer.error?.code === 'FORBIDDEN');
+    console.log(`[hostile ${backend}] joins: ${answers.filter((a) => a.ok).length} joined, ${forbidden.length} FORBIDDEN`);
+    // The socket's own room counts: 999 joins fit.
+    expect(answers.filter((answer) => answer.ok)).toHaveLength(999);
+    expect(forbidden).toHaveLength(JOIN_ROOMS - 999);
+    expect(forbidden[0]!.error!.message).toMatch(/limits\.maxRoomsPerSocket/);
   });
 });

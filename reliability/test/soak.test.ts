@@ -17,7 +17,7 @@ it('serves 200 clients in 20 rooms at a steady rate without loss or unbounded me
 
 it('levelsOff tells a leak from a GC sawtooth', () => {
   const mb = 2 ** 20;
-  const at = (heaps: number[]) => heaps.map((heap, i) => ({ at: i, heapUsed: heap * mb, rss: 0 }));
+  const at = (heaps: number[]) => heaps.map((heap, i) => ({ at: i, heapUsed: heap * mb, rss: 0, arrayBuffers: 0 }));
   expect(levelsOff(at([30, 40, 55, 35, 60, 38, 58, 36, 61, 40, 59, 37, 60]))).toBe(true);
   expect(levelsOff(at([30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150]))).toBe(false);
 });
