@@ -52,7 +52,7 @@ async function heldFor(): Promise<{ scripts: number[]; others: number[] }> {
 /** CPU time the server has used, in ms (user + system): what its work costs, whoever else wants the cores. */
 async function serverCpuMs(): Promise<number> {
   const info = await client.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
