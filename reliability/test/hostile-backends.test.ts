@@ -3,8 +3,9 @@
  * (issue 14): the shared-attachment packet, a history flood and a send flood from one socket,
  * unread counts on a long stream, a page of a room holding more than V8's longest string, sync
  * replays of big entries (one room, and ~1,000 rooms), no-op read markers, and joins past
- * `maxRoomsPerSocket`. (A socket that never reads is tested in core's socket-limits.test.ts,
- * where the server's buffer for it can be read.) Each attack is sent from
+ * `maxRoomsPerSocket`, and a socket that never reads while it pipelines big pages and sends
+ * (core's socket-limits.test.ts also reads the server's buffer for one, and its disconnection
+ * past the hard bound). Each attack is sent from
  * raw `socket.io-client`s, round after round, while an honest `@roomlog/client` user keeps
  * sending (at least {@link HONEST_SENDS} sends, so the p99 is one); each case asserts that the
  * server process is still up, that its heap stays under a stated bound, that the honest sends
@@ -12,7 +13,7 @@
  * are printed so they can be quoted.
  */
 import { ROOMLOG_EVENTS } from '@roomlog/core';
-import { type Socket, io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackendConfig, type DurableBackend, openStore } from '../src/backends';
 import { SHARED_URLS, dropData, freshConfig } from '../src/databases';
@@ -63,6 +64,16 @@ const BIG_BYTES = 999_000;
 const SYNC_ROOMS = 999;
 const SYNC_ROOM_ENTRIES = 2;
 const SYNC_ENTRY_BYTES = 50_000;
+/** Requests (and as many sends) a socket that never reads pipelines per round. */
+const NON_READER_REQUESTS = 2_000;
+/**
+ * The server's heap at any sample while sockets that never read pipeline big pages: unheld, one
+ * round's answers alone would be ~2 GB; held, the peak is the read slots' pages plus garbage of
+ * many rounds of 999 KB rows V8 has not collected yet (up to ~300 MiB seen on a loaded machine).
+ */
+const NON_READER_HEAP_BOUND = 512 * MiB;
+/** How long a non-reading socket stays connected per round, its answers unread. */
+const NON_READER_HOLD_MS = 2_000;
 /** Rooms the joiner may join: past `maxRoomsPerSocket`. */
 const JOIN_ROOMS = 1_500;
 /** Entries are read as stored; the data differ by a prefix so no store can share them. */
@@ -168,7 +179,11 @@ describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', 
   async function underAttack(
     name: string,
     round: () => Promise<unknown>,
-    { room = 'mallory-room', heapGrowth = HEAP_GROWTH_BOUND }: { room?: string; heapGrowth?: number } = {},
+    {
+      room = 'mallory-room',
+      heap = HEAP_BOUND,
+      heapGrowth = HEAP_GROWTH_BOUND,
+    }: { room?: string; heap?: number; heapGrowth?: number } = {},
   ): Promise<void> {
     const before: MemorySample = await server.memory();
     // The peak during the attack, sampled over IPC: a sample after it could miss a spike the GC already took back.
@@ -196,7 +211,7 @@ describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', 
     );
     expect(server.running).toBe(true);
     expect(mallory.connected).toBe(true);
-    expect(peak).toBeLessThan(HEAP_BOUND);
+    expect(peak).toBeLessThan(heap);
     expect(peak - before.heapUsed).toBeLessThan(heapGrowth);
     expect(peakBuffers - before.arrayBuffers).toBeLessThan(HEAP_GROWTH_BOUND);
     expect(failed).toBe(0);
@@ -360,6 +375,28 @@ describe.each(['redis', 'postgres'] as DurableBackend[])('hostile clients: %s', 
     expect(answers.every((answer) => codeOf(answer) === null)).toBe(true);
     expect(writes).toBe(0);
     expect(receipts - moved).toBe(0);
+  });
+
+  it('holds a socket that never reads its answers to a bounded buffer while it pipelines big pages and sends', async () => {
+    let round = 0;
+    await underAttack(
+      `non-reader: ${NON_READER_REQUESTS} history requests of ${BIG_BYTES / 1000} KB pages + ${NON_READER_REQUESTS} sends per round`,
+      async () => {
+        const reader = await rawSocket(server.url, `non-reader-${round++}`, ['big', 'mallory-room']);
+        // Stop reading: the TCP window fills, then the server's buffers would take every answer.
+        const tcp = (reader.io.engine.transport as unknown as { ws: { _socket: { pause(): void; destroy(): void } } }).ws._socket;
+        tcp.pause();
+        // Unheld, these pages alone would be ~2 GB in the server (the issue: 2.9 GB RSS from 9,000 small requests).
+        for (let i = 0; i < NON_READER_REQUESTS; i++) {
+          reader.emit(ROOMLOG_EVENTS.history, { room: 'big', after: i % BIG_ENTRIES, limit: 1000 }, () => {});
+          reader.emit('chat', { room: 'mallory-room', data: { i }, clientMessageId: `nr-${round}-${i}` }, () => {});
+        }
+        await delay(NON_READER_HOLD_MS);
+        reader.disconnect();
+        tcp.destroy();
+      },
+      { heap: NON_READER_HEAP_BOUND, heapGrowth: NON_READER_HEAP_BOUND },
+    );
   });
 
   it(`refuses joins past maxRoomsPerSocket (1000) from a socket offered ${JOIN_ROOMS.toLocaleString('en')} rooms`, async () => {
