@@ -11,6 +11,10 @@
  * that names the same attachment, so a small packet can refer to one binary thousands of times:
  * every reference counts its bytes, and refusing such a packet costs memory proportional to the
  * packet, never to what it would expand to.
+ *
+ * The Socket.IO layer's own size and binary checks on incoming packets (`measureData`,
+ * `countBinaries`) live in `socket/data-size.ts` and share this module's walk through its
+ * internal exports ({@link measure}, {@link jsonView}, {@link isBinary}, {@link encodingError}).
  */
 import { RoomlogError, invalidArgument, isRoomlogError } from './errors';
 
@@ -45,36 +49,30 @@ export interface EncodedData {
   exact: boolean;
 }
 
-/** What {@link measureData} reports. */
-export interface DataSize {
+/**
+ * What the walk counts and carries. Internal: the Socket.IO layer's `measureData` reads
+ * `bytes`, `storedBytes` and `binaries`.
+ */
+export interface WalkState {
   /** Size as the payload limit counts it (see {@link EncodedData.bytes}). */
   bytes: number;
   /** Size of the text {@link encodeData} stores (see {@link EncodedData.storedBytes}). */
   storedBytes: number;
   /** Binary values, every reference counted. */
   binaries: number;
-}
-
-/** Limits of {@link measureData}. */
-export interface SizeLimits {
-  /** Largest accepted size in bytes (see {@link EncodedData.bytes}). */
-  maxBytes: number;
-  /** Most binary values accepted. @default no limit */
-  maxBinaries?: number | undefined;
-}
-
-interface WalkState extends DataSize {
   /** Whether the slow path (binary or `$` keys) is needed. */
   special: boolean;
   /** Nothing seen so far that JSON would change (see {@link EncodedData.exact}). */
   exact: boolean;
   seen: Set<object>;
   maxBytes: number;
-  maxBinaries: number;
+  /** Called with the running count after each binary value; may throw to stop the walk. */
+  onBinary: ((binaries: number) => void) | undefined;
   backend: string;
 }
 
-function isBinary(value: object): value is ArrayBufferView | ArrayBuffer {
+/** Whether `value` is binary data (a typed array, `DataView`, `Buffer` or `ArrayBuffer`). Internal. */
+export function isBinary(value: object): value is ArrayBufferView | ArrayBuffer {
   return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
 }
 
@@ -85,9 +83,9 @@ function binaryBytes(value: ArrayBufferView | ArrayBuffer): Buffer {
 
 /**
  * What `JSON.stringify` sees of a value: `toJSON` applied, boxed primitives unwrapped. The codec
- * stores what Socket.IO would send.
+ * stores what Socket.IO would send. Internal.
  */
-function jsonView(value: unknown, key: string): unknown {
+export function jsonView(value: unknown, key: string): unknown {
   if (value === null || typeof value !== 'object' || isBinary(value)) return value;
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   const viewed: unknown = typeof toJSON === 'function' ? toJSON.call(value, key) : value;
@@ -126,13 +124,6 @@ function tooLarge(state: WalkState): RoomlogError {
   return new RoomlogError('PAYLOAD_TOO_LARGE', problem, { backend: state.backend, cause: new RangeError(problem) });
 }
 
-function tooManyBinaries(maxBinaries: number, backend: string): RoomlogError {
-  return new RoomlogError('PAYLOAD_TOO_LARGE', `data carries more than ${maxBinaries} binary values`, {
-    backend,
-    cause: new RangeError(`more than ${maxBinaries} binary values`),
-  });
-}
-
 /** Counts `bytes` (and `stored` extra for the stored form); stops the walk past the limit. */
 function add(state: WalkState, bytes: number, storedExtra = 0): void {
   state.bytes += bytes;
@@ -169,7 +160,7 @@ function walk(viewed: unknown, depth: number, state: WalkState): void {
     state.special = true;
     state.exact = false;
     state.binaries++;
-    if (state.binaries > state.maxBinaries) throw tooManyBinaries(state.maxBinaries, state.backend);
+    state.onBinary?.(state.binaries);
     const raw = viewed.byteLength;
     return add(state, raw, BINARY_TAG_OVERHEAD + 4 * Math.ceil(raw / 3) - raw);
   }
@@ -227,7 +218,16 @@ function isPlainRecord(value: object, keys: readonly string[]): boolean {
   return true;
 }
 
-function measure(data: unknown, limits: SizeLimits, backend: string): WalkState {
+/**
+ * Walks `data` once: its size as the payload limit counts it, its stored size, its binaries and
+ * whether it round-trips exactly. Internal.
+ *
+ * @param maxBytes - the walk throws `PAYLOAD_TOO_LARGE` as soon as the size passes it.
+ * @param backend - backend name for error messages.
+ * @param onBinary - called after each binary value with the count so far (a cap throws from it).
+ * @throws what the walk refuses, uncaught: wrap with {@link encodingError}.
+ */
+export function measure(data: unknown, maxBytes: number, backend: string, onBinary?: (binaries: number) => void): WalkState {
   const state: WalkState = {
     bytes: 0,
     storedBytes: 0,
@@ -235,16 +235,16 @@ function measure(data: unknown, limits: SizeLimits, backend: string): WalkState 
     special: false,
     exact: true,
     seen: new Set(),
-    maxBytes: limits.maxBytes,
-    maxBinaries: limits.maxBinaries ?? Number.POSITIVE_INFINITY,
+    maxBytes,
+    onBinary,
     backend,
   };
   walk(viewedItem(data, '', state), 0, state);
   return state;
 }
 
-/** Turns whatever encoding threw into the code the caller can act on. */
-function encodingError(thrown: unknown, backend: string): RoomlogError {
+/** Turns whatever encoding threw into the code the caller can act on. Internal. */
+export function encodingError(thrown: unknown, backend: string): RoomlogError {
   if (isRoomlogError(thrown)) return thrown;
   // The engine's own limits (string length, call stack) are size limits.
   if (thrown instanceof RangeError) {
@@ -252,93 +252,6 @@ function encodingError(thrown: unknown, backend: string): RoomlogError {
   }
   // A `toJSON` of the caller's that threw.
   return new RoomlogError('INVALID_ARGUMENT', 'data cannot be encoded', { backend, cause: thrown });
-}
-
-/**
- * Measures `data` without copying it: its size as the payload limit counts it, the size of its
- * stored text, and its binary values. Stops as soon as a limit is passed.
- *
- * @param data - the message data.
- * @param limits - largest size in bytes, and optionally most binary values.
- * @param backend - backend name for error messages.
- * @throws RoomlogError `INVALID_ARGUMENT` for data that cannot be stored faithfully,
- *   `PAYLOAD_TOO_LARGE` above a limit.
- */
-export function measureData(data: unknown, limits: SizeLimits, backend = 'core'): DataSize {
-  try {
-    const { bytes, storedBytes, binaries } = measure(data, limits, backend);
-    return { bytes, storedBytes, binaries };
-  } catch (thrown) {
-    throw encodingError(thrown, backend);
-  }
-}
-
-/**
- * Objects and arrays {@link countBinaries} visits before it hands the data to the full walk: far
- * more than any chat message holds, few enough that shared references cannot multiply the work.
- */
-const LEAN_WALK_BUDGET = 10_000;
-
-interface LeanState {
-  binaries: number;
-  containers: number;
-  maxBinaries: number;
-  backend: string;
-}
-
-/**
- * Counts the binaries under a value `jsonView` already produced, visiting objects and arrays only.
- * @returns false when it gave up: past the cap, too deep, or past {@link LEAN_WALK_BUDGET} (a
- *   cycle, or references shared so often that only the full walk's bookkeeping bounds them).
- */
-function leanCount(viewed: unknown, depth: number, state: LeanState): boolean {
-  if (viewed === null || typeof viewed !== 'object') return true;
-  if (isBinary(viewed)) {
-    state.binaries++;
-    // Past the cap the full walk decides, so the error is what it always was (a cycle through a
-    // binary is refused as circular, not as too many binaries).
-    return state.binaries <= state.maxBinaries;
-  }
-  state.containers++;
-  if (depth >= MAX_DATA_DEPTH || state.containers > LEAN_WALK_BUDGET) return false;
-  if (Array.isArray(viewed)) {
-    for (let i = 0; i < viewed.length; i++) {
-      const item: unknown = viewed[i];
-      if (item !== null && typeof item === 'object' && !leanCount(jsonView(item, String(i)), depth + 1, state)) return false;
-    }
-    return true;
-  }
-  for (const k of Object.keys(viewed)) {
-    const item: unknown = (viewed as Record<string, unknown>)[k];
-    if (item !== null && typeof item === 'object' && !leanCount(jsonView(item, k), depth + 1, state)) return false;
-  }
-  return true;
-}
-
-/**
- * The binary values in `data` as {@link measureData} counts them (every reference, `toJSON`
- * applied), without measuring anything else: a cap on binaries checked before a store encodes
- * the data costs a walk over its objects only, not a second full walk. Data the short walk
- * gives up on (past the cap, deeper than {@link MAX_DATA_DEPTH}, cyclic, or over 10,000 objects)
- * goes through {@link measureData}, so every refusal is exactly the full walk's.
- *
- * @param data - the message data.
- * @param maxBinaries - most binary values accepted.
- * @param backend - backend name for error messages.
- * @returns the number of binary values.
- * @throws RoomlogError `PAYLOAD_TOO_LARGE` past `maxBinaries`; what {@link measureData} throws
- *   for data handed to it.
- */
-export function countBinaries(data: unknown, maxBinaries: number, backend = 'core'): number {
-  const state: LeanState = { binaries: 0, containers: 0, maxBinaries, backend };
-  let counted: boolean;
-  try {
-    counted = leanCount(jsonView(data, ''), 0, state);
-  } catch (thrown) {
-    // A `toJSON` of the caller's that threw.
-    throw encodingError(thrown, backend);
-  }
-  return counted ? state.binaries : measureData(data, { maxBytes: Number.POSITIVE_INFINITY, maxBinaries }, backend).binaries;
 }
 
 /** Copy of `value` (already through `jsonView`) with binary tagged and `$` keys escaped (slow path only). */
@@ -376,7 +289,7 @@ function defineData(target: Record<string, unknown>, key: string, value: unknown
  */
 export function encodeData(data: unknown, maxPayloadBytes: number, backend = 'core'): EncodedData {
   try {
-    const state = measure(data, { maxBytes: maxPayloadBytes }, backend);
+    const state = measure(data, maxPayloadBytes, backend);
     // Top-level undefined, functions and symbols have no JSON form; Socket.IO sends null.
     const text = (state.special ? JSON.stringify(tag(jsonView(data, ''))) : JSON.stringify(data)) ?? 'null';
     // A `toJSON` that answers differently the second time could slip past the count.

@@ -64,13 +64,11 @@ export {
 export {
   encodeData,
   decodeData,
-  measureData,
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_DATA_DEPTH,
-  type DataSize,
   type EncodedData,
-  type SizeLimits,
 } from './codec';
+export { measureData, type DataSize, type SizeLimits } from './socket/data-size';
 export {
   validateText,
   validateOptionalText,

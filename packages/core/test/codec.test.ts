@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countBinaries } from '../src/codec';
+import { countBinaries } from '../src/socket/data-size';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DATA_DEPTH, decodeData, encodeData, isRoomlogError, measureData } from '../src/index';
 
 const roundTrip = (data: unknown) => decodeData(encodeData(data, DEFAULT_MAX_PAYLOAD_BYTES).text);

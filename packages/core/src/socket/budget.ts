@@ -10,8 +10,8 @@
  * page, so the first chunk of the next one is sized too; a room never read yet starts with a
  * small chunk, whatever size its entries turn out to be.
  */
-import { measureData } from '../codec';
 import { BoundedMap } from '../kit/bounded-map';
+import { measureData } from './data-size';
 import type { ReadQuery, ReadResult, StreamRef } from '../store';
 import { DEFAULT_READ_LIMIT } from '../validation';
 import type { RoomlogContext } from './context';

@@ -3,7 +3,7 @@
  * message written (binary values), and per socket (requests, writes, reads, output buffer,
  * rooms). Each default is far above what a normal chat uses; see docs/security.md.
  */
-import { countBinaries } from '../codec';
+import { countBinaries } from './data-size';
 import { RoomlogError, invalidArgument, isRoomlogError } from '../errors';
 import { validateInteger } from '../validation';
 
