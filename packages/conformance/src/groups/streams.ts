@@ -154,6 +154,35 @@ export const streamTests = defineGroup('capability streams: listStreams and drop
     120_000,
   );
 
+  h.needs('cursorList')(
+    'cursor list: a page never holds the whole stream when it has more markers than a page may',
+    async () => {
+      const store = await h.open();
+      const stream = freshStream();
+      await fill(store, stream, 1);
+      // More markers than a page may ever hold (MAX_STREAM_LIST_LIMIT).
+      const users = Array.from({ length: MAX_STREAM_LIST_LIMIT + 10 }, (_, i) => `user-${i}`);
+      // Set in rounds of 50 at once: one at a time takes minutes on a slow server.
+      for (let i = 0; i < users.length; i += 50) {
+        await Promise.all(users.slice(i, i + 50).map((user) => store.setCursor!(stream, user, 1)));
+      }
+      let after: string | undefined;
+      const listed = new Set<string>();
+      for (let pages = 0; pages < 1000; pages++) {
+        const page = await store.listCursors!(stream, { after, limit: 10 });
+        // Redis returns a small (listpack) hash whole whatever the limit (up to
+        // hash-max-listpack-entries, 128 by default); a larger one is paged by HSCAN's COUNT. A
+        // store that ignores the limit and returns the whole stream fails here.
+        expect(page.cursors.length, 'cursor list: a page of limit 10 over 1010 markers').toBeLessThanOrEqual(MAX_STREAM_LIST_LIMIT);
+        for (const { userId } of page.cursors) listed.add(userId);
+        if (page.next === null) break;
+        after = page.next;
+      }
+      expect([...listed].sort(), 'cursor list: the walk missed or invented markers').toEqual([...users].sort());
+    },
+    300_000,
+  );
+
   h.needs('cursorList')('cursor list: none for a stream never written or dropped; bad positions and limits are refused', async () => {
     const store = await h.open();
     expect(await store.listCursors!(freshStream())).toEqual({ cursors: [], next: null });
