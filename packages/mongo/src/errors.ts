@@ -35,9 +35,27 @@ const UNAVAILABLE_LABELS = ['RetryableWriteError', 'ResetPool', 'NoWritesPerform
  */
 const MONGOOSE_UNAVAILABLE = /before initial connection is complete|Connection was force closed|buffering timed out/;
 
-/** Classifies a driver or mongoose error; unknown errors are `INTERNAL`. */
+/**
+ * The driver's texts for a broken connection. Some errors (a bulk write's, one rethrown by a
+ * session) carry them with another name and no code: seen as `INTERNAL` sends while a server was
+ * killed under several appends in flight (reliability's outage suite).
+ */
+const NETWORK_MESSAGE = /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)\b|^connection \d+ to \S+ (closed|timed out)/;
+
+/** How deep {@link classifyMongoError} follows `cause`. */
+const MAX_CAUSE_DEPTH = 4;
+
+/** Classifies a driver or mongoose error (or the `cause` it wraps); unknown errors are `INTERNAL`. */
 export function classifyMongoError(error: unknown): RoomlogErrorCode {
-  if (error === null || typeof error !== 'object') return 'INTERNAL';
+  let current = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current !== null && typeof current === 'object'; depth++) {
+    if (classifyOne(current) === 'UNAVAILABLE') return 'UNAVAILABLE';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'INTERNAL';
+}
+
+function classifyOne(error: object): RoomlogErrorCode {
   const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
   if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return 'UNAVAILABLE';
   if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return 'UNAVAILABLE';
@@ -47,5 +65,6 @@ export function classifyMongoError(error: unknown): RoomlogErrorCode {
     return 'UNAVAILABLE';
   }
   if (name === 'MongooseError' && typeof message === 'string' && MONGOOSE_UNAVAILABLE.test(message)) return 'UNAVAILABLE';
+  if (typeof message === 'string' && NETWORK_MESSAGE.test(message)) return 'UNAVAILABLE';
   return 'INTERNAL';
 }

@@ -20,6 +20,9 @@ describe('classifyMongoError', () => {
       Object.assign(driverError('MongoServerError', { code: 1 }), { hasErrorLabel: (l: string) => l === 'RetryableWriteError' }),
     ],
     ['ECONNREFUSED from node', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
+    ['a broken connection under another name', driverError('MongoBulkWriteError', { message: 'read ECONNRESET' })],
+    ['a closed connection under another name', driverError('MongoError', { message: 'connection 13 to 127.0.0.1:46197 closed' })],
+    ['a wrapped network error', driverError('MongoBulkWriteError', { cause: driverError('MongoNetworkError') })],
     [
       'mongoose before the first connection',
       driverError('MongooseError', {
