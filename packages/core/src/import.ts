@@ -65,6 +65,12 @@ function prepareEntry(backend: string, input: unknown, index: number, options: R
   }
   const seq = validateInteger(backend, field('seq'), e.seq, 1);
   if (target !== null && target >= seq) throw invalidArgument(backend, field('target'), `must be below the entry's seq ${seq}`);
+  const clientMessageId = validateOptionalText(backend, field('clientMessageId'), e.clientMessageId, MAX_ID_BYTES);
+  // Only a message can be the original of a retry; a key on a log entry would make one store
+  // answer retries with an edit and another refuse it, and no export writes one.
+  if (kind !== 'message' && clientMessageId !== null) {
+    throw invalidArgument(backend, field('clientMessageId'), `must be null for a ${String(kind)} entry`);
+  }
   const deletedAt = optionalTime(backend, field('deletedAt'), e.deletedAt);
   const tombstone = (kind === 'delete' || deletedAt !== null) && (e.data === null || e.data === undefined);
   return {
@@ -74,7 +80,7 @@ function prepareEntry(backend: string, input: unknown, index: number, options: R
     event: validateText(backend, field('event'), e.event, MAX_NAME_BYTES),
     payload: tombstone ? null : encodeData(e.data, options.maxPayloadBytes, backend).text,
     senderId: validateOptionalText(backend, field('senderId'), e.senderId, MAX_ID_BYTES),
-    clientMessageId: validateOptionalText(backend, field('clientMessageId'), e.clientMessageId, MAX_ID_BYTES),
+    clientMessageId,
     createdAt: validateInteger(backend, field('createdAt'), e.createdAt, 0),
     kind: kind as MessageKind,
     target,

@@ -295,7 +295,9 @@ export interface MessageStore<TAppendOptions extends AppendOptions = AppendOptio
    *   an import after a failure is safe.
    * - A stream that exists under another epoch holds another log: the call rejects with
    *   `INVALID_ARGUMENT` and writes nothing.
-   * - Imported `clientMessageId`s deduplicate later appends (rule 4) while retained.
+   * - Imported `clientMessageId`s deduplicate later appends (rule 4) while retained. Only a
+   *   `message` entry may carry one: an `edit` or `delete` entry with a `clientMessageId` is
+   *   refused `INVALID_ARGUMENT` (no export writes one).
    * - The store's own retention applies to the entries by their original `createdAt`.
    *
    * All of one call is written atomically where the backend can (a transaction or script).

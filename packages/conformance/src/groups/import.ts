@@ -180,6 +180,8 @@ export const importTests = defineGroup('capability import: importEntries', 'impo
       ['an unknown kind', [{ ...log[0]!, kind: 'poke' as 'message' }]],
       ['an edit entry without target', [{ ...log[3]!, target: null }]],
       ['a message with a target', [{ ...log[0]!, target: 1 }]],
+      ['an edit entry with a clientMessageId', [log[0]!, log[1]!, { ...log[3]!, clientMessageId: 'c-edit' }]],
+      ['a delete entry with a clientMessageId', [log[0]!, log[1]!, log[2]!, { ...log[4]!, clientMessageId: 'c-delete' }]],
       ['an empty id', [{ ...log[0]!, id: '' }]],
       ['a room with NUL', [log[0]!]],
       ['more than 1000 entries', Array.from({ length: 1001 }, (_, i) => ({ ...log[0]!, seq: i + 1, id: randomUUID() }))],

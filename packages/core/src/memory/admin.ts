@@ -15,7 +15,8 @@ export function writeImported(stream: MemoryStream, entries: readonly PreparedIm
     stream.entries.push(entry);
     stream.seq = entry.seq;
     if (entry.expiresAt !== null) stream.nextExpiry = Math.min(stream.nextExpiry ?? entry.expiresAt, entry.expiresAt);
-    if (entry.kind === 'message' && entry.clientMessageId !== null) stream.byClientId.set(entry.clientMessageId, entry);
+    // `prepareImport` lets only a message carry a key.
+    if (entry.clientMessageId !== null) stream.byClientId.set(entry.clientMessageId, entry);
   }
 }
 
