@@ -95,7 +95,8 @@ export const appendTests = defineGroup('rule 3: append', null, (h) => {
     async () => {
       const store = await h.open();
       const stream = freshStream();
-      await expectRoomlogError(store, 'UNSUPPORTED', () => store.append([message(stream, 1, { ttlMs: 1000 })]));
+      const error = await expectRoomlogError(store, 'UNSUPPORTED', () => store.append([message(stream, 1, { ttlMs: 1000 })]));
+      expect(error.message, 'rule 3: the UNSUPPORTED error names what is not supported').toMatch(/\bttlMs\b/);
       expect(await store.head(stream)).toBeNull();
     },
   );

@@ -45,6 +45,39 @@ export const idempotencyTests = defineGroup('rule 4: idempotency', null, (h) => 
     expect((await store.head(stream))?.seq).toBe(2);
   });
 
+  it('rule 4: several keys repeated inside one batch, interleaved and across rooms, each collapse onto their first', async () => {
+    const store = await h.open();
+    const stream = freshStream();
+    const other = { namespace: stream.namespace, room: `${stream.room}-other` };
+    const [x, y, z] = [uniqueId('cid'), uniqueId('cid'), uniqueId('cid')];
+    // The first repeat comes early, the next keys' first copies after it: a store (or a shared
+    // helper) that only remembers the keys it had seen by the first repeat stores y and z twice.
+    const results = await store.append([
+      message(stream, 'x', { clientMessageId: x }),
+      message(stream, 'x again', { clientMessageId: x }),
+      message(stream, 'y', { clientMessageId: y }),
+      message(other, 'y elsewhere', { clientMessageId: y }),
+      message(stream, 'z', { clientMessageId: z }),
+      message(stream, 'y again', { clientMessageId: y }),
+      message(stream, 'x third', { clientMessageId: x }),
+      message(stream, 'z again', { clientMessageId: z }),
+      message(other, 'y elsewhere again', { clientMessageId: y }),
+    ]);
+    expect(results.map((r) => [r.message.room === other.room ? 'other' : 'stream', r.message.seq, r.message.data, r.duplicate])).toEqual([
+      ['stream', 1, 'x', false],
+      ['stream', 1, 'x', true],
+      ['stream', 2, 'y', false],
+      ['other', 1, 'y elsewhere', false],
+      ['stream', 3, 'z', false],
+      ['stream', 2, 'y', true],
+      ['stream', 1, 'x', true],
+      ['stream', 3, 'z', true],
+      ['other', 1, 'y elsewhere', true],
+    ]);
+    expect((await store.head(stream))?.seq, 'rule 4: in-batch repeats took seqs').toBe(3);
+    expect((await store.head(other))?.seq, 'rule 4: in-batch repeats took seqs').toBe(1);
+  });
+
   it('rule 4: a retry mixing new and already stored messages stores only the new ones, in order', async () => {
     const store = await h.open();
     const stream = freshStream();
