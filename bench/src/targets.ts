@@ -4,10 +4,10 @@
  */
 import type { BenchRun, ResultRow, TargetResult, WorkloadId, WorkloadMetrics } from './results';
 import { roomlogSubjectId, type BackendId } from './subjects';
-import { LATENCY_LIGHT } from './workloads/socket-suite';
+import { LATENCY_HALF, LATENCY_LIGHT } from './workloads/socket-suite';
 import { LIMIT_VARIANT, SERIAL_VARIANT, appendVariant } from './workloads/append';
 import { HISTORY_VARIANTS } from './workloads/history';
-import { RAW_SUBJECTS } from './workloads/store-suite';
+import { RAW_BARE_SUBJECTS, RAW_SUBJECTS } from './workloads/store-suite';
 import { relayVariant } from './workloads/relay';
 
 /** The metrics of a successful row, or null. */
@@ -30,7 +30,25 @@ export function rawBest(rows: readonly ResultRow[], raw: string): number | undef
   return rates.length === 0 ? undefined : Math.max(...rates);
 }
 
+/** The backends the append and half-load latency targets are set for. */
 const RELAY_TARGET_BACKENDS: readonly BackendId[] = ['redis', 'postgres'];
+
+/** Relay, 1 receiver: the least share of plain Socket.IO's rate per backend (issue 19). */
+const ONE_RECEIVER_MINIMUM: readonly [BackendId, number][] = [
+  ['memory', 85],
+  ['redis', 75],
+  ['postgres', 60],
+];
+
+/** Relay, many receivers: the least share of plain's rate, for these backends. */
+const MANY_RECEIVERS_MINIMUM = 95;
+const MANY_RECEIVERS_BACKENDS: readonly BackendId[] = ['memory', 'redis', 'postgres'];
+
+/** Ack latency at half plain's maximum: most ms over plain per backend, p50 and p99. */
+const HALF_LOAD_BOUNDS: readonly [BackendId, { p50: number; p99: number }][] = [
+  ['redis', { p50: 1, p99: 10 }],
+  ['postgres', { p50: 3, p99: 10 }],
+];
 
 /** Builds a result from a measured value (or null when a side is missing). */
 function judge(
@@ -60,29 +78,83 @@ const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(2)
 
 function relayTargets(run: Pick<BenchRun, 'rows'>, manyReceivers: number): TargetResult[] {
   const results: TargetResult[] = [];
-  for (const [receivers, minimum] of [
-    [manyReceivers, 90],
-    [1, 70],
-  ] as const) {
+  const share = (receivers: number, backend: BackendId, minimum: number) => {
     const variant = relayVariant(receivers);
     const plain = metricsOf(run.rows, 'relay', 'plain', variant)?.messagesPerSec;
-    for (const backend of RELAY_TARGET_BACKENDS) {
-      const subject = roomlogSubjectId(backend);
-      const ours = metricsOf(run.rows, 'relay', subject, variant)?.messagesPerSec;
-      results.push(
-        judge(
-          `relay, ${variant.replace('-', ' ')}: ≥ ${minimum}% of plain Socket.IO`,
-          subject,
-          percentOf(ours, plain),
-          '%',
-          minimum,
-          false,
-          `${rate(ours)} vs ${rate(plain)}`,
-        ),
-      );
-    }
-  }
+    const subject = roomlogSubjectId(backend);
+    const ours = metricsOf(run.rows, 'relay', subject, variant)?.messagesPerSec;
+    return judge(
+      `relay, ${variant.replace('-', ' ')}: ≥ ${minimum}% of plain Socket.IO`,
+      subject,
+      percentOf(ours, plain),
+      '%',
+      minimum,
+      false,
+      `${rate(ours)} vs ${rate(plain)}`,
+    );
+  };
+  for (const [backend, minimum] of ONE_RECEIVER_MINIMUM) results.push(share(1, backend, minimum));
+  for (const backend of MANY_RECEIVERS_BACKENDS) results.push(share(manyReceivers, backend, MANY_RECEIVERS_MINIMUM));
+  // TypeORM on PostgreSQL against Roomlog's own PostgreSQL backend: what the ORM layer costs.
+  const variant = relayVariant(1);
+  const typeorm = metricsOf(run.rows, 'relay', roomlogSubjectId('typeorm'), variant)?.messagesPerSec;
+  const postgres = metricsOf(run.rows, 'relay', roomlogSubjectId('postgres'), variant)?.messagesPerSec;
+  results.push(
+    judge(
+      'relay, 1 receiver: ≥ 50% of Roomlog / PostgreSQL',
+      roomlogSubjectId('typeorm'),
+      percentOf(typeorm, postgres),
+      '%',
+      50,
+      false,
+      `${rate(typeorm)} vs ${rate(postgres)}`,
+    ),
+  );
   return results;
+}
+
+/** Ack latency at half of plain's maximum rate, over plain's in the same run (issue 19). */
+function halfLoadTargets(run: Pick<BenchRun, 'rows'>): TargetResult[] {
+  const plain = metricsOf(run.rows, 'latency', 'plain', LATENCY_HALF);
+  return HALF_LOAD_BOUNDS.flatMap(([backend, bounds]) => {
+    const subject = roomlogSubjectId(backend);
+    const ours = metricsOf(run.rows, 'latency', subject, LATENCY_HALF);
+    return (['p50', 'p99'] as const).map((quantile) => {
+      const key = quantile === 'p50' ? 'p50Ms' : 'p99Ms';
+      return judge(
+        `ack latency at half of plain's max rate: ${quantile} ≤ plain + ${bounds[quantile]} ms`,
+        subject,
+        ours && plain ? ours[key] - plain[key] : null,
+        'ms over plain',
+        bounds[quantile],
+        true,
+        `${ms(ours?.[key])} vs ${ms(plain?.[key])}`,
+      );
+    });
+  });
+}
+
+/**
+ * Ack latency at light load on PostgreSQL: what persisting adds to plain's round trip (p50 over
+ * plain's) against the raw driver's single durable write awaited on its own (its mean time,
+ * from the one-at-a-time append row) plus 0.5 ms.
+ */
+function durableWriteTarget(run: Pick<BenchRun, 'rows'>): TargetResult {
+  const subject = roomlogSubjectId('postgres');
+  const plain = metricsOf(run.rows, 'latency', 'plain', LATENCY_LIGHT)?.p50Ms;
+  const ours = metricsOf(run.rows, 'latency', subject, LATENCY_LIGHT)?.p50Ms;
+  const single = metricsOf(run.rows, 'append', RAW_BARE_SUBJECTS.postgres ?? '', appendVariant(1))?.messagesPerSec;
+  const insertMs = single === undefined ? undefined : 1000 / single;
+  const added = ours === undefined || plain === undefined ? null : ours - plain;
+  return judge(
+    'ack latency, light load: p50 over plain ≤ raw single durable insert + 0.5 ms',
+    subject,
+    added === null || insertMs === undefined ? null : added - insertMs,
+    'ms over the raw insert',
+    0.5,
+    true,
+    `${ms(ours)} − plain ${ms(plain)} vs raw insert ${ms(insertMs)}`,
+  );
 }
 
 function appendTargets(run: Pick<BenchRun, 'rows'>, concurrency: number): TargetResult[] {
@@ -186,6 +258,8 @@ export function evaluateTargets(run: Pick<BenchRun, 'rows' | 'subjects'>, sizes:
   const included = (result: TargetResult) => result.subject in run.subjects;
   return [
     ...relayTargets(run, sizes.manyReceivers).filter(included),
+    ...halfLoadTargets(run).filter(included),
+    ...[durableWriteTarget(run)].filter(included),
     ...appendTargets(run, sizes.topConcurrency).filter(included),
     ...roomlogSubjects.flatMap((subject) => latencyTargets(run, subject)),
     ...roomlogSubjects.flatMap((subject) => historyTargets(run, subject)),

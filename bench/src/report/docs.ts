@@ -323,6 +323,48 @@ A/B in one process; absolute times are inflated by the load). Details and script
 | relay, 1 receiver: PostgreSQL ≥ 60% of plain | 57% (2,133 vs 3,712/s, load 9) | ❌ (noise-level) | quick run on a loaded machine; 59% (876 vs 1,479/s) in another |
 | relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | 41% (873 vs 2,133/s, same run) | ❌ | TypeORM's 4–6 round trips per batch (BEGIN, counter upsert, idempotency lookup when keys are given, insert, sweep when retention is due, COMMIT): not changed this round |
 
+### Full run on a quiet machine (2026-12-01, round 4)
+
+Run \`2026-12-01T1511Z\` (the tables under "Latest run" below): \`pnpm bench\`, every subject,
+nothing else running (load 1.35 at start, 1.19 at the end). The targets of the performance
+issue are judged by \`bench/src/targets.ts\` on ratios of this one run; the round-1 targets
+(light-load ack, history, storm) stay beside them as the "nothing else regresses" checks.
+
+| target | measured | result | cause of the miss, and what would close it |
+| :-- | :-- | :-- | :-- |
+| relay, 1 receiver: MemoryStore ≥ 85% of plain | 64% (51.6k vs 80.2k/s) | ❌ | the server is CPU-bound: 18.2 against 10.7 µs of CPU per message |
+| relay, 1 receiver: MemoryStore within 5 µs CPU/msg of plain | +7.5 µs (18.2 vs 10.7) | ❌ | what "What the rest is" above profiles: the store's own encoding walk and \`JSON.stringify\`, MemoryStore's retained heap and its GC, the larger entry and ack frames, promise hops from the batcher to the ack; closing it takes one walk handed from the socket layer to \`append\` (a contract change for custom stores) and an ack without the epoch the client holds |
+| relay, 1 receiver: Redis ≥ 75% of plain | 45% (35.8k/s, 22.1 µs/msg) | ❌ | CPU-bound like MemoryStore (48% of plain's CPU per message, 45% of its rate): the same socket-layer cost plus 3.9 µs of CPU per message over the MemoryStore server (the difference of the two servers' CPU, not profiled this round: the Redis client encoding each batch's command and parsing its reply) |
+| relay, 1 receiver: PostgreSQL ≥ 60% of plain | 31% (24.6k/s, 24.1 µs/msg) | ❌ | not CPU-bound (44% of plain's CPU per message, 31% of its rate): the bench's one room is one stream, so one batch is in flight and every batch waits for its commit; what would close it: a commit pipeline for one stream, which a gapless per-stream counter row does not allow without a second writer waiting on its lock |
+| relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | 40% (9.8k vs 24.6k/s) | ❌ | measured before TypeORM's one-statement append; see the TypeORM section |
+| relay, 50 receivers: ≥ 95% of plain (MemoryStore, Redis, PostgreSQL) | 88% / 85% / 83% (CSR 79%) | ❌ | 142 / 149 / 142 against 125 µs of CPU per message: the entry frame written to 50 sockets is larger than plain's message (seq, id, epoch, createdAt), plus the per-message cost above; Roomlog is now ahead of CSR on every backend (the issue saw CSR ahead on all three) |
+| ack at half of plain's max (2,963/s), Redis: p50 ≤ plain + 1 ms, p99 ≤ plain + 10 ms | 2.22 / 14.55 ms vs 3.89 / 15.03 (−1.67 / −0.48) | ✅ / ✅ | |
+| ack at half of plain's max, PostgreSQL: p50 ≤ plain + 3 ms, p99 ≤ plain + 10 ms | 5.93 / 11.98 ms (+2.03 / −3.05); the issue's run: 11.8 / 25.2 against 1.89 / 6.26 | ✅ / ✅ | |
+| ack at light load, PostgreSQL: p50 over plain ≤ raw single durable insert + 0.5 ms | 0.84 ms added (1.57 vs 0.72) against a raw insert of 0.31 ms: +0.53 | ❌ (by 0.03 ms) | the append writes the counter row and the message row and probes the idempotency index in one function call; the raw insert writes one row of one table. Round 3 measured about half of the difference as writes any gapless log must make |
+| append at 512 callers ≥ 80% of the same-guarantees raw best, Redis | 45% (94.9k vs 210.1k/s) | ❌ | per message the script stores a ~300-byte entry in a sorted set (edits in place, O(log n) pages) and its key in a hash, where the raw row \`XADD\`s; plus Node's prepare and encode per message (see "Append on Redis" above) |
+| append at 512 callers ≥ 80% of the same-guarantees raw best, PostgreSQL | 71% (54.1k vs 76.6k/s; 58–61% on the loaded machine of round 3) | ❌ | one stream, so one batch in flight, like the raw row it is measured against (256 rows at a time); the 14-column row with three indexes (primary key, key, sender for \`eraseSender\`) against the raw row's narrower table is 70% of the function's server time (round 3's \`auto_explain\`) |
+
+Nothing else regressed:
+
+- **History** on 1,000,000 entries: p99 Redis 0.37 ms (the issue's run 0.45), PostgreSQL 1.15
+  (1.1), TypeORM 1.84; p50 0.2–0.45 ms.
+- **Storm**, 1,000 clients, 10 offsets: all synced in 0.82 / 0.81 / 1.10 / 1.25 s (MemoryStore /
+  Redis / PostgreSQL / TypeORM) against CSR's 4.84 s; the earlier full runs took 0.89–1.26 /
+  0.95–1.51 / 1.13–1.30 / 1.73–1.79 s. Store reads: 287 / 342 / 55 / 538 here, 1,000 / 20–427
+  / 21–22 / 209–662 in the earlier full runs. The count depends on how the reconnects arrive,
+  not on the code: a read is shared only by the syncs that asked for it before it started (a
+  read that began before a socket joined the room could miss an entry it was sent before the
+  join), so a fast store serving reconnects that trickle in makes one read per trickle. An
+  in-process probe (1,000 sockets reconnecting into 10 rooms, nothing gating the store) made
+  1,010 reads with the code before the chunked sync and 1,020 after: the extra 10 are each
+  room's first replay, read as 10 entries and then the rest until the room's entry size is
+  known.
+- **Move**: 1,000,000 entries Redis → PostgreSQL in 20.5 s (48.8k entries/s), export 114 MiB
+  and import 135 MiB peak RSS.
+- **Mongo** rows are FerretDB 1.24 with its SQLite handler: relay 2,555/s (1,200–1,470/s in
+  the earlier full runs), a history page 3.8 s (3.6–4.9 s before) because that handler
+  filters and sorts outside its indexes. They say nothing about MongoDB.
+
 ## Latest run
 
 Command: \`${run.command}\` — mode **${run.mode}**, ${run.startedAt} → ${run.finishedAt}.
