@@ -154,11 +154,13 @@ export class Fairness {
   /**
    * What a request waits on before it starts: the socket's outgoing buffer under
    * `maxBufferedBytesPerSocket`, after the requests held before it (so sends keep their order).
+   * @param fresh - look at the buffer now rather than trust a look of the last {@link LOOK_MS}.
    * @returns `null` when it need not wait, else a promise that resolves when it may start and
    *   rejects with RoomlogError `CLOSED` when the socket disconnects first.
    */
-  drained(socket: Socket): Promise<void> | null {
+  drained(socket: Socket, fresh = false): Promise<void> | null {
     const share = this.#share(socket);
+    if (fresh) share.lookedAt = Number.NEGATIVE_INFINITY;
     if (share.held.length === 0 && !this.overflowing(socket)) return null;
     return new Promise<void>((resolve, reject) => {
       share.held.push({ resolve, reject });
@@ -185,7 +187,10 @@ export class Fairness {
       else share.reads--;
     };
     try {
-      await this.drained(socket);
+      // A fresh look: the read before this one may have just written a whole page into the
+      // buffer, and reads of a fast store can finish several within one cached look, each
+      // adding a page the client has not read.
+      await this.drained(socket, true);
     } catch (error) {
       free();
       throw error;
