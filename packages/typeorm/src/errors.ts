@@ -59,6 +59,16 @@ export function isRetryable(error: unknown): boolean {
   );
 }
 
+/**
+ * True when the append routine is not installed (PostgreSQL `42883` undefined function, MySQL
+ * `ER_SP_DOES_NOT_EXIST`): dropped after the store found it, or between the migration's drop
+ * and create on MySQL. The store then appends statement by statement.
+ */
+export function isMissingRoutine(error: unknown): boolean {
+  const code = codeOf(driverError(error));
+  return code === '42883' || code === 'ER_SP_DOES_NOT_EXIST';
+}
+
 /** True when the database could not be reached or refused the work for now. */
 function isUnavailable(error: unknown): boolean {
   const driver = driverError(error);

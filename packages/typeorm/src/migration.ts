@@ -4,7 +4,9 @@
  * TypeORM's schema API, so it writes the right DDL for whichever driver runs it.
  */
 import { type MigrationInterface, type QueryRunner, Table, TableColumn } from 'typeorm';
+import { mysqlAppendProcedure, mysqlDropAppendProcedure, postgresAppendFunction, postgresDropAppendFunction } from './append-routine.sql';
 import { dialectOf } from './dialect';
+import { roomlogPaths } from './table-paths';
 import { MESSAGES_TABLE, TABLES, type TableDefinition, columnType } from './tables';
 
 /** The table's name in this DataSource: the base name with the DataSource's `entityPrefix`. */
@@ -96,5 +98,43 @@ export class RoomlogSourceIds1764547200000 implements MigrationInterface {
   }
 }
 
+/**
+ * Installs the append routine (`append-routine.sql.ts`): on PostgreSQL a PL/pgSQL function,
+ * on MariaDB/MySQL a stored procedure, named `<entityPrefix>roomlog_append_v1` next to the
+ * tables, with their names written into its body. With it a batch is one round trip; without
+ * it (`synchronize`, or before this migration ran) the store keeps to its statements, on the
+ * same tables, so nodes with and without it run side by side. Nothing on sql.js, which is
+ * in-process. Needs the `CREATE ROUTINE` privilege on MariaDB/MySQL.
+ */
+export class RoomlogAppendRoutine1764633600000 implements MigrationInterface {
+  /** TypeORM orders migrations by the timestamp at the end of this name. */
+  readonly name = 'RoomlogAppendRoutine1764633600000';
+
+  /** Creates or replaces the routine. */
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const dialect = dialectOf(queryRunner.connection.options.type);
+    const paths = roomlogPaths(queryRunner.connection);
+    if (dialect === 'postgres') {
+      await queryRunner.query(postgresAppendFunction(paths));
+    } else if (dialect === 'mysql') {
+      // No CREATE OR REPLACE PROCEDURE on MySQL; a node calling it in between falls back (see the store).
+      await queryRunner.query(mysqlDropAppendProcedure(paths));
+      await queryRunner.query(mysqlAppendProcedure(paths));
+    }
+  }
+
+  /** Drops the routine; stores then append statement by statement again. */
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const dialect = dialectOf(queryRunner.connection.options.type);
+    const paths = roomlogPaths(queryRunner.connection);
+    if (dialect === 'postgres') await queryRunner.query(postgresDropAppendFunction(paths));
+    else if (dialect === 'mysql') await queryRunner.query(mysqlDropAppendProcedure(paths));
+  }
+}
+
 /** Every Roomlog migration, in order: give this to your DataSource's `migrations`. */
-export const roomlogMigrations: (new () => MigrationInterface)[] = [RoomlogSchema1764316800000, RoomlogSourceIds1764547200000];
+export const roomlogMigrations: (new () => MigrationInterface)[] = [
+  RoomlogSchema1764316800000,
+  RoomlogSourceIds1764547200000,
+  RoomlogAppendRoutine1764633600000,
+];

@@ -52,9 +52,19 @@ import {
   selectCursorPage,
   selectStreamPage,
 } from './admin.sql';
+import {
+  type KeyedStream,
+  type RoutineRow,
+  keyedStreams,
+  mysqlRoutineParams,
+  payloadChars,
+  postgresRoutineParams,
+  routineResults,
+} from './append-routine';
+import { MYSQL_HAS_APPEND, POSTGRES_HAS_APPEND, mysqlAppendCall, postgresAppendCall } from './append-routine.sql';
 import { type Dialect, dialectOf } from './dialect';
 import { RoomlogCursorRow, RoomlogMessageRow, RoomlogStreamRow } from './entities';
-import { classifyTypeormError, isRetryable } from './errors';
+import { classifyTypeormError, isMissingRoutine, isRetryable } from './errors';
 import { runExclusive } from './exclusive';
 import {
   BACKEND,
@@ -65,10 +75,19 @@ import {
 } from './options';
 import * as sql from './queries.sql';
 import { toNumber, toNumberOrNull, toStoredMessage, toText } from './rows';
+import { type RoomlogPaths, roomlogPaths } from './table-paths';
 
 /** Most rows in one INSERT, and most payload characters, so a statement stays under MySQL's `max_allowed_packet`. */
 const INSERT_MAX_ROWS = 500;
 const INSERT_MAX_PAYLOAD_CHARS = 4_000_000;
+/**
+ * Most payload characters a batch may have to go through MySQL's append procedure, whose one
+ * CALL must fit `max_allowed_packet` (16 MiB by default) with the payloads escaped twice (as
+ * JSON strings, then as an SQL literal); a larger batch takes the sliced statement path.
+ */
+const ROUTINE_MAX_PAYLOAD_CHARS = 1_000_000;
+/** How long a store that found no append routine goes on without it before looking again (ms). */
+const ROUTINE_RECHECK_MS = 60_000;
 
 type StreamState = { epoch: string; seq: number; nextExpiry: number | null };
 
@@ -97,7 +116,10 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
   readonly retention = true;
   readonly transactions = true;
   readonly #dialect: Dialect;
-  #tables: sql.TableNames | null = null;
+  #tables: RoomlogPaths | null = null;
+  /** Whether the append routine is installed, and when that was learnt (`Date.now()`). */
+  #routine: { present: boolean; at: number } | null = null;
+  #routineLookup: Promise<boolean> | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -110,10 +132,83 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     return classifyTypeormError(error);
   }
 
+  /**
+   * One round trip through the append routine where it is installed (PostgreSQL, MariaDB/MySQL):
+   * on its own it is atomic, so it needs no BEGIN/COMMIT of the store's; in the caller's
+   * transaction it is one more statement of theirs. Elsewhere, or for a batch too large for
+   * MySQL's packet, the same steps statement by statement in a transaction.
+   */
   async append(prepared: PreparedBatch, options: TypeormAppendOptions | undefined): Promise<Map<number, AppendResult>> {
     const manager = options?.manager;
-    const write = (runner: QueryRunner) => this.#appendIn(runner, prepared);
-    return manager === undefined ? this.#transaction(write) : this.#inCallerTransaction(manager, write);
+    if (manager !== undefined) {
+      return this.#inCallerTransaction(manager, async (runner) =>
+        (await this.#routineFits(prepared, runner)) ? this.#appendByRoutine(runner, prepared, false) : this.#appendIn(runner, prepared),
+      );
+    }
+    if (await this.#routineFits(prepared, null)) {
+      try {
+        return await this.#retrying(() => this.#session((runner) => this.#appendByRoutine(runner, prepared, true)));
+      } catch (error) {
+        // Dropped since it was found (or mid-migration on MySQL): nothing was written, go on without it.
+        if (!isMissingRoutine(error)) throw error;
+        this.#routine = { present: false, at: Date.now() };
+      }
+    }
+    return this.#transaction((runner) => this.#appendIn(runner, prepared));
+  }
+
+  /** True when this batch goes through the append routine: it is installed, and the batch fits MySQL's packet. */
+  async #routineFits(prepared: PreparedBatch, runner: QueryRunner | null): Promise<boolean> {
+    if (this.#dialect === 'sqlite') return false;
+    if (this.#dialect === 'mysql' && payloadChars(prepared.streams) > ROUTINE_MAX_PAYLOAD_CHARS) return false;
+    const known = this.#routine;
+    if (known !== null && (known.present || Date.now() - known.at < ROUTINE_RECHECK_MS)) return known.present;
+    // One catalog lookup, shared by the appends that arrive meanwhile; in the caller's
+    // transaction on its connection (a plain read), so it never waits for a second one.
+    this.#routineLookup ??= (async () => {
+      try {
+        const present = await (runner === null ? this.#session((own) => this.#hasRoutine(own)) : this.#hasRoutine(runner));
+        this.#routine = { present, at: Date.now() };
+        return present;
+      } finally {
+        this.#routineLookup = null;
+      }
+    })();
+    return this.#routineLookup;
+  }
+
+  async #hasRoutine(runner: QueryRunner): Promise<boolean> {
+    const t = this.#tableNames();
+    const statement =
+      this.#dialect === 'postgres'
+        ? { sql: POSTGRES_HAS_APPEND, params: [t.append] }
+        : { sql: MYSQL_HAS_APPEND, params: [t.appendSchema, t.appendName] };
+    return (await this.#query(runner, statement)).length > 0;
+  }
+
+  /** The whole append as one call of the routine; `own` says no caller's transaction surrounds it. */
+  async #appendByRoutine(runner: QueryRunner, prepared: PreparedBatch, own: boolean): Promise<Map<number, AppendResult>> {
+    const t = this.#tableNames();
+    const streams: KeyedStream[] = keyedStreams(prepared.streams);
+    const settings = {
+      now: prepared.createdAt,
+      maxCount: this.options.maxCount,
+      cutoff: ageCutoff(this.options, prepared.createdAt),
+      sweepLimit: this.options.sweepLimit,
+    };
+    const ids: string[] = [];
+    let rows: RoutineRow[];
+    if (this.#dialect === 'postgres') {
+      rows = await this.#query<RoutineRow>(runner, { sql: postgresAppendCall(t), params: postgresRoutineParams(streams, settings, ids) });
+    } else {
+      // A CALL answers with its result sets (new messages, duplicates) and then its own status.
+      const answers = await this.#query<RoutineRow[] | object>(runner, {
+        sql: mysqlAppendCall(t),
+        params: mysqlRoutineParams(streams, settings, own, ids),
+      });
+      rows = answers.filter((answer): answer is RoutineRow[] => Array.isArray(answer)).flat();
+    }
+    return routineResults(streams, rows, ids, prepared.createdAt);
   }
 
   read(ref: StreamRef, { after, before, limit }: NormalizedReadQuery): Promise<DriverPage | null> {
@@ -558,10 +653,15 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
    * Runs `body` in a transaction of the store's own, retried when it loses a race the database
    * reports (deadlock, serialization failure, a unique key taken concurrently).
    */
-  async #transaction<T>(body: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  #transaction<T>(body: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return this.#retrying(() => this.#exclusive(() => this.#transactionOnce(body)));
+  }
+
+  /** Runs `body`, and again after a backoff while it fails with a race the database reports, up to `maxRetries` more times. */
+  async #retrying<T>(body: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#exclusive(() => this.#transactionOnce(body));
+        return await body();
       } catch (error) {
         if (attempt >= this.options.maxRetries || !isRetryable(error)) throw error;
         await backoff(attempt + 1);
@@ -636,8 +736,8 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
     return row;
   }
 
-  /** Escaped table names from the DataSource's metadata, so its `schema` and `entityPrefix` apply. */
-  #tableNames(): sql.TableNames {
+  /** Escaped table (and routine) names from the DataSource's metadata, so its `schema` and `entityPrefix` apply. */
+  #tableNames(): RoomlogPaths {
     if (this.#tables !== null) return this.#tables;
     if (!this.dataSource.isInitialized) {
       throw new RoomlogError('UNAVAILABLE', 'the DataSource is not initialized; call dataSource.initialize() first', {
@@ -645,7 +745,11 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
         cause: new Error('DataSource not initialized'),
       });
     }
-    const path = (target: new () => unknown, hint: string): string => {
+    for (const [target, hint] of [
+      [RoomlogStreamRow, 'roomlog_streams'],
+      [RoomlogMessageRow, 'roomlog_messages'],
+      [RoomlogCursorRow, 'roomlog_cursors'],
+    ] as const) {
       if (!this.dataSource.hasMetadata(target)) {
         throw invalidArgument(
           BACKEND,
@@ -653,17 +757,8 @@ class TypeormDriver implements StoreDriver<TypeormAppendOptions> {
           `has no ${hint} entity: add ...roomlogEntities('${this.dataSource.options.type}') to its entities`,
         );
       }
-      const { tablePath } = this.dataSource.getMetadata(target);
-      return tablePath
-        .split('.')
-        .map((part) => this.dataSource.driver.escape(part))
-        .join('.');
-    };
-    this.#tables = {
-      streams: path(RoomlogStreamRow, 'roomlog_streams'),
-      messages: path(RoomlogMessageRow, 'roomlog_messages'),
-      cursors: path(RoomlogCursorRow, 'roomlog_cursors'),
-    };
+    }
+    this.#tables = roomlogPaths(this.dataSource);
     return this.#tables;
   }
 }
