@@ -30,16 +30,23 @@ import type { RoomlogPaths } from './table-paths';
  * position in the message arrays; a new message carries only its seq and epoch, a duplicate
  * also the stored original's columns.
  *
- * Plans: PL/pgSQL caches each statement's plan per connection, and a generic plan made while
- * the tables were tiny would scan a whole table once they are not. Every statement here is a
- * probe or a range by a key's prefix, so sequential and bitmap scans are off and the plan is
- * planned once (as in `@roomlog/postgres`'s function, which measured it).
+ * Plans: four indexes of the messages table start with `stream_key`, and on a table that was
+ * never analyzed the planner rates them all alike, even with each call's own values: a probe
+ * by (stream_key, client_message_id) that took the `expires_at` index read the whole stream
+ * every time (measured: store appends on a fresh schema fell from 26k to 3.4k messages/s; held
+ * by `test/append-routine.test.ts`, which counts the rows a probe fetches). So no lookup leaves
+ * the choice open: each one bounds the second column of the one index that serves it by a
+ * range (an equality would make its order trivial; a key `k` is the range `[k, k]`) and orders
+ * by it with a LIMIT, which only that index delivers without a sort (sequential and bitmap
+ * scans, which deliver no order, are off); deletes go by `ctid` from such a lookup. With the shapes fixed,
+ * each statement is planned once per connection (`force_generic_plan`), as in
+ * `@roomlog/postgres`'s function, instead of once per call.
  */
 export function postgresAppendFunction(t: RoomlogPaths): string {
-  const sweepStep = (condition: string) => `
+  const sweepStep = (condition: string, order: string) => `
       IF v_left > 0 THEN
-        DELETE FROM ${t.messages} m WHERE m.stream_key = p_keys[v_ix] AND m.seq IN (
-          SELECT x.seq FROM ${t.messages} x WHERE x.stream_key = p_keys[v_ix] AND ${condition} LIMIT v_left);
+        DELETE FROM ${t.messages} m WHERE m.ctid = ANY (ARRAY(
+          SELECT x.ctid FROM ${t.messages} x WHERE x.stream_key = p_keys[v_ix] AND ${condition} ORDER BY ${order} LIMIT v_left));
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_left := v_left - v_n;
       END IF;`;
@@ -97,8 +104,11 @@ BEGIN
     v_seq := v_before;
     FOR v_m IN v_first .. v_first + p_counts[v_ix] - 1 LOOP
       IF p_client_ids[v_m] IS NOT NULL THEN
-        SELECT m.* INTO v_old FROM ${t.messages} m
-        WHERE m.stream_key = p_keys[v_ix] AND m.client_message_id = p_client_ids[v_m];
+        -- A range of one key, in key order, so the unique index is the plan (see above).
+        SELECT m.*, m.ctid AS row_id INTO v_old FROM ${t.messages} m
+        WHERE m.stream_key = p_keys[v_ix]
+          AND m.client_message_id >= p_client_ids[v_m] AND m.client_message_id <= p_client_ids[v_m]
+        ORDER BY m.client_message_id LIMIT 1;
         IF FOUND THEN
           IF v_old.seq >= v_floor AND (v_old.expires_at IS NULL OR v_old.expires_at > p_now)
             AND (p_cutoff IS NULL OR v_old.created_at > p_cutoff) THEN
@@ -111,7 +121,7 @@ BEGIN
             CONTINUE;
           END IF;
           -- Expired but not yet swept: it goes, so its idempotency key is free again.
-          DELETE FROM ${t.messages} m WHERE m.stream_key = p_keys[v_ix] AND m.seq = v_old.seq;
+          DELETE FROM ${t.messages} m WHERE m.ctid = v_old.row_id;
         END IF;
       END IF;
       v_seq := v_seq + 1;
@@ -141,11 +151,11 @@ BEGIN
   -- Retention: one bounded delete per bound (count floor, age, due TTLs), each a range of an index.
   FOR v_ix IN 1 .. cardinality(p_keys) LOOP
     v_floor := CASE WHEN p_max_count IS NULL THEN 1 ELSE greatest(1, v_heads[v_ix] - p_max_count + 1) END;
-    IF v_floor > 1 THEN${sweepStep('x.seq < v_floor')}
+    IF v_floor > 1 THEN${sweepStep('x.seq < v_floor', 'x.seq')}
     END IF;
-    IF p_cutoff IS NOT NULL THEN${sweepStep('x.created_at <= p_cutoff')}
+    IF p_cutoff IS NOT NULL THEN${sweepStep('x.created_at <= p_cutoff', 'x.created_at')}
     END IF;
-    IF v_nexts[v_ix] IS NOT NULL AND v_nexts[v_ix] <= p_now THEN${sweepStep('x.expires_at <= p_now')}
+    IF v_nexts[v_ix] IS NOT NULL AND v_nexts[v_ix] <= p_now THEN${sweepStep('x.expires_at <= p_now', 'x.expires_at')}
       UPDATE ${t.streams} s SET next_expiry = (SELECT min(m.expires_at) FROM ${t.messages} m WHERE m.stream_key = s.stream_key)
       WHERE s.stream_key = p_keys[v_ix];
     END IF;

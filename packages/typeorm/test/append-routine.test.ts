@@ -204,6 +204,31 @@ describe.each(engines)('append routine on %s', (engineName, makeEngine) => {
     expect((await store.read(ref)).messages.map((m) => m.data)).toEqual([1, 2, 3]);
   });
 
+  it.skipIf(engineName !== 'postgres')(
+    'an idempotency probe fetches the rows of its keys, not the stream, after the tables grew',
+    async () => {
+      // One connection: a plan the function cached while the tables were tiny would be reused here.
+      const single = await engine.open({ poolSize: 1 } as Partial<DataSourceOptions>);
+      const probe = createTypeormStore(single);
+      const ref = stream();
+      for (let i = 0; i < 10; i++) await probe.append([chat(ref, i, { clientMessageId: randomUUID() })]);
+      for (let i = 0; i < 4; i++) {
+        await probe.append(Array.from({ length: 500 }, (_, j) => chat(ref, j, { clientMessageId: randomUUID() })));
+      }
+      const schema = (single.options as { schema: string }).schema;
+      const read = await single.transaction(async (manager) => {
+        for (let i = 0; i < 10; i++) await probe.append([chat(ref, 'late', { clientMessageId: randomUUID() })], { manager });
+        const [row] = await manager.query(
+          "SELECT coalesce(sum(idx_tup_fetch), 0)::int AS n FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname LIKE '%roomlog_messages'",
+          [schema],
+        );
+        return (row as { n: number }).n;
+      });
+      // A probe that scanned the stream's range of another index would fetch ~2,000 rows each.
+      expect(read).toBeLessThan(100);
+    },
+  );
+
   it('a batch of every kind of duplicate, TTLs and maxCount gives what the statement path gives', async () => {
     const viaStatements = await legacy.open({ migrations: BEFORE_ROUTINE });
     let clock = 1_800_000_000_000;
