@@ -58,7 +58,7 @@ export class ServerProcess {
   async start(): Promise<number> {
     const started = Date.now();
     const { config, timeoutMs, maxQueue } = this.#options;
-    const args = ['--import', 'tsx', entry, '--config', JSON.stringify(config), '--port', String(this.#port)];
+    const args = ['--expose-gc', '--import', 'tsx', entry, '--config', JSON.stringify(config), '--port', String(this.#port)];
     if (timeoutMs !== undefined) args.push('--timeout-ms', String(timeoutMs));
     if (maxQueue !== undefined) args.push('--max-queue', String(maxQueue));
     const { adapter, healIntervalMs } = this.#options;
@@ -89,9 +89,12 @@ export class ServerProcess {
     if (await this.#terminate()) this.kills++;
   }
 
-  /** The server's current memory use. */
-  async memory(): Promise<MemorySample> {
-    const { heapUsed, rss, arrayBuffers } = await this.#ask('memory');
+  /**
+   * The server's current memory use.
+   * @param collect - after a full garbage collection in the server, so only live memory counts.
+   */
+  async memory(collect = false): Promise<MemorySample> {
+    const { heapUsed, rss, arrayBuffers } = await this.#ask('memory', collect ? { collect: true } : {});
     return { heapUsed, rss, arrayBuffers };
   }
 
@@ -100,8 +103,8 @@ export class ServerProcess {
     return (await this.#ask('calls')).calls;
   }
 
-  /** Sends `{ type }` over IPC and resolves with the child's answer of that type. */
-  #ask<T extends 'memory' | 'calls'>(type: T): Promise<Extract<ServerMessage, { type: T }>> {
+  /** Sends `{ type, ...options }` over IPC and resolves with the child's answer of that type. */
+  #ask<T extends 'memory' | 'calls'>(type: T, options: { collect?: true } = {}): Promise<Extract<ServerMessage, { type: T }>> {
     const child = this.#child;
     if (!child) return Promise.reject(new Error('the chat server is not running'));
     return new Promise((resolve, reject) => {
@@ -116,7 +119,7 @@ export class ServerProcess {
         resolve(message as Extract<ServerMessage, { type: T }>);
       };
       child.on('message', onMessage);
-      child.send({ type });
+      child.send({ type, ...options });
     });
   }
 

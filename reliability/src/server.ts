@@ -5,7 +5,9 @@
  * a cluster over `@socket.io/redis-adapter` on that Redis.
  *
  * Over the IPC channel it sends `{ type: 'ready', port }` once it serves, answers
- * `{ type: 'memory' }` with `{ type: 'memory', heapUsed, rss, arrayBuffers }` (bytes), and
+ * `{ type: 'memory' }` with `{ type: 'memory', heapUsed, rss, arrayBuffers }` (bytes; after a
+ * full garbage collection when asked `{ type: 'memory', collect: true }`: the server runs with
+ * `--expose-gc`), and
  * `{ type: 'calls' }` with `{ type: 'calls', calls }`: how often each store method was called.
  */
 import { parseArgs } from 'node:util';
@@ -63,9 +65,11 @@ async function redisAdapter(url: string, key: string) {
 }
 
 const send = (message: ServerMessage) => process.send?.(message);
-process.on('message', (request: { type?: unknown }) => {
+process.on('message', (request: { type?: unknown; collect?: unknown }) => {
   if (request?.type === 'calls') send({ type: 'calls', calls });
   if (request?.type !== 'memory') return;
+  // What is live, not what V8 has not collected yet: the garbage of a flood can be hundreds of MiB.
+  if (request.collect === true) (globalThis as { gc?: () => void }).gc?.();
   const { heapUsed, rss, arrayBuffers } = process.memoryUsage();
   send({ type: 'memory', heapUsed, rss, arrayBuffers });
 });
