@@ -278,7 +278,7 @@ plus the relay A/B above; the machine at load 10–23, so the msgs/s ratios are 
   behind PgBouncer, and TypeORM in one round trip per batch. The profiles above (and the
   2026-11-28 ones) still name them: one batch in flight makes a message wait for the batch
   before it, and TypeORM's 4–6 round trips per batch bound it at ~50% of Roomlog/PostgreSQL.
-  (Round 3 did the PostgreSQL part: see the next section.)
+  (Round 3 did the PostgreSQL part: see the next section; round 4 TypeORM's one round trip.)
 
 ### PostgreSQL and TypeORM (round 3, 2026-12-01)
 
@@ -336,13 +336,24 @@ issue are judged by \`bench/src/targets.ts\` on ratios of this one run; the roun
 | relay, 1 receiver: MemoryStore within 5 µs CPU/msg of plain | +7.5 µs (18.2 vs 10.7) | ❌ | what "What the rest is" above profiles: the store's own encoding walk and \`JSON.stringify\`, MemoryStore's retained heap and its GC, the larger entry and ack frames, promise hops from the batcher to the ack; closing it takes one walk handed from the socket layer to \`append\` (a contract change for custom stores) and an ack without the epoch the client holds |
 | relay, 1 receiver: Redis ≥ 75% of plain | 45% (35.8k/s, 22.1 µs/msg) | ❌ | CPU-bound like MemoryStore (48% of plain's CPU per message, 45% of its rate): the same socket-layer cost plus 3.9 µs of CPU per message over the MemoryStore server (the difference of the two servers' CPU, not profiled this round: the Redis client encoding each batch's command and parsing its reply) |
 | relay, 1 receiver: PostgreSQL ≥ 60% of plain | 31% (24.6k/s, 24.1 µs/msg) | ❌ | not CPU-bound (44% of plain's CPU per message, 31% of its rate): the bench's one room is one stream, so one batch is in flight and every batch waits for its commit; what would close it: a commit pipeline for one stream, which a gapless per-stream counter row does not allow without a second writer waiting on its lock |
-| relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | 40% (9.8k vs 24.6k/s) | ❌ | measured before TypeORM's one-statement append; see the TypeORM section |
+| relay, 1 receiver: TypeORM/PG ≥ 50% of Roomlog/PostgreSQL | 40% (9.8k vs 24.6k/s) in this run, before TypeORM's append became one statement; **71%** (18.7k vs 26.4k/s) after, in run \`2026-12-01T1610Z\` (plain, PostgreSQL and TypeORM only, socket workloads, the same quiet machine) | ✅ (after) | |
 | relay, 50 receivers: ≥ 95% of plain (MemoryStore, Redis, PostgreSQL) | 88% / 85% / 83% (CSR 79%) | ❌ | 142 / 149 / 142 against 125 µs of CPU per message: the entry frame written to 50 sockets is larger than plain's message (seq, id, epoch, createdAt), plus the per-message cost above; Roomlog is now ahead of CSR on every backend (the issue saw CSR ahead on all three) |
 | ack at half of plain's max (2,963/s), Redis: p50 ≤ plain + 1 ms, p99 ≤ plain + 10 ms | 2.22 / 14.55 ms vs 3.89 / 15.03 (−1.67 / −0.48) | ✅ / ✅ | |
 | ack at half of plain's max, PostgreSQL: p50 ≤ plain + 3 ms, p99 ≤ plain + 10 ms | 5.93 / 11.98 ms (+2.03 / −3.05); the issue's run: 11.8 / 25.2 against 1.89 / 6.26 | ✅ / ✅ | |
 | ack at light load, PostgreSQL: p50 over plain ≤ raw single durable insert + 0.5 ms | 0.84 ms added (1.57 vs 0.72) against a raw insert of 0.31 ms: +0.53 | ❌ (by 0.03 ms) | the append writes the counter row and the message row and probes the idempotency index in one function call; the raw insert writes one row of one table. Round 3 measured about half of the difference as writes any gapless log must make |
 | append at 512 callers ≥ 80% of the same-guarantees raw best, Redis | 45% (94.9k vs 210.1k/s) | ❌ | per message the script stores a ~300-byte entry in a sorted set (edits in place, O(log n) pages) and its key in a hash, where the raw row \`XADD\`s; plus Node's prepare and encode per message (see "Append on Redis" above) |
 | append at 512 callers ≥ 80% of the same-guarantees raw best, PostgreSQL | 71% (54.1k vs 76.6k/s; 58–61% on the loaded machine of round 3) | ❌ | one stream, so one batch in flight, like the raw row it is measured against (256 rows at a time); the 14-column row with three indexes (primary key, key, sender for \`eraseSender\`) against the raw row's narrower table is 70% of the function's server time (round 3's \`auto_explain\`) |
+
+**TypeORM in one round trip** (\`RoomlogAppendRoutine1764633600000\`, see
+[docs/backends/typeorm.md](backends/typeorm.md)): an append was 4–6 statements on PostgreSQL
+and 6–8 on MariaDB (BEGIN, counter upsert, on MariaDB a re-read of the counters, the
+idempotency lookup when keys are given, insert, sweep when retention is due, COMMIT); it is
+now one call of a PL/pgSQL function or a stored procedure the migration installs, counted
+with a TypeORM logger (20 batches of 10). Without the routine (\`synchronize\`, not migrated
+yet) the store takes the statement path as before. Relay at 1 receiver went from 40% to 71% of
+Roomlog/PostgreSQL (9.8k → 18.7k/s; TypeORM's server CPU per message 39.2 µs against
+PostgreSQL's 23.3: TypeORM's query runner and parameter handling). At 50 receivers it is at 87%
+of PostgreSQL's rate (4,240 vs 4,877/s).
 
 Nothing else regressed:
 
