@@ -38,7 +38,10 @@ import type { RoomlogPaths } from './table-paths';
  * the choice open: each one bounds the second column of the one index that serves it by a
  * range (an equality would make its order trivial; a key `k` is the range `[k, k]`) and orders
  * by it with a LIMIT, which only that index delivers without a sort (sequential and bitmap
- * scans, which deliver no order, are off); deletes go by `ctid` from such a lookup. With the shapes fixed,
+ * scans, which deliver no order, are off, and so are explicit sorts: on a table of a few
+ * hundred rows another index that starts with `stream_key`, shallower than the key index, plus
+ * a sort of the one row the planner expected came out cheaper, and the probe read the whole
+ * stream again, as `test/append-routine.test.ts` shows when sorts are allowed); deletes go by `ctid` from such a lookup. With the shapes fixed,
  * each statement is planned once per connection (`force_generic_plan`), as in
  * `@roomlog/postgres`'s function, instead of once per call.
  */
@@ -62,6 +65,7 @@ RETURNS TABLE (
 LANGUAGE plpgsql VOLATILE
 SET enable_seqscan = off
 SET enable_bitmapscan = off
+SET enable_sort = off
 SET plan_cache_mode = force_generic_plan
 AS $roomlog$
 #variable_conflict use_column
