@@ -5,9 +5,10 @@
  * The same groups as memory.mutation.test.ts; those its capabilities lack are skipped.
  */
 import { CONFORMANCE_GROUP_NAMES, runConformanceSuite } from '@roomlog/conformance';
-import { BatchLookupDatabase, createBatchLookupStore } from './batch-lookup-store';
+import { TinyDatabase } from '../packages/conformance/test/fixtures/kit-store';
+import { createBatchLookupStore } from './batch-lookup-store';
 
-const database = new BatchLookupDatabase();
+const database = new TinyDatabase();
 
 runConformanceSuite(
   { name: 'batch-lookup', create: (options) => createBatchLookupStore(database, options) },
