@@ -52,6 +52,13 @@ export interface MessageDocument {
    * once a later entry superseded it, to the time it expires. Absent on the newest entry.
    */
   purgeAt?: Date;
+  /**
+   * The `id` of the entry this one was inserted after, as its writer found it (`null` for a
+   * stream's first entry). A writer that finds the entry above its own carrying another `prev`
+   * knows its insert landed in a seq retention had freed (see `writes.ts`). Absent on imported
+   * entries.
+   */
+  prev?: string | null;
 }
 
 /** A stream's head hint: a seq known to exist. Lost updates on FerretDB can leave it low, never high. */

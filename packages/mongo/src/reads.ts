@@ -27,16 +27,17 @@ import { type MessageDocument, toStoredMessage } from './documents';
 import { isLiveDoc, liveFilter, streamFilter } from './filters';
 import { entryKey, streamId } from './keys';
 
-/** The newest entry: its seq and epoch, and its times (for the TTL stamp of the entry that supersedes it). */
+/** The newest entry: its id (the next entry's `prev`), seq and epoch, and its times (for the TTL stamp of the entry that supersedes it). */
 export interface HeadEntry {
+  id: string;
   seq: number;
   epoch: string;
   createdAt: Date;
   expiresAt: Date | null;
 }
 
-function headEntry(doc: Pick<MessageDocument, 'seq' | 'epoch' | 'createdAt' | 'expiresAt'>): HeadEntry {
-  return { seq: doc.seq, epoch: doc.epoch, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
+function headEntry(doc: Pick<MessageDocument, 'id' | 'seq' | 'epoch' | 'createdAt' | 'expiresAt'>): HeadEntry {
+  return { id: doc.id, seq: doc.seq, epoch: doc.epoch, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
 }
 
 /** Seqs probed above the last one known in a round after the first: + 1, + 2, + 4, ... + 64. */
@@ -145,7 +146,7 @@ async function confirmHead(ctx: StoreContext, stream: StreamRef, candidate: Head
 async function scanForHead(ctx: StoreContext, stream: StreamRef): Promise<HeadEntry | null> {
   const doc = await ctx.messages.findOne(streamFilter(stream), {
     sort: { seq: -1 },
-    projection: { _id: 0, seq: 1, epoch: 1, createdAt: 1, expiresAt: 1 },
+    projection: { _id: 0, id: 1, seq: 1, epoch: 1, createdAt: 1, expiresAt: 1 },
   });
   return doc && headEntry(doc);
 }

@@ -42,6 +42,7 @@ function messageSchema(collection: string): Schema<MessageDocument> {
       deletedAt: nullableDate,
       expiresAt: nullableDate,
       purgeAt: { type: Date },
+      prev: { type: String },
     },
     { ...schemaOptions, collection },
   );

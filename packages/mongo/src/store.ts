@@ -26,7 +26,7 @@ import {
 import type { Connection } from 'mongoose';
 import type { StoreContext } from './context';
 import { dropMongoStream, importIntoMongo, listMongoCursors, listMongoStreams, pingMongo } from './admin';
-import { type MessageDocument, asDate, dataFields, setDataUpdate, toStoredMessage } from './documents';
+import { type MessageDocument, type StreamDocument, asDate, dataFields, setDataUpdate, toStoredMessage } from './documents';
 import { classifyMongoError } from './errors';
 import { isLiveDoc, liveFilter, streamFilter } from './filters';
 import { createIndexes, createTtlIndex } from './indexes';
@@ -117,14 +117,12 @@ class MongoDriver implements StoreDriver {
           target: null,
           expiresAt: m.expiresAt,
         }));
-        const { results, headSeq } = await appendToStream(this.#ctx, group, entries);
-        let ttlDue: number | null = null;
+        const { results, headSeq, hint } = await appendToStream(this.#ctx, group, entries);
         for (let i = 0; i < results.length; i++) {
           const { doc, duplicate } = results[i]!;
           written.set(group.messages[i]!.index, { message: toStoredMessage(doc), duplicate });
-          if (!duplicate && doc.expiresAt !== null) ttlDue = Math.min(ttlDue ?? doc.expiresAt.getTime(), doc.expiresAt.getTime());
         }
-        await this.#afterAppend(group, headSeq, prepared.createdAt, ttlDue);
+        await this.#afterAppend(group, headSeq, prepared.createdAt, hint);
       }),
     );
     return written;
@@ -159,8 +157,8 @@ class MongoDriver implements StoreDriver {
         target,
         expiresAt: null,
       };
-      const { headSeq } = await appendToStream(this.#ctx, ref, [entry]);
-      await this.#afterAppend(ref, headSeq, now);
+      const { headSeq, hint } = await appendToStream(this.#ctx, ref, [entry]);
+      await this.#afterAppend(ref, headSeq, now, hint);
       return toStoredMessage(updated);
     });
   }
@@ -211,7 +209,10 @@ class MongoDriver implements StoreDriver {
       }
       for (const ref of streams.values()) {
         const newest = await findHead(this.#ctx, ref);
-        if (newest) await trimStream(this.#ctx, ref, newest.seq, now);
+        if (!newest) continue;
+        // The hint first, as after an append: the head found may be one whose writer has not recorded it yet.
+        await recordHead(this.#ctx, ref, newest.seq);
+        await trimStream(this.#ctx, ref, newest.seq, now);
       }
     }
     const erase = { $set: { data: null, deletedAt: new Date(now) }, $unset: { payload: '' as const }, $inc: { version: 1 } };
@@ -261,18 +262,19 @@ class MongoDriver implements StoreDriver {
   }
 
   /**
-   * Raises the stream's head hint, then trims; in that order, so no trim ever runs ahead of a
-   * hint. Then sweeps TTL-expired entries once the stream's `ttlDue` (kept in its hint document,
-   * so it does not matter which instance wrote them) has passed.
+   * Trims, then sweeps TTL-expired entries once the stream's `ttlDue` (kept in its hint document,
+   * so it does not matter which instance wrote them) has passed. The head hint is raised first
+   * (by the append's own insert, or here when it inserted nothing), so no trim or sweep ever runs
+   * ahead of a hint: the proof that an insert took a seq nobody had relies on it (`writes.ts`).
    *
-   * @param ttlDue - the earliest `expiresAt` this append wrote, or `null`.
+   * @param hint - the hint document as the append's last insert left it, or `null` when it inserted nothing.
    */
-  async #afterAppend(ref: StreamRef, headSeq: number, now: number, ttlDue: number | null = null): Promise<void> {
+  async #afterAppend(ref: StreamRef, headSeq: number, now: number, hint: StreamDocument | null): Promise<void> {
     if (headSeq === 0) return;
-    await recordHead(this.#ctx, ref, headSeq, ttlDue);
-    await trimStream(this.#ctx, ref, headSeq, now);
     const sid = streamId(ref);
-    const due = (await this.#ctx.streams.findOne({ _id: sid }, { projection: { _id: 0, ttlDue: 1 } }))?.ttlDue;
+    if (hint === null) await recordHead(this.#ctx, ref, headSeq);
+    await trimStream(this.#ctx, ref, headSeq, now);
+    const due = hint ? hint.ttlDue : (await this.#ctx.streams.findOne({ _id: sid }, { projection: { _id: 0, ttlDue: 1 } }))?.ttlDue;
     if (due === undefined || due === null || due > now) return;
     const next = await sweepExpired(this.#ctx, ref, headSeq, now);
     // Conditional on the value read: an earlier expiry another writer recorded meanwhile stands.

@@ -16,6 +16,14 @@
  *   append without duplicates does no lookup, and a race between two senders of the same id
  *   burns no seq.
  *
+ * A unique insert only refuses a seq that is stored *now*. Retention deletes entries (the front
+ * by count or age, TTL-expired ones anywhere but the newest), so a writer that found head `h`,
+ * then stalled while other nodes appended past `h + 1` and retention deleted it, would insert
+ * into the freed slot: a seq already delivered with another message, its own message never
+ * readable. So every insert is confirmed before it counts ({@link confirmInsert}): each entry
+ * records in `prev` the id of the entry it was inserted after, and the writer, in the same
+ * round trip that raises the head hint, looks at the seq above its last entry.
+ *
  * Why not a counter document and `$inc`: FerretDB v1 applies updates as read-modify-write
  * without isolation (`$inc` from 4 connections lost most increments when measured here), and a
  * counter leaves a hole whenever a duplicate races past a pre-check. A writer that lost a race
@@ -23,7 +31,17 @@
  */
 import { RoomlogError, type StreamRef, ageCutoff, backoff, countFloor, newEpoch } from '@roomlog/core';
 import type { StoreContext } from './context';
-import { type DataFields, type MessageDocument, asDate, clientKey, dataFields, millis, ownKey, retiredKey } from './documents';
+import {
+  type DataFields,
+  type MessageDocument,
+  type StreamDocument,
+  asDate,
+  clientKey,
+  dataFields,
+  millis,
+  ownKey,
+  retiredKey,
+} from './documents';
 import { isLiveDoc, streamFilter } from './filters';
 import { entryKey, streamId } from './keys';
 import { BACKEND } from './options';
@@ -68,14 +86,15 @@ interface Pending {
  * Appends entries to one stream in order; they get consecutive seqs unless another writer's
  * duplicate-key race splits them (see the package docs).
  *
- * @returns one result per entry, in input order, and the highest seq this call saw stored.
+ * @returns one result per entry, in input order; the highest seq this call saw stored; the
+ *   stream's hint document as this call's last insert left it (`null` if it inserted nothing).
  * @throws whatever the driver throws (the store classifies it), or `UNAVAILABLE` after {@link MAX_ATTEMPTS} lost races.
  */
 export async function appendToStream(
   ctx: StoreContext,
   stream: StreamRef,
   entries: readonly NewEntry[],
-): Promise<{ results: Appended[]; headSeq: number }> {
+): Promise<{ results: Appended[]; headSeq: number; hint: StreamDocument | null }> {
   const sid = streamId(stream);
   const results: Appended[] = new Array(entries.length);
   const { rules, strategy } = await ctx.server.profile();
@@ -83,6 +102,7 @@ export async function appendToStream(
   const stamping = strategy === 'mongodb' && ctx.options.ttlIndex;
   let headSeq = 0;
   let ownInserted = 0;
+  let hint: StreamDocument | null = null;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
       throw new RoomlogError('UNAVAILABLE', `gave up after ${MAX_ATTEMPTS} lost races for the next seq; retry`, {
@@ -95,8 +115,23 @@ export async function appendToStream(
     const head = await findHead(ctx, stream);
     headSeq = head?.seq ?? 0;
     const epoch = head?.epoch ?? newEpoch();
-    const docs = pending.map(({ entry, data }, i) => toDocument(sid, stream, entry, data, headSeq + 1 + i, epoch));
+    let prev = head?.id ?? null;
+    const docs = pending.map(({ entry, data }, i) => {
+      const doc = toDocument(sid, stream, entry, data, headSeq + 1 + i, epoch, prev);
+      prev = doc.id;
+      return doc;
+    });
     const inserted = await insertPrefix(ctx, docs);
+    if (inserted > 0) {
+      const mine = docs.slice(0, inserted);
+      const confirmed = await confirmInsert(ctx, stream, mine);
+      hint = confirmed.hint;
+      if (!confirmed.ok) {
+        // Landed in freed seqs: take the entries back and append them again above the real head.
+        await takeBack(ctx, mine);
+        continue;
+      }
+    }
     if (stamping && inserted > 0) await stampSuperseded(ctx, sid, head, docs.slice(0, inserted - 1));
     for (let i = 0; i < inserted; i++) results[pending[i]!.index] = { doc: docs[i]!, duplicate: false };
     if (inserted > 0) headSeq = docs[inserted - 1]!.seq;
@@ -109,10 +144,18 @@ export async function appendToStream(
     const [taken] = await ctx.server.fetchByIds([docs[inserted]!._id]);
     if (!taken) pending = await settleDuplicates(ctx, stream, pending, results, ownInserted);
   }
-  return { results, headSeq };
+  return { results, headSeq, hint };
 }
 
-function toDocument(sid: string, stream: StreamRef, entry: NewEntry, data: DataFields, seq: number, epoch: string): MessageDocument {
+function toDocument(
+  sid: string,
+  stream: StreamRef,
+  entry: NewEntry,
+  data: DataFields,
+  seq: number,
+  epoch: string,
+  prev: string | null,
+): MessageDocument {
   // Field order is the order a user sees in the shell: identity, then the message, then bookkeeping.
   return {
     _id: entryKey(sid, seq),
@@ -133,7 +176,50 @@ function toDocument(sid: string, stream: StreamRef, entry: NewEntry, data: DataF
     editedAt: null,
     deletedAt: null,
     expiresAt: asDate(entry.expiresAt),
+    prev,
   };
+}
+
+/**
+ * Tells whether `mine`, just inserted in order, took seqs nobody had before (`ok`), and raises
+ * the head hint to its last seq (and `ttlDue` to its earliest expiry) in the same round trip.
+ *
+ * Why it decides: retention deletes an entry only after the appender above it raised the hint
+ * past it (see `#afterAppend`), and the hint only rises. So if `mine` landed in freed seqs, the
+ * hint already stood above them before the insert, and the entry above the last of `mine` is
+ * either the one that had been inserted after the deleted entry (its `prev` names another id) or
+ * gone too. If `mine` is new, that entry is absent, or was inserted after `mine` and names it.
+ * One case stays open: the entry above is gone although the hint is higher. Then `mine` is
+ * already below the retained entries either way (or next to a TTL-swept one), and is appended
+ * again, as a retry of an expired message would be; only an entry pushed out of retention
+ * before its own append returned can be stored twice that way.
+ */
+async function confirmInsert(
+  ctx: StoreContext,
+  stream: StreamRef,
+  mine: readonly MessageDocument[],
+): Promise<{ ok: boolean; hint: StreamDocument }> {
+  const last = mine.at(-1)!;
+  const above = entryKey(streamId(stream), last.seq + 1);
+  let ttlDue: number | null = null;
+  for (const doc of mine) if (doc.expiresAt !== null) ttlDue = Math.min(ttlDue ?? Number.POSITIVE_INFINITY, doc.expiresAt.getTime());
+  const [hint, [next]] = await Promise.all([raiseHint(ctx, stream, last.seq, ttlDue), ctx.server.fetchByIds([above])]);
+  if (next) return { ok: insertedAfter(next, last), hint };
+  if (hint.seq <= last.seq) return { ok: true, hint };
+  // A higher head was recorded, so an entry above `mine` was inserted before the hint was read
+  // (perhaps after the first look): look again.
+  const [again] = await ctx.server.fetchByIds([above]);
+  return { ok: again !== undefined && insertedAfter(again, last), hint };
+}
+
+/** Whether `next` was inserted after `doc`; `true` for an entry whose writer did not record it (imported). */
+function insertedAfter(next: MessageDocument, doc: MessageDocument): boolean {
+  return next.prev === undefined || next.prev === doc.id;
+}
+
+/** Deletes entries {@link confirmInsert} refused, each only if it is still this call's own. */
+async function takeBack(ctx: StoreContext, mine: readonly MessageDocument[]): Promise<void> {
+  await Promise.all(mine.map((doc) => ctx.messages.deleteOne({ _id: doc._id, id: { $eq: doc.id } })));
 }
 
 /**
@@ -250,15 +336,31 @@ function firstWriteError(error: unknown): { code: number; index: number } | null
  * leave it lower, which costs a later lookup a few probes, never correctness.
  */
 export async function recordHead(ctx: StoreContext, stream: StreamRef, seq: number, ttlDue: number | null = null): Promise<void> {
-  const update = {
+  await ctx.streams.updateOne({ _id: streamId(stream) }, hintUpdate(stream, seq, ttlDue), { upsert: true }).catch((error: unknown) => {
+    // Two first appends created the hint at once; the other one's value stands.
+    if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
+  });
+}
+
+/** {@link recordHead}, answering with the hint document it left. */
+async function raiseHint(ctx: StoreContext, stream: StreamRef, seq: number, ttlDue: number | null): Promise<StreamDocument> {
+  const raise = () =>
+    ctx.streams.findOneAndUpdate({ _id: streamId(stream) }, hintUpdate(stream, seq, ttlDue), { upsert: true, returnDocument: 'after' });
+  const doc = await raise().catch((error: unknown) => {
+    // Two first appends created the hint at once: the document exists now, so raise it again.
+    if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
+    return raise();
+  });
+  if (!doc) throw new Error(`the head hint of ${streamId(stream)} was not returned by an upsert`);
+  return doc;
+}
+
+function hintUpdate(stream: StreamRef, seq: number, ttlDue: number | null) {
+  return {
     $max: { seq },
     $setOnInsert: { namespace: stream.namespace, room: stream.room },
     ...(ttlDue === null ? {} : { $min: { ttlDue } }),
   };
-  await ctx.streams.updateOne({ _id: streamId(stream) }, update, { upsert: true }).catch((error: unknown) => {
-    // Two first appends created the hint at once; the other one's value stands.
-    if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
-  });
 }
 
 /**
