@@ -20,9 +20,10 @@
  * by count or age, TTL-expired ones anywhere but the newest), so a writer that found head `h`,
  * then stalled while other nodes appended past `h + 1` and retention deleted it, would insert
  * into the freed slot: a seq already delivered with another message, its own message never
- * readable. So every insert is confirmed before it counts ({@link confirmInsert}): each entry
- * records in `prev` the id of the entry it was inserted after, and the writer, in the same
- * round trip that raises the head hint, looks at the seq above its last entry.
+ * readable. So every insert is confirmed before it counts ({@link confirmInsert}): the round
+ * trip that raises the head hint tells whether anything was appended above it, and only then
+ * does the writer look at the entry above its last one, which records in `prev` the id of the
+ * entry it was inserted after.
  *
  * Why not a counter document and `$inc`: FerretDB v1 applies updates as read-modify-write
  * without isolation (`$inc` from 4 connections lost most increments when measured here), and a
@@ -181,18 +182,19 @@ function toDocument(
 }
 
 /**
- * Tells whether `mine`, just inserted in order, took seqs nobody had before (`ok`), and raises
- * the head hint to its last seq (and `ttlDue` to its earliest expiry) in the same round trip.
+ * Tells whether `mine`, just inserted in order, took seqs nobody had before (`ok`), after
+ * raising the head hint to its last seq (and `ttlDue` to its earliest expiry).
  *
  * Why it decides: retention deletes an entry only after the appender above it raised the hint
  * past it (see `#afterAppend`), and the hint only rises. So if `mine` landed in freed seqs, the
- * hint already stood above them before the insert, and the entry above the last of `mine` is
- * either the one that had been inserted after the deleted entry (its `prev` names another id) or
- * gone too. If `mine` is new, that entry is absent, or was inserted after `mine` and names it.
- * One case stays open: the entry above is gone although the hint is higher. Then `mine` is
- * already below the retained entries either way (or next to a TTL-swept one), and is appended
- * again, as a retry of an expired message would be; only an entry pushed out of retention
- * before its own append returned can be stored twice that way.
+ * hint stood above them before the insert: a hint not above `mine` proves the seqs new, at the
+ * cost of the round trip the hint update takes anyway. Above it, some entry was appended later
+ * (or `mine` is in freed seqs), and the entry above the last of `mine` tells: inserted after it
+ * (its `prev` names it), or after the entry that held the seq before (another `prev`), or gone.
+ * Gone means retention deleted it, so `mine` is already below the retained entries either way
+ * (or next to a TTL-swept one); it is appended again, as a retry of an expired message would be,
+ * and only an entry pushed out of retention before its own append returned can be stored twice
+ * that way.
  */
 async function confirmInsert(
   ctx: StoreContext,
@@ -200,16 +202,12 @@ async function confirmInsert(
   mine: readonly MessageDocument[],
 ): Promise<{ ok: boolean; hint: StreamDocument }> {
   const last = mine.at(-1)!;
-  const above = entryKey(streamId(stream), last.seq + 1);
   let ttlDue: number | null = null;
   for (const doc of mine) if (doc.expiresAt !== null) ttlDue = Math.min(ttlDue ?? Number.POSITIVE_INFINITY, doc.expiresAt.getTime());
-  const [hint, [next]] = await Promise.all([raiseHint(ctx, stream, last.seq, ttlDue), ctx.server.fetchByIds([above])]);
-  if (next) return { ok: insertedAfter(next, last), hint };
+  const hint = await raiseHint(ctx, stream, last.seq, ttlDue);
   if (hint.seq <= last.seq) return { ok: true, hint };
-  // A higher head was recorded, so an entry above `mine` was inserted before the hint was read
-  // (perhaps after the first look): look again.
-  const [again] = await ctx.server.fetchByIds([above]);
-  return { ok: again !== undefined && insertedAfter(again, last), hint };
+  const [next] = await ctx.server.fetchByIds([entryKey(streamId(stream), last.seq + 1)]);
+  return { ok: next !== undefined && insertedAfter(next, last), hint };
 }
 
 /** Whether `next` was inserted after `doc`; `true` for an entry whose writer did not record it (imported). */
