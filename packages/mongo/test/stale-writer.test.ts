@@ -8,6 +8,7 @@
  * The stall is made exact: the stalled store's first `insertMany` waits until the test lets it go.
  */
 import type { Connection } from 'mongoose';
+import type { NewMessage } from '@roomlog/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MongoMessageStore, type MongoStoreOptions, createMongoStore } from '../src';
 import { connect, dropAndClose, randomDatabaseName } from './server';
@@ -69,18 +70,32 @@ describe('a writer stalled between finding the head and inserting', () => {
     return createMongoStore(connection, options);
   }
 
-  it('never acks a seq that count retention freed: the message is stored at the head', async () => {
-    const options = { maxCount: 3 };
+  /**
+   * A stream holding one entry ('first'), a node that found its head and then stalled before
+   * inserting `batch`, and another node to write with meanwhile. `finish()` lets the stalled
+   * insert go and answers with the stalled append's results.
+   */
+  async function stalledAppend(options: MongoStoreOptions, batch: (stream: { namespace: string; room: string }) => NewMessage[]) {
     const { store: stale, stalled, release } = await stalledStore(options);
     const other = await otherStore(options);
     const stream = freshStream();
     await other.append([message(stream, 'first')]);
-    const pending = stale.append([message(stream, 'stale', { clientMessageId: 'k-stale' })]);
+    const pending = stale.append(batch(stream));
     await stalled;
+    const finish = () => {
+      release();
+      return pending;
+    };
+    return { stream, other, finish };
+  }
+
+  it('never acks a seq that count retention freed: the message is stored at the head', async () => {
+    const { stream, other, finish } = await stalledAppend({ maxCount: 3 }, (stream) => [
+      message(stream, 'stale', { clientMessageId: 'k-stale' }),
+    ]);
     // While the stale writer waits with head 1, seqs 2..11 are written and 1..8 trimmed: 2 is free again.
     for (let i = 2; i <= 11; i++) await other.append([message(stream, `m${i}`)]);
-    release();
-    const [result] = await pending;
+    const [result] = await finish();
     expect(result?.message.seq, 'rule 8: a seq is never handed out twice').toBe(12);
     const page = await other.read(stream, { after: 0 });
     expect(page.head).toMatchObject({ seq: 12, firstSeq: 10 });
@@ -93,32 +108,22 @@ describe('a writer stalled between finding the head and inserting', () => {
   });
 
   it('sees the entry above its insert name another predecessor, and stores the message at the head', async () => {
-    const options = { maxCount: 3 };
-    const { store: stale, stalled, release } = await stalledStore(options);
-    const other = await otherStore(options);
-    const stream = freshStream();
-    await other.append([message(stream, 'first')]);
-    const pending = stale.append([message(stream, 'stale')]);
-    await stalled;
+    const { stream, other, finish } = await stalledAppend({ maxCount: 3 }, (stream) => [message(stream, 'stale')]);
     // Head 5 keeps 3..5: slot 2 is free, and the entry at 3 was inserted after the old 2.
     for (let i = 2; i <= 5; i++) await other.append([message(stream, `m${i}`)]);
-    release();
-    const [result] = await pending;
+    const [result] = await finish();
     expect(result?.message.seq).toBe(6);
     expect((await other.read(stream, { after: 0 })).messages.map((m) => m.data)).toEqual(['m4', 'm5', 'stale']);
   });
 
   it('a batch that lands in freed slots is stored whole at the head, in order', async () => {
-    const options = { maxCount: 4 };
-    const { store: stale, stalled, release } = await stalledStore(options);
-    const other = await otherStore(options);
-    const stream = freshStream();
-    await other.append([message(stream, 'first')]);
-    const pending = stale.append([message(stream, 'a'), message(stream, 'b'), message(stream, 'c')]);
-    await stalled;
+    const { stream, other, finish } = await stalledAppend({ maxCount: 4 }, (stream) => [
+      message(stream, 'a'),
+      message(stream, 'b'),
+      message(stream, 'c'),
+    ]);
     for (let i = 2; i <= 13; i++) await other.append([message(stream, `m${i}`)]);
-    release();
-    const results = await pending;
+    const results = await finish();
     expect(results.map((r) => r.message.seq)).toEqual([14, 15, 16]);
     expect((await other.read(stream, { after: 0 })).messages.map((m) => m.data)).toEqual(['m13', 'a', 'b', 'c']);
   });
@@ -145,20 +150,13 @@ describe('a writer stalled between finding the head and inserting', () => {
 
   it('never reuses the seq of a TTL-expired entry swept from the middle of the stream', async () => {
     let now = 1_000_000;
-    const options = { now: () => now };
-    const { store: stale, stalled, release } = await stalledStore(options);
-    const other = await otherStore(options);
-    const stream = freshStream();
-    await other.append([message(stream, 'first')]);
-    const pending = stale.append([message(stream, 'stale')]);
-    await stalled;
+    const { stream, other, finish } = await stalledAppend({ now: () => now }, (stream) => [message(stream, 'stale')]);
     // Seq 2 expires and is swept by the next append (it is not the newest entry): slot 2 is free.
     await other.append([message(stream, 'short', { ttlMs: 100 })]);
     await other.append([message(stream, 'kept')]);
     now += 100;
     await other.append([message(stream, 'sweeper')]);
-    release();
-    const [result] = await pending;
+    const [result] = await finish();
     expect(result?.message.seq, 'rule 8: a seq is never handed out twice').toBe(5);
     expect((await other.read(stream, { after: 0 })).messages.map((m) => [m.seq, m.data])).toEqual([
       [1, 'first'],
